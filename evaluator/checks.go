@@ -1,0 +1,102 @@
+package evaluator
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Effective is an attribute's value after apply as far as the plan can tell,
+// with the provider's default substituted where the user left it unset.
+type Effective struct {
+	Value Value
+	// Defaulted is true when Raw is the provider default, not a planned value.
+	Defaulted bool
+	// Raw is the value to judge (nil when unknown or unset without a default).
+	Raw any
+}
+
+// Known reports whether the effective value can be judged now.
+func (e Effective) Known() bool { return e.Value.State == Known || e.Defaulted }
+
+// Display renders the value for a finding, saying where a default was used.
+func (e Effective) Display() string {
+	if e.Defaulted {
+		return "not set (provider default " + formatScalar(e.Raw) + ")"
+	}
+	return e.Value.Display()
+}
+
+// EffectiveAfter resolves path on r's planned object. providerDefault is the
+// value the provider uses when the attribute is unset (nil when there is none
+// worth assuming). An unknown value counts as unset only when the
+// configuration shows the user did not write the attribute: Optional+Computed
+// attributes show as "known after apply" on create even when left to the default.
+func EffectiveAfter(r *Resource, path string, providerDefault any) Effective {
+	v := r.After(path)
+	switch v.State {
+	case Known:
+		return Effective{Value: v, Raw: v.raw}
+	case NotSet:
+		if providerDefault != nil {
+			return Effective{Value: v, Defaulted: true, Raw: providerDefault}
+		}
+	case Unknown:
+		if providerDefault != nil && r.Configured(path) == ConfigNotSet {
+			return Effective{Value: v, Defaulted: true, Raw: providerDefault}
+		}
+	}
+	return Effective{Value: v}
+}
+
+// RequireBool is the common check "attribute must be want". It returns a pass,
+// fail or unknown finding. providerDefault may be nil.
+func RequireBool(c *Context, r *Resource, path string, want bool, providerDefault any) Finding {
+	e := EffectiveAfter(r, path, providerDefault)
+	expected := strconv.FormatBool(want)
+	if !e.Known() {
+		if e.Value.State == Unknown {
+			return c.Unknown(r, path, expected)
+		}
+		return c.Fail(r, path, fmt.Sprintf("%s is not set", path), expected, e.Display())
+	}
+	got, ok := asBool(e.Raw)
+	if !ok {
+		return c.Fail(r, path, fmt.Sprintf("%s is not a boolean", path), expected, e.Display())
+	}
+	if got != want {
+		return c.Fail(r, path, fmt.Sprintf("%s is %s", path, e.Display()), expected, e.Display())
+	}
+	return c.Pass(r, path, fmt.Sprintf("%s is %s", path, e.Display()))
+}
+
+// RequireAtLeast is the common check "number must be >= min".
+func RequireAtLeast(c *Context, r *Resource, path string, min int64, providerDefault any) Finding {
+	e := EffectiveAfter(r, path, providerDefault)
+	expected := ">= " + strconv.FormatInt(min, 10)
+	if !e.Known() {
+		if e.Value.State == Unknown {
+			return c.Unknown(r, path, expected)
+		}
+		return c.Fail(r, path, fmt.Sprintf("%s is not set", path), expected, e.Display())
+	}
+	got, ok := asInt(e.Raw)
+	if !ok {
+		return c.Fail(r, path, fmt.Sprintf("%s is not a whole number", path), expected, e.Display())
+	}
+	if got < min {
+		return c.Fail(r, path, fmt.Sprintf("%s is %s, below the minimum of %d", path, e.Display(), min), expected, e.Display())
+	}
+	return c.Pass(r, path, fmt.Sprintf("%s is %s", path, e.Display()))
+}
+
+func asBool(raw any) (bool, bool) { return Value{State: Known, raw: raw}.Bool() }
+
+func asInt(raw any) (int64, bool) {
+	switch t := raw.(type) {
+	case int:
+		return int64(t), true
+	case int64:
+		return t, true
+	}
+	return Value{State: Known, raw: raw}.Int()
+}

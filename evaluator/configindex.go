@@ -1,0 +1,138 @@
+package evaluator
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+)
+
+// ConfigPresence says whether the configuration writes an attribute.
+type ConfigPresence int
+
+const (
+	// ConfigUnavailable: the plan has no configuration section, or it does not
+	// describe this resource, so nothing can be said.
+	ConfigUnavailable ConfigPresence = iota
+	ConfigSet
+	ConfigNotSet
+)
+
+// configIndex maps configuration addresses to their expressions. It is built at
+// most once per plan, on the first question, so plans whose rules never ask pay
+// nothing for the (often large) configuration section.
+type configIndex struct {
+	once      sync.Once
+	resources map[string]map[string]any // "module.a.aws_s3_bucket.b" → expressions
+}
+
+type configModule struct {
+	Resources []struct {
+		Address     string         `json:"address"`
+		Mode        string         `json:"mode"`
+		Expressions map[string]any `json:"expressions"`
+	} `json:"resources"`
+	ModuleCalls map[string]struct {
+		Module *configModule `json:"module"`
+	} `json:"module_calls"`
+}
+
+func (p *Plan) configIndex() *configIndex {
+	if p.config == nil {
+		p.config = &configIndex{}
+	}
+	p.config.once.Do(func() {
+		if len(p.rawConfig) == 0 {
+			return
+		}
+		var cfg struct {
+			RootModule *configModule `json:"root_module"`
+		}
+		if err := json.Unmarshal(p.rawConfig, &cfg); err != nil || cfg.RootModule == nil {
+			return
+		}
+		p.config.resources = make(map[string]map[string]any)
+		p.config.add("", cfg.RootModule)
+	})
+	return p.config
+}
+
+func (ci *configIndex) add(prefix string, m *configModule) {
+	for _, r := range m.Resources {
+		if r.Mode == "data" {
+			continue
+		}
+		exprs := r.Expressions
+		if exprs == nil {
+			exprs = map[string]any{}
+		}
+		ci.resources[prefix+r.Address] = exprs
+	}
+	for name, call := range m.ModuleCalls {
+		if call.Module != nil {
+			ci.add(prefix+"module."+name+".", call.Module)
+		}
+	}
+}
+
+func (ci *configIndex) expressions(r *Resource) (map[string]any, bool) {
+	if ci.resources == nil {
+		return nil, false
+	}
+	e, ok := ci.resources[r.ConfigAddress()]
+	return e, ok
+}
+
+// presence walks nested blocks: expressions render a block as a list of
+// objects, each holding its own attribute expressions.
+func (ci *configIndex) presence(r *Resource, path string) ConfigPresence {
+	exprs, ok := ci.expressions(r)
+	if !ok {
+		return ConfigUnavailable
+	}
+	var cur any = exprs
+	for _, step := range parsePath(path) {
+		if step.isIdx {
+			cur = index(cur, step.index)
+		} else {
+			if list, ok := cur.([]any); ok {
+				if len(list) == 0 {
+					return ConfigNotSet
+				}
+				cur = list[0]
+			}
+			cur = member(cur, step.key)
+		}
+		if cur == nil {
+			return ConfigNotSet
+		}
+	}
+	return ConfigSet
+}
+
+func (ci *configIndex) references(r *Resource, attr string) []string {
+	exprs, ok := ci.expressions(r)
+	if !ok {
+		return nil
+	}
+	expr, _ := exprs[attr].(map[string]any)
+	refs, _ := expr["references"].([]any)
+	out := make([]string, 0, len(refs))
+	for _, ref := range refs {
+		if s, ok := ref.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ReferencesResource reports whether refs (from ConfigReferences of a resource
+// in the same module) point at target.
+func ReferencesResource(refs []string, target *Resource) bool {
+	want := target.Type + "." + target.Name
+	for _, ref := range refs {
+		if ref == want || strings.HasPrefix(ref, want+".") || strings.HasPrefix(ref, want+"[") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,135 @@
+// Package evaltest builds small plans for rule tests. Plans go through the real
+// JSON decoder, so tests exercise exactly what `prodgate check` reads.
+package evaltest
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/prodgate/prodgate/evaluator"
+)
+
+// Change describes one resource change of a test plan. Unset fields get
+// sensible values: Address defaults to Type + ".this", Actions to ["create"].
+type Change struct {
+	Address       string
+	ModuleAddress string
+	Type          string
+	Actions       []string
+	ActionReason  string
+	ReplacePaths  [][]any
+	Before        map[string]any
+	After         map[string]any
+	// AfterUnknown marks attributes known only after apply: {"attr": true}.
+	AfterUnknown    map[string]any
+	AfterSensitive  map[string]any
+	BeforeSensitive map[string]any
+	// Config is the resource's configuration expressions, e.g.
+	// {"bucket": {"references": ["aws_s3_bucket.b.id", "aws_s3_bucket.b"]}}.
+	// Nil means the plan has no configuration entry for this resource.
+	Config map[string]any
+	// Drift, when set, adds a resource_drift entry with these before/after objects.
+	DriftBefore, DriftAfter map[string]any
+}
+
+// Plan builds plan JSON from changes and parses it with evaluator.ParsePlan.
+func Plan(t testing.TB, changes ...Change) *evaluator.Plan {
+	t.Helper()
+	data, err := json.Marshal(PlanJSON(changes...))
+	if err != nil {
+		t.Fatalf("marshal test plan: %v", err)
+	}
+	p, err := evaluator.ParsePlan(data)
+	if err != nil {
+		t.Fatalf("parse test plan: %v", err)
+	}
+	return p
+}
+
+// PlanJSON returns the plan document as a map, for tests that edit it further.
+func PlanJSON(changes ...Change) map[string]any {
+	var rcs, drift []any
+	var cfgResources []any
+	for _, c := range changes {
+		addr := c.Address
+		if addr == "" {
+			addr = c.Type + ".this"
+		}
+		actions := c.Actions
+		if actions == nil {
+			actions = []string{"create"}
+		}
+		name := addr[strings.LastIndex(addr, ".")+1:]
+		if i := strings.IndexByte(name, '['); i >= 0 {
+			name = name[:i]
+		}
+		change := map[string]any{
+			"actions":          actions,
+			"before":           nilIfEmpty(c.Before),
+			"after":            nilIfEmpty(c.After),
+			"after_unknown":    orEmpty(c.AfterUnknown),
+			"before_sensitive": orFalse(c.BeforeSensitive),
+			"after_sensitive":  orFalse(c.AfterSensitive),
+		}
+		if len(actions) == 1 && actions[0] == "delete" {
+			change["after"] = nil
+		}
+		if len(c.ReplacePaths) > 0 {
+			change["replace_paths"] = c.ReplacePaths
+		}
+		rc := map[string]any{
+			"address": addr, "mode": "managed", "type": c.Type, "name": name,
+			"provider_name": "registry.terraform.io/hashicorp/test", "change": change,
+		}
+		if c.ModuleAddress != "" {
+			rc["module_address"] = c.ModuleAddress
+		}
+		if c.ActionReason != "" {
+			rc["action_reason"] = c.ActionReason
+		}
+		rcs = append(rcs, rc)
+		if c.DriftBefore != nil || c.DriftAfter != nil {
+			drift = append(drift, map[string]any{
+				"address": addr, "mode": "managed", "type": c.Type, "name": name,
+				"change": map[string]any{"actions": []string{"update"}, "before": c.DriftBefore, "after": c.DriftAfter},
+			})
+		}
+		if c.Config != nil && c.ModuleAddress == "" {
+			cfgResources = append(cfgResources, map[string]any{
+				"address": c.Type + "." + name, "mode": "managed", "type": c.Type, "name": name, "expressions": c.Config,
+			})
+		}
+	}
+	doc := map[string]any{
+		"format_version":    "1.2",
+		"terraform_version": "1.11.0",
+		"resource_changes":  rcs,
+		"configuration":     map[string]any{"root_module": map[string]any{"resources": cfgResources}},
+	}
+	if drift != nil {
+		doc["resource_drift"] = drift
+	}
+	return doc
+}
+
+func nilIfEmpty(m map[string]any) any {
+	if m == nil {
+		return nil
+	}
+	return m
+}
+
+func orEmpty(m map[string]any) any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func orFalse(m map[string]any) any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}

@@ -1,0 +1,23 @@
+// Package rules is prodgate's built-in production-ready standard. Each family
+// file holds its rules with their documentation; adding a rule is one file (or
+// one type in a family file), its table test, and one line below.
+package rules
+
+import "github.com/prodgate/prodgate/evaluator"
+
+// All returns the built-in rules.
+func All() []evaluator.Rule {
+	return []evaluator.Rule{
+		RDSDeletionProtection{},
+	}
+}
+
+// Registry indexes the built-in rules.
+func Registry() *evaluator.Registry {
+	reg, err := evaluator.NewRegistry(All()...)
+	if err != nil {
+		// The built-in list is fixed at compile time; registry_test.go proves it valid.
+		panic("built-in rules: " + err.Error())
+	}
+	return reg
+}
