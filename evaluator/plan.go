@@ -60,14 +60,14 @@ type Plan struct {
 
 // planJSON mirrors only the top-level members prodgate reads.
 type planJSON struct {
-	FormatVersion    string                     `json:"format_version"`
-	TerraformVersion string                     `json:"terraform_version"`
-	ResourceChanges  []*tfjson.ResourceChange   `json:"resource_changes"`
-	ResourceDrift    []*tfjson.ResourceChange   `json:"resource_drift"`
-	DeferredChanges  []json.RawMessage          `json:"deferred_changes"`
-	Complete         *bool                      `json:"complete"`
-	Errored          bool                       `json:"errored"`
-	Configuration    json.RawMessage            `json:"configuration"`
+	FormatVersion    string                   `json:"format_version"`
+	TerraformVersion string                   `json:"terraform_version"`
+	ResourceChanges  []*tfjson.ResourceChange `json:"resource_changes"`
+	ResourceDrift    []*tfjson.ResourceChange `json:"resource_drift"`
+	DeferredChanges  []json.RawMessage        `json:"deferred_changes"`
+	Complete         *bool                    `json:"complete"`
+	Errored          bool                     `json:"errored"`
+	Configuration    json.RawMessage          `json:"configuration"`
 }
 
 // ReadPlan decodes plan JSON from r. It accepts UTF-8 with or without a byte

@@ -1,0 +1,220 @@
+package evaluator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common"
+	"cel.dev/cel-go/common/types"
+	"github.com/prodgate/prodgate/config"
+)
+
+// celCostLimit bounds the work one condition may do on one resource, so a
+// team rule that loops over a huge list cannot stall the gate.
+const celCostLimit = 1_000_000
+
+// celRule is a team-written rule from the policy's custom_rules. It behaves as
+// any other Rule; its condition must be true for a compliant resource.
+type celRule struct {
+	meta    RuleMeta
+	types   []string
+	actions []string
+	message string
+	program cel.Program
+}
+
+func newCELEnv() (*cel.Env, error) {
+	return cel.NewEnv(
+		cel.Variable("before", cel.DynType),
+		cel.Variable("after", cel.DynType),
+		cel.Variable("actions", cel.ListType(cel.StringType)),
+		cel.Variable("address", cel.StringType),
+		cel.Variable("type", cel.StringType),
+	)
+}
+
+// compileCELRule compiles a custom rule once, at policy load. Compile errors
+// name the policy file and the line of the condition, with cel-go's caret.
+func compileCELRule(env *cel.Env, file string, index int, cr config.CustomRule) (*celRule, config.Problems) {
+	field := fmt.Sprintf("custom_rules[%d]", index)
+	var probs config.Problems
+	sev, err := ParseSeverity(cr.Severity)
+	if err != nil {
+		probs = append(probs, config.Problem{File: file, Line: cr.Lines["severity"], Field: field + ".severity", Msg: err.Error()})
+	}
+	if !ruleIDPattern.MatchString(cr.ID) {
+		probs = append(probs, config.Problem{File: file, Line: cr.Lines["id"], Field: field + ".id", Msg: fmt.Sprintf("%q: want lowercase words joined by dashes", cr.ID)})
+	}
+	src := common.NewStringSource(cr.Condition, file)
+	ast, iss := env.CompileSource(src)
+	if iss != nil && iss.Err() != nil {
+		for _, e := range iss.Errors() {
+			snippet := strings.TrimPrefix(e.ToDisplayString(src), fmt.Sprintf("ERROR: %s:%d:%d: ", file, e.Location.Line(), e.Location.Column()))
+			probs = append(probs, config.Problem{
+				File: file, Line: cr.ConditionLine + e.Location.Line() - 1, Field: field + ".condition",
+				Msg: fmt.Sprintf("column %d: %s", e.Location.Column()+1, snippet),
+			})
+		}
+		return nil, probs
+	}
+	if out := ast.OutputType(); out != cel.BoolType && out != cel.DynType {
+		probs = append(probs, config.Problem{File: file, Line: cr.ConditionLine, Field: field + ".condition",
+			Msg: fmt.Sprintf("must be a true/false expression, but it gives %s", out)})
+	}
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptPartialEval, cel.OptTrackCost), cel.CostLimit(celCostLimit))
+	if err != nil {
+		probs = append(probs, config.Problem{File: file, Line: cr.ConditionLine, Field: field + ".condition", Msg: err.Error()})
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	msg := cr.Message
+	if msg == "" {
+		msg = cr.Title
+	}
+	return &celRule{
+		meta: RuleMeta{
+			ID: cr.ID, Title: cr.Title, Severity: sev, Category: "custom", Provider: "any",
+			ResourceTypes: []string{"*"},
+			Doc: RuleDoc{
+				Summary:     fmt.Sprintf("Team-written rule from %s:%d.", file, cr.Line),
+				Pass:        "the condition is true: " + cr.Condition,
+				Fail:        "the condition is false, or cannot be evaluated (for example a missing attribute without has())",
+				Unknown:     "the condition depends on a value known only after apply",
+				Remediation: cr.Remediation,
+			},
+		},
+		types: cr.ResourceTypes, actions: cr.Actions, message: msg, program: prg,
+	}, nil
+}
+
+func (r *celRule) Meta() RuleMeta { return r.meta }
+
+func (r *celRule) appliesTo(res *Resource) bool {
+	typeOK := false
+	for _, t := range r.types {
+		if globMatch(t, res.Type) {
+			typeOK = true
+			break
+		}
+	}
+	if !typeOK {
+		return false
+	}
+	if len(r.actions) == 0 {
+		return res.Exists()
+	}
+	a := res.Actions()
+	for _, want := range r.actions {
+		switch want {
+		case "create":
+			if a.Create() {
+				return true
+			}
+		case "update":
+			if a.Update() {
+				return true
+			}
+		case "delete":
+			if a.Delete() {
+				return true
+			}
+		case "replace":
+			if a.Replace() {
+				return true
+			}
+		case "no-op":
+			if a.NoOp() || len(a) == 0 {
+				return true
+			}
+		case "forget":
+			if res.Forgets() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (r *celRule) Check(c *Context, res *Resource) []Finding {
+	if !r.appliesTo(res) {
+		return nil
+	}
+	actions := make([]string, len(res.Actions()))
+	for i, a := range res.Actions() {
+		actions[i] = string(a)
+	}
+	vars := map[string]any{
+		"before":  orEmptyMap(res.change.Before),
+		"after":   orEmptyMap(res.change.After),
+		"actions": actions,
+		"address": res.Address,
+		"type":    res.Type,
+	}
+	// Values known only after apply become CEL unknowns, never null, so a
+	// condition that depends on them yields unknown instead of a guess.
+	var patterns []*cel.AttributePatternType
+	collectUnknownPatterns(res.change.AfterUnknown, nil, &patterns)
+	activation, err := cel.PartialVars(vars, patterns...)
+	if err != nil {
+		return []Finding{c.Fail(res, "", "custom rule could not be evaluated: "+err.Error(), "condition true", "error")}
+	}
+	out, _, err := r.program.ContextEval(context.Background(), activation)
+	switch {
+	case err != nil:
+		msg := err.Error()
+		if strings.Contains(msg, "cost limit") || errors.Is(err, context.DeadlineExceeded) {
+			msg = "the condition exceeded its evaluation budget"
+		}
+		return []Finding{c.Fail(res, "", "custom rule could not be evaluated: "+msg+"; the gate fails closed", "condition true", "error")}
+	case types.IsUnknown(out):
+		f := c.Finding(res, StatusUnknown, "", r.message+": depends on values known only after apply")
+		f.Expected, f.Actual = "condition true", "(known after apply)"
+		return []Finding{f}
+	}
+	ok, isBool := out.Value().(bool)
+	switch {
+	case !isBool:
+		return []Finding{c.Fail(res, "", fmt.Sprintf("custom rule condition gave %s, not true/false; the gate fails closed", out.Type()), "condition true", "not a boolean")}
+	case ok:
+		return []Finding{c.Pass(res, "", r.message)}
+	}
+	return []Finding{c.Fail(res, "", r.message, "condition true", "condition false")}
+}
+
+func orEmptyMap(v any) any {
+	if v == nil {
+		return map[string]any{}
+	}
+	return v
+}
+
+// collectUnknownPatterns turns an after_unknown tree into CEL attribute patterns.
+func collectUnknownPatterns(unknown any, path []any, out *[]*cel.AttributePatternType) {
+	switch t := unknown.(type) {
+	case bool:
+		if t {
+			p := cel.AttributePattern("after")
+			for _, step := range path {
+				switch s := step.(type) {
+				case string:
+					p = p.QualString(s)
+				case int64:
+					p = p.QualInt(s)
+				}
+			}
+			*out = append(*out, p)
+		}
+	case map[string]any:
+		for k, v := range t {
+			collectUnknownPatterns(v, append(path[:len(path):len(path)], k), out)
+		}
+	case []any:
+		for i, v := range t {
+			collectUnknownPatterns(v, append(path[:len(path):len(path)], int64(i)), out)
+		}
+	}
+}

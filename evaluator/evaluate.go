@@ -1,0 +1,263 @@
+package evaluator
+
+import (
+	"fmt"
+
+	"github.com/prodgate/prodgate/config"
+	"sort"
+	"time"
+)
+
+// Standard is the name of the standard the engine enforces.
+func (e *Engine) Standard() string { return e.standard }
+
+// MatchScope returns the first policy scope whose match fits the run, or the
+// default scope (mandatory, top-level settings) when none does.
+func (e *Engine) matchScope(run RunContext) *compiledScope {
+	for i := range e.scopes {
+		if matchRun(e.scopes[i].match, run) {
+			return &e.scopes[i]
+		}
+	}
+	return &e.defaultScope
+}
+
+// matchRun reports whether every field the match sets fits the run.
+func matchRun(m config.Match, run RunContext) bool {
+	for _, f := range []struct{ pattern, value string }{
+		{m.Workspace, run.Workspace}, {m.Organization, run.Organization},
+		{m.Project, run.Project}, {m.Directory, run.Directory},
+	} {
+		if f.pattern != "" && !globMatch(f.pattern, f.value) {
+			return false
+		}
+	}
+	return true
+}
+
+// Evaluate judges plan for one run. It never returns a passing report for a
+// plan it could not fully judge: an errored plan fails, and a rule that
+// panics fails the gate with an internal-error finding.
+func (e *Engine) Evaluate(plan *Plan, run RunContext, now time.Time) *Report {
+	start := time.Now()
+	scope := e.matchScope(run)
+	rep := &Report{
+		Standard:    e.standard,
+		Scope:       scope.name,
+		Environment: scope.environment,
+		Enforcement: scope.enforce,
+		FailOn:      scope.failOn,
+		Run:         run,
+		Plan:        planFacts(plan),
+		EvaluatedAt: now.UTC(),
+	}
+
+	// Contexts per enabled rule, and the rules indexed by resource type, built
+	// once per evaluation so each resource meets only the rules for its type.
+	contexts := make(map[string]*Context, len(e.rules))
+	byType := make(map[string][]Rule)
+	var anyType []Rule
+	for _, r := range e.rules {
+		m := r.Meta()
+		s := scope.rules[m.ID]
+		if !s.enabled {
+			continue
+		}
+		meta := m
+		contexts[m.ID] = &Context{Plan: plan, meta: &meta, severity: s.severity, params: s.params}
+		for _, t := range m.ResourceTypes {
+			if t == "*" {
+				anyType = append(anyType, r)
+			} else {
+				byType[t] = append(byType[t], r)
+			}
+		}
+	}
+
+	for _, res := range plan.Resources {
+		for _, list := range [][]Rule{byType[res.Type], anyType} {
+			for _, r := range list {
+				rep.Findings = append(rep.Findings, e.runRule(r, contexts[r.Meta().ID], res)...)
+			}
+		}
+	}
+
+	used := make([]int, len(e.waivers))
+	for i := range rep.Findings {
+		e.settle(&rep.Findings[i], scope, run, now, used)
+	}
+	sortFindings(rep.Findings)
+	for i, w := range e.waivers {
+		expired := dateOf(now).After(w.Expires)
+		if used[i] == 0 || expired {
+			rep.UnusedWaivers = append(rep.UnusedWaivers, WaiverUse{
+				Waiver: Waiver{ID: w.ID, Owner: w.Owner, Reason: w.Reason, Expires: w.Expires.Format(time.DateOnly)},
+				Rule:   w.Rule, Address: w.Address, Where: w.where, Expired: expired, Matched: used[i],
+			})
+		}
+	}
+	e.conclude(rep, plan)
+	rep.Duration = time.Since(start)
+	return rep
+}
+
+// runRule calls a rule and turns a panic into a blocking finding: a broken
+// rule must never make the gate pass.
+func (e *Engine) runRule(r Rule, c *Context, res *Resource) (out []Finding) {
+	defer func() {
+		if p := recover(); p != nil {
+			f := c.Finding(res, StatusFail, "", fmt.Sprintf("internal error in rule %s: %v; the gate fails closed", c.meta.ID, p))
+			f.Severity = SeverityCritical
+			out = []Finding{f}
+		}
+	}()
+	return r.Check(c, res)
+}
+
+// settle applies the policy to a rule's raw result: unknown treatment, fail_on,
+// advisory scopes and waivers. It sets Blocking, the only input to the verdict.
+func (e *Engine) settle(f *Finding, scope *compiledScope, run RunContext, now time.Time, used []int) {
+	settings := scope.rules[f.RuleID]
+	advisoryRule := e.advisory[f.RuleID]
+	switch f.Status {
+	case StatusPass:
+		return
+	case StatusUnknown:
+		switch settings.unknown {
+		case unknownPass:
+			f.Status = StatusPass
+			f.Note = "value known only after apply; the policy treats unknown as pass for this rule"
+			return
+		case unknownWarn:
+			f.Note = "value known only after apply; the policy treats unknown as a warning"
+		default:
+			f.Blocking = true
+		}
+	case StatusFail:
+		f.Blocking = true
+		if advisoryRule {
+			f.Status, f.Blocking = StatusWarn, false
+		}
+	}
+	if f.Blocking && f.Severity < scope.failOn {
+		f.Blocking = false
+		if f.Status == StatusFail {
+			f.Status = StatusWarn
+		}
+		f.Note = fmt.Sprintf("severity %s is below fail_on %s, so this does not fail the gate", f.Severity, scope.failOn)
+	}
+	if f.Blocking && scope.enforce == EnforceAdvisory {
+		f.Blocking = false
+		f.Note = fmt.Sprintf("scope %q is advisory: reported, not enforced", scope.name)
+	}
+	e.applyWaivers(f, scope, run, now, used)
+}
+
+func (e *Engine) applyWaivers(f *Finding, scope *compiledScope, run RunContext, now time.Time, used []int) {
+	for i, w := range e.waivers {
+		if w.Rule != f.RuleID || !globMatch(orDefault(w.Address, "*"), f.Address) {
+			continue
+		}
+		if w.Scope != "" && w.Scope != scope.name {
+			continue
+		}
+		if w.Match != nil && !matchRun(*w.Match, run) {
+			continue
+		}
+		used[i]++
+		if dateOf(now).After(w.Expires) {
+			f.Note = fmt.Sprintf("waiver %s (owner %s) expired on %s and no longer applies", w.ID, w.Owner, w.Expires.Format(time.DateOnly))
+			continue
+		}
+		f.Status, f.Blocking = StatusWaived, false
+		f.Waiver = &Waiver{ID: w.ID, Owner: w.Owner, Reason: w.Reason, Expires: w.Expires.Format(time.DateOnly)}
+		f.Note = fmt.Sprintf("waived by %s (owner %s) until %s: %s", w.ID, w.Owner, w.Expires.Format(time.DateOnly), w.Reason)
+		return
+	}
+}
+
+// conclude counts findings and decides the verdict.
+func (e *Engine) conclude(rep *Report, plan *Plan) {
+	for _, f := range rep.Findings {
+		rep.Counts.Total++
+		switch f.Status {
+		case StatusPass:
+			rep.Counts.Passed++
+		case StatusFail:
+			rep.Counts.Failed++
+		case StatusWarn:
+			rep.Counts.Warned++
+		case StatusUnknown:
+			rep.Counts.Unknown++
+		case StatusWaived:
+			rep.Counts.Waived++
+		}
+		if f.Blocking {
+			rep.Counts.Blocking++
+		}
+	}
+	if plan.Errored {
+		rep.Reasons = append(rep.Reasons, "Terraform reported errors while planning (errored: true); an errored plan never passes")
+	}
+	if rep.Counts.Blocking > 0 {
+		rep.Reasons = append(rep.Reasons, fmt.Sprintf("%d finding(s) break the standard %q in scope %q", rep.Counts.Blocking, rep.Standard, rep.Scope))
+	}
+	if plan.Incomplete() {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the plan is incomplete (complete: false, %d deferred change(s)): apply may make changes this verdict has not seen", plan.DeferredChanges))
+	}
+	if plan.EmptyActions > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d resource change(s) had an empty actions list and were treated as no-op", plan.EmptyActions))
+	}
+	if rep.Enforcement == EnforceAdvisory {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("scope %q is advisory: findings are reported but do not fail the gate", rep.Scope))
+	}
+	rep.Verdict = VerdictPassed
+	if len(rep.Reasons) > 0 {
+		rep.Verdict = VerdictFailed
+	}
+}
+
+func planFacts(p *Plan) PlanFacts {
+	f := PlanFacts{
+		FormatVersion: p.FormatVersion, TerraformVersion: p.TerraformVersion,
+		ResourceChanges: len(p.Resources), Errored: p.Errored, Incomplete: p.Incomplete(), DeferredChanges: p.DeferredChanges,
+	}
+	for _, r := range p.Resources {
+		a := r.Actions()
+		switch {
+		case a.Replace():
+			f.Replaces++
+		case a.Create():
+			f.Creates++
+		case a.Update():
+			f.Updates++
+		case a.Delete():
+			f.Deletes++
+		case r.Forgets():
+			f.Forgets++
+		}
+	}
+	return f
+}
+
+var statusOrder = map[Status]int{StatusFail: 0, StatusUnknown: 1, StatusWarn: 2, StatusWaived: 3, StatusPass: 4}
+
+// sortFindings puts what stops the gate first, then by severity, address and rule.
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Blocking != b.Blocking {
+			return a.Blocking
+		}
+		if statusOrder[a.Status] != statusOrder[b.Status] {
+			return statusOrder[a.Status] < statusOrder[b.Status]
+		}
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Address != b.Address {
+			return a.Address < b.Address
+		}
+		return a.RuleID < b.RuleID
+	})
+}

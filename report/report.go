@@ -1,0 +1,380 @@
+// Package report renders an evaluator.Report for people and machines: a
+// terminal, an Atlantis comment, a Markdown PR comment or results page, JSON,
+// and HCP Terraform run-task outcomes.
+//
+// Renderers only rearrange what is in the Report. Sensitive values are masked
+// by the evaluator before a Report exists; nothing here looks at a plan.
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/prodgate/prodgate/evaluator"
+)
+
+// Format names an output format. The names are what users type after --format.
+type Format string
+
+const (
+	// FormatText is human terminal output; colour only when Options.Color.
+	FormatText Format = "text"
+	// FormatAtlantis is plain lines meant for the ```diff block Atlantis wraps
+	// custom-step output in, ending with a conftest-style summary line.
+	FormatAtlantis Format = "atlantis"
+	// FormatMarkdown is for PR comments and results pages.
+	FormatMarkdown Format = "markdown"
+	// FormatJSON is the Report itself as JSON, with a schema_version.
+	FormatJSON Format = "json"
+)
+
+// Formats lists every format New accepts, in the order flag help shows them.
+func Formats() []Format {
+	return []Format{FormatText, FormatAtlantis, FormatMarkdown, FormatJSON}
+}
+
+// FormatNames is Formats joined for flag help and error messages: "text, atlantis, markdown, json".
+func FormatNames() string {
+	names := make([]string, 0, len(Formats()))
+	for _, f := range Formats() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
+}
+
+// ParseFormat reads a format name as typed by a user; unknown names are an error.
+func ParseFormat(name string) (Format, error) {
+	f := Format(strings.ToLower(strings.TrimSpace(name)))
+	if slices.Contains(Formats(), f) {
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown report format %q (want one of %s)", name, FormatNames())
+}
+
+// Options tune a renderer. The zero value is plain output without passes.
+type Options struct {
+	// Color turns on ANSI colour in the text format. The caller decides,
+	// typically when stdout is a terminal and NO_COLOR is unset.
+	Color bool
+	// ShowPassed lists passing checks too; otherwise they are only counted.
+	ShowPassed bool
+	// ResultsURL, when set, is linked as the full results page.
+	ResultsURL string
+}
+
+// Renderer writes one Report to the writer it was made with.
+type Renderer interface {
+	Render(r *evaluator.Report) error
+}
+
+// New returns the renderer for format, writing to w. An unknown format is an
+// error naming the valid ones, never a fallback.
+func New(format Format, w io.Writer, opts Options) (Renderer, error) {
+	if w == nil {
+		return nil, fmt.Errorf("new %s renderer: nil writer", format)
+	}
+	switch format {
+	case FormatText:
+		return &textRenderer{w: w, opts: opts}, nil
+	case FormatAtlantis:
+		return &atlantisRenderer{w: w, opts: opts}, nil
+	case FormatMarkdown:
+		return &markdownRenderer{w: w, opts: opts}, nil
+	case FormatJSON:
+		return &jsonRenderer{w: w, opts: opts}, nil
+	}
+	return nil, fmt.Errorf("unknown report format %q (want one of %s)", format, FormatNames())
+}
+
+// errNilReport is returned by every renderer given a nil report.
+var errNilReport = fmt.Errorf("render report: nil report")
+
+// statusRank orders statuses most-needing-attention first.
+func statusRank(s evaluator.Status) int {
+	switch s {
+	case evaluator.StatusFail:
+		return 0
+	case evaluator.StatusUnknown:
+		return 1
+	case evaluator.StatusWarn:
+		return 2
+	case evaluator.StatusWaived:
+		return 3
+	case evaluator.StatusPass:
+		return 5
+	}
+	return 4 // a status this package does not know sorts before passes
+}
+
+// compareFindings orders findings most severe first: blocking first, then
+// status fail > unknown > warn > waived > pass, then severity descending,
+// then address and rule id.
+func compareFindings(a, b evaluator.Finding) int {
+	if a.Blocking != b.Blocking {
+		if a.Blocking {
+			return -1
+		}
+		return 1
+	}
+	if d := statusRank(a.Status) - statusRank(b.Status); d != 0 {
+		return d
+	}
+	if a.Severity != b.Severity {
+		if a.Severity > b.Severity {
+			return -1
+		}
+		return 1
+	}
+	if c := strings.Compare(a.Address, b.Address); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.RuleID, b.RuleID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Attribute, b.Attribute); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Message, b.Message)
+}
+
+// Sorted returns a copy of findings ordered most severe first (see
+// compareFindings); the input is left as it is.
+func Sorted(findings []evaluator.Finding) []evaluator.Finding {
+	out := slices.Clone(findings)
+	slices.SortStableFunc(out, compareFindings)
+	return out
+}
+
+// tally counts what the renderers list. It is taken from the findings
+// themselves so that every summary line agrees with the lines above it.
+type tally struct {
+	total, passed, failed, warned, unknown, waived int
+	// blocking findings fail the gate; warnings are every other finding
+	// that is neither a pass nor waived (conftest's "warnings").
+	blocking, warnings int
+	// blockingBySeverity counts blocking findings per severity.
+	blockingBySeverity map[evaluator.Severity]int
+}
+
+func tallyOf(findings []evaluator.Finding) tally {
+	t := tally{total: len(findings), blockingBySeverity: map[evaluator.Severity]int{}}
+	for _, f := range findings {
+		switch f.Status {
+		case evaluator.StatusPass:
+			t.passed++
+		case evaluator.StatusFail:
+			t.failed++
+		case evaluator.StatusWarn:
+			t.warned++
+		case evaluator.StatusUnknown:
+			t.unknown++
+		case evaluator.StatusWaived:
+			t.waived++
+		}
+		switch {
+		case f.Blocking:
+			t.blocking++
+			t.blockingBySeverity[f.Severity]++
+		case f.Status != evaluator.StatusPass && f.Status != evaluator.StatusWaived:
+			t.warnings++
+		}
+	}
+	return t
+}
+
+// severityBreakdown reads "2 critical, 1 high" for blocking findings.
+func (t tally) severityBreakdown() string {
+	var parts []string
+	for s := evaluator.SeverityCritical; s >= evaluator.SeverityInfo; s-- {
+		if n := t.blockingBySeverity[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// passed reports whether the verdict is exactly "passed"; anything else,
+// including an empty or unfamiliar verdict, is shown as failed.
+func passed(r *evaluator.Report) bool { return r.Verdict == evaluator.VerdictPassed }
+
+// verdictWord is "passed" or "failed".
+func verdictWord(r *evaluator.Report) string {
+	if passed(r) {
+		return "passed"
+	}
+	return "failed"
+}
+
+// standardPhrase reads "Acme production standard" (or "the standard").
+func standardPhrase(name string) string {
+	name = oneLine(name)
+	switch {
+	case name == "":
+		return "the standard"
+	case strings.HasSuffix(strings.ToLower(name), "standard"):
+		return name
+	}
+	return name + " standard"
+}
+
+// plural returns "1 finding" or "3 findings".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// Summary is one line saying what the gate decided and why, e.g.
+// "prodgate: 3 blocking findings (2 critical, 1 high) against Acme production standard (scope production)".
+func Summary(r *evaluator.Report) string {
+	if r == nil {
+		return "prodgate: gate failed: no report"
+	}
+	t := tallyOf(r.Findings)
+	scope := ""
+	if s := oneLine(r.Scope); s != "" {
+		scope = " (scope " + s
+		if r.Enforcement == evaluator.EnforceAdvisory {
+			scope += ", advisory"
+		}
+		scope += ")"
+	}
+	var b strings.Builder
+	b.WriteString("prodgate: ")
+	switch {
+	case !passed(r) && t.blocking > 0:
+		fmt.Fprintf(&b, "%s (%s) against %s%s", plural(t.blocking, "blocking finding"), t.severityBreakdown(), standardPhrase(r.Standard), scope)
+	case !passed(r):
+		fmt.Fprintf(&b, "gate failed against %s%s", standardPhrase(r.Standard), scope)
+		if len(r.Reasons) > 0 {
+			b.WriteString(": " + oneLine(r.Reasons[0]))
+		}
+	default:
+		fmt.Fprintf(&b, "gate passed against %s%s: %s", standardPhrase(r.Standard), scope, plural(t.total, "check"))
+		if t.warnings > 0 {
+			b.WriteString(", " + plural(t.warnings, "warning"))
+		}
+		if t.waived > 0 {
+			fmt.Fprintf(&b, ", %d waived", t.waived)
+		}
+	}
+	if r.Plan.Errored {
+		b.WriteString("; the plan errored")
+	} else if r.Plan.Incomplete {
+		b.WriteString("; the plan is incomplete")
+	}
+	return b.String()
+}
+
+// statusLabel is the upper-case word for a status: FAIL, UNKNOWN, WARN, WAIVED, PASS.
+func statusLabel(s evaluator.Status) string {
+	if s == "" {
+		return "UNKNOWN-STATUS"
+	}
+	return strings.ToUpper(oneLine(string(s)))
+}
+
+// addressOf names what a finding is about; plan-wide findings have no address.
+func addressOf(f evaluator.Finding) string {
+	if f.Address == "" {
+		return "(plan)"
+	}
+	return oneLine(f.Address)
+}
+
+// waiverPhrase reads "team-data, until 2026-12-31" from a waiver.
+func waiverPhrase(w *evaluator.Waiver) string {
+	if w == nil {
+		return ""
+	}
+	var parts []string
+	if o := oneLine(w.Owner); o != "" {
+		parts = append(parts, o)
+	}
+	if e := oneLine(w.Expires); e != "" {
+		parts = append(parts, "until "+e)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// planPhrase reads "12 changes: 3 to create, 4 to update, 1 to delete, 2 to replace; Terraform 1.9.5".
+func planPhrase(p evaluator.PlanFacts) string {
+	var b strings.Builder
+	b.WriteString(plural(p.ResourceChanges, "change"))
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		verb string
+	}{{p.Creates, "create"}, {p.Updates, "update"}, {p.Deletes, "delete"}, {p.Replaces, "replace"}, {p.Forgets, "forget"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d to %s", c.n, c.verb))
+		}
+	}
+	if len(parts) > 0 {
+		b.WriteString(": " + strings.Join(parts, ", "))
+	}
+	if p.DeferredChanges > 0 {
+		fmt.Fprintf(&b, "; %d deferred", p.DeferredChanges)
+	}
+	if v := oneLine(p.TerraformVersion); v != "" {
+		b.WriteString("; Terraform " + v)
+	}
+	return b.String()
+}
+
+// oneLine makes s safe to print on one line: runs of whitespace (newlines
+// included) become one space, and control characters and bidi overrides,
+// which could move a terminal's cursor, recolour it or reorder text, are
+// shown escaped (\x1b, \u202e).
+func oneLine(s string) string {
+	var b strings.Builder
+	pendingSpace := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			pendingSpace = b.Len() > 0
+			continue
+		}
+		if pendingSpace {
+			b.WriteByte(' ')
+			pendingSpace = false
+		}
+		switch {
+		case r < 0x100 && unicode.IsControl(r):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case unicode.IsControl(r) || isBidiControl(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isBidiControl(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
+// truncate shortens s to at most max bytes at a rune boundary, ending with
+// "…" when it had to cut.
+func truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	const ellipsis = "…"
+	cut := max - len(ellipsis)
+	if cut < 0 {
+		cut = 0
+	}
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	if max < len(ellipsis) {
+		return s[:cut]
+	}
+	return s[:cut] + ellipsis
+}

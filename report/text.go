@@ -1,0 +1,235 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/prodgate/prodgate/evaluator"
+)
+
+// textRenderer writes human terminal output. Colour is ANSI and only when
+// Options.Color is set; every value from the report goes through oneLine so
+// it cannot carry its own escape sequences.
+type textRenderer struct {
+	w    io.Writer
+	opts Options
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+)
+
+func (t *textRenderer) paint(code, s string) string {
+	if !t.opts.Color || s == "" {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+// findingColour is red for anything that blocks, yellow for other problems,
+// cyan for waived and green for passes.
+func findingColour(f evaluator.Finding) string {
+	switch {
+	case f.Blocking:
+		return ansiRed
+	case f.Status == evaluator.StatusWaived:
+		return ansiCyan
+	case f.Status == evaluator.StatusPass:
+		return ansiGreen
+	}
+	return ansiYellow
+}
+
+// textGroups is the order statuses are listed in.
+var textGroups = []evaluator.Status{
+	evaluator.StatusFail, evaluator.StatusUnknown, evaluator.StatusWarn, evaluator.StatusWaived, evaluator.StatusPass,
+}
+
+func (t *textRenderer) Render(r *evaluator.Report) error {
+	if r == nil {
+		return errNilReport
+	}
+	bw := bufio.NewWriter(t.w)
+	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
+
+	// Header.
+	verdict := t.paint(ansiBold+ansiRed, "FAILED")
+	if passed(r) {
+		verdict = t.paint(ansiBold+ansiGreen, "PASSED")
+	}
+	p("prodgate %s  %s\n", verdict, standardPhrase(r.Standard))
+	p("%s %s\n", t.paint(ansiDim, "scope:"), scopePhrase(r))
+	p("%s %s\n", t.paint(ansiDim, "plan: "), planPhrase(r.Plan))
+	for _, n := range r.Notes {
+		p("%s %s\n", t.paint(ansiYellow, "note: "), oneLine(n))
+	}
+	if !passed(r) {
+		for _, reason := range r.Reasons {
+			p("%s %s\n", t.paint(ansiRed, "why:  "), oneLine(reason))
+		}
+	}
+
+	// Findings, grouped by status, most severe first within each group.
+	sorted := Sorted(r.Findings)
+	groups := map[evaluator.Status][]evaluator.Finding{}
+	var other []evaluator.Finding
+	for _, f := range sorted {
+		if statusRank(f.Status) == 4 {
+			other = append(other, f)
+			continue
+		}
+		groups[f.Status] = append(groups[f.Status], f)
+	}
+	for _, s := range textGroups {
+		fs := groups[s]
+		if len(fs) == 0 {
+			continue
+		}
+		if s == evaluator.StatusPass && !t.opts.ShowPassed {
+			p("\n%s\n", t.paint(ansiDim, plural(len(fs), "passing check")+" not listed"))
+			continue
+		}
+		t.group(bw, statusLabel(s), fs)
+	}
+	if len(other) > 0 {
+		t.group(bw, "OTHER", other)
+	}
+
+	// Waivers that did nothing this run.
+	if len(r.UnusedWaivers) > 0 {
+		p("\n%s\n", t.paint(ansiBold, fmt.Sprintf("WAIVERS NOT APPLIED (%d)", len(r.UnusedWaivers))))
+		for _, u := range r.UnusedWaivers {
+			state := "unused:  "
+			if u.Expired {
+				state = "expired: "
+			}
+			p("  %s\n", t.paint(waiverUseColour(u), state+waiverUseLine(u)))
+			if reason := oneLine(u.Reason); reason != "" {
+				p("      %s %s\n", t.paint(ansiDim, "reason:"), reason)
+			}
+		}
+	}
+
+	// Counts.
+	c := tallyOf(r.Findings)
+	p("\n%s: %s", plural(c.total, "check"), countsPhrase(c))
+	if c.blocking > 0 {
+		p("; %s", t.paint(ansiRed, fmt.Sprintf("%d blocking", c.blocking)))
+	}
+	p("\n")
+	if t.opts.ResultsURL != "" {
+		p("results: %s\n", oneLine(t.opts.ResultsURL))
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write text report: %w", err)
+	}
+	return nil
+}
+
+func (t *textRenderer) group(bw *bufio.Writer, label string, fs []evaluator.Finding) {
+	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
+	p("\n%s\n", t.paint(ansiBold, fmt.Sprintf("%s (%d)", label, len(fs))))
+	for _, f := range fs {
+		colour := findingColour(f)
+		head := fmt.Sprintf("[%s] %s  %s", f.Severity, addressOf(f), oneLine(f.RuleID))
+		if f.Blocking {
+			head += "  (blocking)"
+		}
+		p("  %s\n", t.paint(colour, head))
+		if m := oneLine(f.Message); m != "" {
+			p("      %s\n", m)
+		}
+		if f.Expected != "" || f.Actual != "" {
+			p("      %s %s\n", t.paint(ansiDim, "expected:"), oneLine(f.Expected))
+			p("      %s %s\n", t.paint(ansiDim, "actual:  "), oneLine(f.Actual))
+		}
+		if w := f.Waiver; w != nil {
+			p("      %s %s", t.paint(ansiCyan, "waived: "), oneLine(w.ID))
+			if ph := waiverPhrase(w); ph != "" {
+				p(" (%s)", ph)
+			}
+			if reason := oneLine(w.Reason); reason != "" {
+				p(": %s", reason)
+			}
+			p("\n")
+		}
+		if n := oneLine(f.Note); n != "" {
+			p("      %s %s\n", t.paint(ansiDim, "note:   "), n)
+		}
+		if needsFix(f) {
+			if fix := oneLine(f.Remediation); fix != "" {
+				p("      %s %s\n", t.paint(ansiDim, "fix:    "), fix)
+			}
+		}
+	}
+}
+
+// needsFix reports whether a finding's remediation is worth showing: it is a
+// problem that nobody has waived.
+func needsFix(f evaluator.Finding) bool {
+	return f.Status != evaluator.StatusPass && f.Status != evaluator.StatusWaived
+}
+
+// scopePhrase reads "production (environment prod, mandatory, fail_on low)".
+func scopePhrase(r *evaluator.Report) string {
+	name := oneLine(r.Scope)
+	if name == "" {
+		name = "(none)"
+	}
+	var parts []string
+	if e := oneLine(r.Environment); e != "" {
+		parts = append(parts, "environment "+e)
+	}
+	if e := oneLine(string(r.Enforcement)); e != "" {
+		parts = append(parts, e)
+	}
+	parts = append(parts, "fail_on "+r.FailOn.String())
+	return name + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// countsPhrase reads "2 failed, 1 unknown, 1 warned, 1 waived, 7 passed".
+func countsPhrase(c tally) string {
+	return fmt.Sprintf("%d failed, %d unknown, %d warned, %d waived, %d passed",
+		c.failed, c.unknown, c.warned, c.waived, c.passed)
+}
+
+// waiverUseLine reads "w-3 aws-rds-backup-retention on aws_db_instance.old (prodgate.yaml:40; team-data, until 2025-01-31)".
+func waiverUseLine(u evaluator.WaiverUse) string {
+	var b strings.Builder
+	b.WriteString(oneLine(u.ID))
+	if rule := oneLine(u.Rule); rule != "" {
+		b.WriteString(" " + rule)
+	}
+	if addr := oneLine(u.Address); addr != "" {
+		b.WriteString(" on " + addr)
+	}
+	var meta []string
+	if where := oneLine(u.Where); where != "" {
+		meta = append(meta, where)
+	}
+	if ph := waiverPhrase(&u.Waiver); ph != "" {
+		meta = append(meta, ph)
+	}
+	if u.Expired && u.Matched > 0 {
+		meta = append(meta, "matches "+plural(u.Matched, "finding"))
+	}
+	if len(meta) > 0 {
+		b.WriteString(" (" + strings.Join(meta, "; ") + ")")
+	}
+	return b.String()
+}
+
+func waiverUseColour(u evaluator.WaiverUse) string {
+	if u.Expired {
+		return ansiYellow
+	}
+	return ansiDim
+}
