@@ -21,6 +21,10 @@ import (
 // another major is refused instead of being half-read (the gate fails closed).
 const SupportedFormatMajor = 1
 
+// ephemeralMode marks ephemeral resources (Terraform 1.10+), which live only
+// during a run and are never stored in state.
+const ephemeralMode tfjson.ResourceMode = "ephemeral"
+
 // InputError marks a plan or policy the user must fix (exit code 2), as opposed to
 // an internal failure. Either way the gate never passes.
 type InputError struct {
@@ -129,11 +133,17 @@ func ParsePlan(data []byte) (*Plan, error) {
 		if rc.Change == nil {
 			return nil, &InputError{What: "plan", Err: fmt.Errorf("resource_changes[%d] (%s) has no \"change\" object", i, rc.Address)}
 		}
+		switch rc.Mode {
+		case tfjson.DataResourceMode, ephemeralMode:
+			// Data sources and ephemeral resources (Terraform 1.10+, actions
+			// such as "open") change no infrastructure.
+			continue
+		case tfjson.ManagedResourceMode, "":
+		default:
+			return nil, &InputError{What: "plan", Err: fmt.Errorf("resource_changes[%d] (%s): unknown mode %q (known: managed, data, ephemeral)", i, rc.Address, rc.Mode)}
+		}
 		if err := validateActions(rc.Change.Actions); err != nil {
 			return nil, &InputError{What: "plan", Err: fmt.Errorf("resource_changes[%d] (%s): %w", i, rc.Address, err)}
-		}
-		if rc.Mode == tfjson.DataResourceMode {
-			continue
 		}
 		if len(rc.Change.Actions) == 0 {
 			p.EmptyActions++

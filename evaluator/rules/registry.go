@@ -9,6 +9,24 @@ import "github.com/prodgate/prodgate/evaluator"
 func All() []evaluator.Rule {
 	return []evaluator.Rule{
 		RDSDeletionProtection{},
+		RDSBackupRetention{},
+		RDSFinalSnapshot{},
+		RDSStorageEncrypted{},
+		LBDeletionProtection{},
+		DynamoDBDeletionProtection{},
+		DynamoDBPITR{},
+		ElastiCacheBackupRetention{},
+		S3Versioning{},
+		GoogleSQLDeletionProtection{},
+		GoogleSQLBackupEnabled{},
+		GoogleSQLPITR{},
+		GoogleGKEDeletionProtection{},
+		AzureDBBackupRetention{},
+		AzureKeyVaultPurgeProtection{},
+		StatefulDestroy{},
+		StatefulForget{},
+		ProtectionLowered{},
+		ProtectionDrift{},
 	}
 }
 

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+
+	"github.com/prodgate/prodgate/evaluator"
+)
+
+// zipMagic starts every binary plan file written by `terraform plan -out`.
+var zipMagic = []byte("PK\x03\x04")
+
+// readPlan reads plan JSON from a file or stdin ("-"). A binary plan file is
+// converted with `terraform show -json`, run in the current directory, which
+// must be the initialised working directory the plan was made in.
+func readPlan(ctx context.Context, path string, stdin io.Reader) (*evaluator.Plan, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("read plan from stdin: %w", err)
+		}
+	} else {
+		data, err = os.ReadFile(path)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("read plan: %w", err))
+		}
+	}
+	if bytes.HasPrefix(data, zipMagic) {
+		if path == "-" {
+			return nil, badInput(errors.New("stdin holds a binary plan file; pass it with --plan FILE or pipe `terraform show -json FILE` instead"))
+		}
+		data, err = terraformShow(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+	}
+	plan, err := evaluator.ParsePlan(data)
+	if err != nil {
+		var ie *evaluator.InputError
+		if errors.As(err, &ie) {
+			return nil, badInput(fmt.Errorf("%s: %w", displayName(path), ie.Err))
+		}
+		return nil, err
+	}
+	return plan, nil
+}
+
+func terraformShow(ctx context.Context, path string) ([]byte, error) {
+	bin, err := exec.LookPath("terraform")
+	if err != nil {
+		return nil, badInput(fmt.Errorf("%s is a binary plan file and terraform is not on PATH to convert it; run `terraform show -json %s > plan.json` and pass plan.json", path, path))
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "show", "-json", path)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, badInput(fmt.Errorf("terraform show -json %s failed (%v): %s", path, err, bytes.TrimSpace(stderr.Bytes())))
+	}
+	return stdout.Bytes(), nil
+}
+
+func displayName(path string) string {
+	if path == "-" {
+		return "plan on stdin"
+	}
+	return path
+}

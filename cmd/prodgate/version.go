@@ -1,0 +1,28 @@
+package main
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"github.com/prodgate/prodgate/evaluator"
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+func newVersionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v := version
+			if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+				v = info.Main.Version
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "prodgate %s (plan format %d.x)\n", v, evaluator.SupportedFormatMajor)
+			return nil
+		},
+	}
+}

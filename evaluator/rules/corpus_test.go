@@ -1,0 +1,103 @@
+package rules_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prodgate/prodgate/config"
+	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/rules"
+)
+
+// corpusDir finds ../shared/corpus/plans beside the repository (or
+// $PRODGATE_CORPUS). The corpus is read in place, never copied into the repo.
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	if dir := os.Getenv("PRODGATE_CORPUS"); dir != "" {
+		return dir
+	}
+	dir := filepath.Join("..", "..", "..", "shared", "corpus", "plans")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("plan corpus not found at %s (it lives in ../shared beside the repository; set PRODGATE_CORPUS to point at it): %v", dir, err)
+	}
+	return dir
+}
+
+// refusedOnPurpose lists corpus files that are broken by design, with the words
+// the refusal must contain so the user knows what to fix.
+var refusedOnPurpose = map[string]string{
+	"jond3k-tfplan-validator/invalid-actions.json": "unknown action",
+}
+
+// TestCorpus loads and evaluates every real plan in the corpus with the full
+// built-in standard: no file may error, except those broken on purpose, which
+// must be refused with a clear message.
+func TestCorpus(t *testing.T) {
+	dir := corpusDir(t)
+	files, err := filepath.Glob(filepath.Join(dir, "*", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no plan files under %s", dir)
+	}
+	engine, err := evaluator.Compile(config.Default(), rules.Registry(), time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	perRule := map[string]map[evaluator.Status]int{}
+	for _, file := range files {
+		rel, _ := filepath.Rel(dir, file)
+		rel = filepath.ToSlash(rel)
+		t.Run(rel, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := evaluator.ParsePlan(data)
+			if want, broken := refusedOnPurpose[rel]; broken {
+				var ie *evaluator.InputError
+				if !errors.As(err, &ie) || !strings.Contains(err.Error(), want) {
+					t.Fatalf("want refusal mentioning %q, got %v", want, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			rep := engine.Evaluate(plan, evaluator.RunContext{}, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))
+			if rep.Verdict != evaluator.VerdictPassed && rep.Verdict != evaluator.VerdictFailed {
+				t.Fatalf("verdict %q", rep.Verdict)
+			}
+			if plan.Errored && rep.Verdict != evaluator.VerdictFailed {
+				t.Errorf("errored plan passed")
+			}
+			for _, f := range rep.Findings {
+				if f.Status == evaluator.StatusFail && strings.Contains(f.Message, "internal error") {
+					t.Errorf("%s: %s", f.RuleID, f.Message)
+				}
+				if perRule[f.RuleID] == nil {
+					perRule[f.RuleID] = map[evaluator.Status]int{}
+				}
+				perRule[f.RuleID][f.Status]++
+			}
+		})
+	}
+	ids := make([]string, 0, len(perRule))
+	for id := range perRule {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var b strings.Builder
+	for _, id := range ids {
+		c := perRule[id]
+		fmt.Fprintf(&b, "\n  %-36s fail %3d  unknown %3d  warn %3d  pass %3d", id, c[evaluator.StatusFail], c[evaluator.StatusUnknown], c[evaluator.StatusWarn], c[evaluator.StatusPass])
+	}
+	t.Logf("findings per rule over %d corpus plans:%s", len(files), b.String())
+}
