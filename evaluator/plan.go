@@ -227,6 +227,9 @@ func describeJSONError(data []byte, err error) error {
 	switch {
 	case errors.As(err, &syntax):
 		line, col := lineCol(data, syntax.Offset)
+		if syntax.Offset >= int64(len(data)) {
+			return fmt.Errorf("the JSON ends early at line %d (truncated file?)", line)
+		}
 		return fmt.Errorf("invalid JSON at line %d, column %d: %v", line, col, syntax)
 	case errors.As(err, &typeErr):
 		line, col := lineCol(data, typeErr.Offset)
@@ -243,6 +246,7 @@ func lineCol(data []byte, offset int64) (line, col int) {
 	}
 	before := data[:offset]
 	line = bytes.Count(before, []byte{'\n'}) + 1
-	col = int(offset) - bytes.LastIndexByte(before, '\n')
+	// offset counts the offending byte itself; columns start at 1.
+	col = int(offset) - 1 - bytes.LastIndexByte(before, '\n')
 	return line, col
 }

@@ -152,7 +152,7 @@ func (t *textRenderer) group(bw *bufio.Writer, label string, fs []evaluator.Find
 			p("      %s %s\n", t.paint(ansiDim, "actual:  "), oneLine(f.Actual))
 		}
 		if w := f.Waiver; w != nil {
-			p("      %s %s", t.paint(ansiCyan, "waived: "), oneLine(w.ID))
+			p("      %s %s", t.paint(ansiCyan, "waived:  "), oneLine(w.ID))
 			if ph := waiverPhrase(w); ph != "" {
 				p(" (%s)", ph)
 			}
@@ -162,11 +162,11 @@ func (t *textRenderer) group(bw *bufio.Writer, label string, fs []evaluator.Find
 			p("\n")
 		}
 		if n := oneLine(f.Note); n != "" {
-			p("      %s %s\n", t.paint(ansiDim, "note:   "), n)
+			p("      %s %s\n", t.paint(ansiDim, "note:    "), n)
 		}
 		if needsFix(f) {
 			if fix := oneLine(f.Remediation); fix != "" {
-				p("      %s %s\n", t.paint(ansiDim, "fix:    "), fix)
+				p("      %s %s\n", t.paint(ansiDim, "fix:     "), fix)
 			}
 		}
 	}

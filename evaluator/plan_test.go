@@ -1,0 +1,132 @@
+package evaluator_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/evaltest"
+)
+
+func parseDoc(t *testing.T, doc map[string]any) *evaluator.Plan {
+	t.Helper()
+	data, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := evaluator.ParsePlan(data)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	return p
+}
+
+func TestParsePlanRefusals(t *testing.T) {
+	tests := []struct {
+		name, input, want string
+	}{
+		{"empty input", "  \n", "the file is empty"},
+		{"not JSON", "Terraform will perform the following actions", "not JSON"},
+		{"truncated JSON", `{"format_version": "1.2", "resource_changes": [`, "ends early"},
+		{"syntax error names line and column", "{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [}\n}", "line 3, column 24"},
+		{"wrong type names the field", `{"format_version": "1.2", "resource_changes": {}}`, `field "resource_changes"`},
+		{"missing format_version", `{"resource_changes": []}`, `missing "format_version"`},
+		{"unsupported major version", `{"format_version": "2.0"}`, `unsupported plan format_version "2.0"`},
+		{"unknown action", `{"format_version": "1.2", "resource_changes": [{"address": "a.b", "mode": "managed", "type": "a", "change": {"actions": ["destroy"]}}]}`, `resource_changes[0] (a.b): unknown action "destroy"`},
+		{"unknown mode", `{"format_version": "1.2", "resource_changes": [{"address": "a.b", "mode": "weird", "type": "a", "change": {"actions": ["create"]}}]}`, `unknown mode "weird"`},
+		{"change missing", `{"format_version": "1.2", "resource_changes": [{"address": "a.b", "mode": "managed", "type": "a"}]}`, `has no "change" object`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := evaluator.ParsePlan([]byte(tc.input))
+			var ie *evaluator.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("want *InputError, got %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not say %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParsePlanEncodings(t *testing.T) {
+	plain, err := json.Marshal(evaltest.PlanJSON(evaltest.Change{Type: "test_db", After: map[string]any{"protect": true}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	utf16le := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(string(plain))) {
+		utf16le = append(utf16le, byte(u), byte(u>>8))
+	}
+	utf16be := []byte{0xFE, 0xFF}
+	for _, u := range utf16.Encode([]rune(string(plain))) {
+		utf16be = append(utf16be, byte(u>>8), byte(u))
+	}
+	for name, data := range map[string][]byte{
+		"utf-8": plain, "utf-8 with BOM": append([]byte{0xEF, 0xBB, 0xBF}, plain...),
+		"utf-16le with BOM": utf16le, "utf-16be with BOM": utf16be,
+	} {
+		t.Run(name, func(t *testing.T) {
+			p, err := evaluator.ParsePlan(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Resources) != 1 || p.Resources[0].Address != "test_db.this" {
+				t.Errorf("resources %+v", p.Resources)
+			}
+		})
+	}
+}
+
+func TestDataSourcesAreNotResources(t *testing.T) {
+	doc := evaltest.PlanJSON(evaltest.Change{Type: "test_db", After: map[string]any{}})
+	rcs := doc["resource_changes"].([]any)
+	rcs = append(rcs, map[string]any{"address": "data.test_db.x", "mode": "data", "type": "test_db", "name": "x",
+		"change": map[string]any{"actions": []string{"read"}, "before": nil, "after": map[string]any{}}})
+	doc["resource_changes"] = rcs
+	p := parseDoc(t, doc)
+	if len(p.Resources) != 1 || p.Resources[0].Address != "test_db.this" {
+		t.Errorf("want only the managed resource, got %d", len(p.Resources))
+	}
+}
+
+func TestValueLookup(t *testing.T) {
+	p := evaltest.Plan(t, evaltest.Change{
+		Address: `module.db["eu"].test_db.main[0]`, ModuleAddress: `module.db["eu"]`, Type: "test_db",
+		After: map[string]any{
+			"settings": []any{map[string]any{"backup": []any{map[string]any{"enabled": true}}, "flags": []any{}}},
+			"password": "hunter2", "tags": map[string]any{"Name": "x"}, "count": 3.0,
+		},
+		AfterUnknown:   map[string]any{"endpoint": true, "settings": []any{map[string]any{"backup": []any{map[string]any{"window": true}}}}},
+		AfterSensitive: map[string]any{"password": true},
+	})
+	r := p.Resources[0]
+	tests := []struct {
+		path    string
+		state   evaluator.ValueState
+		display string
+	}{
+		{"settings.backup.enabled", evaluator.Known, "true"},
+		{"settings.0.backup.0.enabled", evaluator.Known, "true"},
+		{"settings.backup.window", evaluator.Unknown, "(known after apply)"},
+		{"settings.flags.x", evaluator.NotSet, "not set"},
+		{"endpoint", evaluator.Unknown, "(known after apply)"},
+		{"password", evaluator.Known, "(sensitive value)"},
+		{`tags["Name"]`, evaluator.Known, `"x"`},
+		{"count", evaluator.Known, "3"},
+		{"missing", evaluator.NotSet, "not set"},
+	}
+	for _, tc := range tests {
+		v := r.After(tc.path)
+		if v.State != tc.state || v.Display() != tc.display {
+			t.Errorf("After(%q) = %v %q, want %v %q", tc.path, v.State, v.Display(), tc.state, tc.display)
+		}
+	}
+	if got := r.ConfigAddress(); got != "module.db.test_db.main" {
+		t.Errorf("ConfigAddress = %q", got)
+	}
+}
