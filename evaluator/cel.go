@@ -52,10 +52,15 @@ func compileCELRule(env *cel.Env, file string, index int, cr config.CustomRule) 
 	ast, iss := env.CompileSource(src)
 	if iss != nil && iss.Err() != nil {
 		for _, e := range iss.Errors() {
-			snippet := strings.TrimPrefix(e.ToDisplayString(src), fmt.Sprintf("ERROR: %s:%d:%d: ", file, e.Location.Line(), e.Location.Column()))
+			// cel-go's display is "ERROR: <src>:<line>:<col>: <message>" followed by
+			// the source line and a caret; keep the message and the caret lines.
+			_, caret, _ := strings.Cut(e.ToDisplayString(src), "\n")
+			msg := fmt.Sprintf("column %d: %s", e.Location.Column()+1, e.Message)
+			if caret != "" {
+				msg += "\n" + caret
+			}
 			probs = append(probs, config.Problem{
-				File: file, Line: cr.ConditionLine + e.Location.Line() - 1, Field: field + ".condition",
-				Msg: fmt.Sprintf("column %d: %s", e.Location.Column()+1, snippet),
+				File: file, Line: cr.ConditionLine + e.Location.Line() - 1, Field: field + ".condition", Msg: msg,
 			})
 		}
 		return nil, probs

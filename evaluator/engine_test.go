@@ -207,7 +207,7 @@ func TestEngineVerdicts(t *testing.T) {
 			policy:      "version: 1\nwaivers:\n  - id: old\n    rule: test-protect\n    reason: migrating\n    owner: data@acme\n    created: 2026-09-01\n    expires: 2026-11-24\n",
 			changes:     []evaltest.Change{db("test_db.a", unprotected)},
 			wantVerdict: evaluator.VerdictFailed, wantScope: "default",
-			want:        []brief{{"test-protect", "test_db.a", "protect", "fail", true}, {"test-protect", "test_db.a", "retention", "pass", false}},
+			want: []brief{{"test-protect", "test_db.a", "protect", "fail", true}, {"test-protect", "test_db.a", "retention", "pass", false}},
 		},
 		{
 			name:        "a waiver limited to another scope does not apply",
@@ -215,7 +215,7 @@ func TestEngineVerdicts(t *testing.T) {
 			run:         evaluator.RunContext{Workspace: "staging"},
 			changes:     []evaltest.Change{db("test_db.a", unprotected)},
 			wantVerdict: evaluator.VerdictFailed, wantScope: "other",
-			want:        []brief{{"test-protect", "test_db.a", "protect", "fail", true}, {"test-protect", "test_db.a", "retention", "pass", false}},
+			want: []brief{{"test-protect", "test_db.a", "protect", "fail", true}, {"test-protect", "test_db.a", "retention", "pass", false}},
 		},
 	}
 	for _, tc := range tests {
