@@ -27,9 +27,11 @@ func Load(path string) (*Policy, error) {
 	return Parse(path, data)
 }
 
-// Parse reads a policy from data; file names it in problems. The result is
-// structurally valid: enums, required fields, types and dates are checked here.
-// Rule ids, parameters and CEL are checked by the evaluator, which knows the rules.
+// Parse reads a policy from data; file names it in problems. Enums, required
+// fields, types and dates are checked here; rule ids, parameters and CEL are
+// checked by the evaluator, which knows the rules. When the YAML itself is
+// readable, the policy is returned along with any Problems, so callers can
+// collect the evaluator's problems too and report everything at once.
 func Parse(file string, data []byte) (*Policy, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))

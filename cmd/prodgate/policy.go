@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sort"
 	"time"
 
 	"github.com/prodgate/prodgate/config"
@@ -22,30 +23,35 @@ func loadEngine(policyFlag string, now time.Time) (*evaluator.Engine, *config.Po
 	if path == "" {
 		path = os.Getenv("PRODGATE_POLICY")
 	}
-	var policy *config.Policy
-	switch {
-	case path != "":
-		p, err := config.Load(path)
-		if err != nil {
-			return nil, nil, badInput(err)
-		}
-		policy = p
-	default:
+	if path == "" {
 		if _, err := os.Stat(defaultPolicyFile); err == nil {
-			p, err := config.Load(defaultPolicyFile)
-			if err != nil {
-				return nil, nil, badInput(err)
-			}
-			policy = p
-		} else if errors.Is(err, fs.ErrNotExist) {
-			policy = config.Default()
-		} else {
+			path = defaultPolicyFile
+		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, badInput(fmt.Errorf("read %s: %w", defaultPolicyFile, err))
 		}
 	}
+	policy := config.Default()
+	var loadErr error
+	if path != "" {
+		policy, loadErr = config.Load(path)
+	}
+	var problems config.Problems
+	if loadErr != nil && !errors.As(loadErr, &problems) {
+		return nil, nil, badInput(loadErr)
+	}
+	if policy == nil { // unreadable YAML: nothing more to check
+		return nil, nil, badInput(loadErr)
+	}
+	// Compile even a policy with structural problems, so the user sees every
+	// problem (unknown rule ids, bad params, CEL) in one run.
 	engine, err := evaluator.Compile(policy, rules.Registry(), now)
-	if err != nil {
+	var more config.Problems
+	if err != nil && !errors.As(err, &more) {
 		return nil, nil, badInput(err)
+	}
+	if all := append(problems, more...); len(all) > 0 {
+		sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
+		return nil, nil, badInput(all)
 	}
 	return engine, policy, nil
 }
