@@ -130,3 +130,19 @@ func TestValueLookup(t *testing.T) {
 		t.Errorf("ConfigAddress = %q", got)
 	}
 }
+
+func TestReportRoundTripsThroughJSON(t *testing.T) {
+	rep := evaluator.Report{Verdict: evaluator.VerdictFailed, FailOn: evaluator.SeverityHigh,
+		Findings: []evaluator.Finding{{RuleID: "r", Severity: evaluator.SeverityCritical, Status: evaluator.StatusFail}}}
+	data, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back evaluator.Report
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatalf("a stored report must decode again: %v", err)
+	}
+	if back.FailOn != evaluator.SeverityHigh || back.Findings[0].Severity != evaluator.SeverityCritical {
+		t.Errorf("round trip lost severities: %+v", back)
+	}
+}

@@ -38,6 +38,16 @@ func ParseSeverity(name string) (Severity, error) {
 // MarshalText makes severities read as words in JSON.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a severity word, so stored reports round-trip.
+func (s *Severity) UnmarshalText(text []byte) error {
+	v, err := ParseSeverity(string(text))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
 // Status is the result of one check on one resource.
 type Status string
 

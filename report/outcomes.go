@@ -73,6 +73,23 @@ func Outcomes(r *evaluator.Report, max int) []Outcome {
 	return out
 }
 
+// OutcomeIDs returns the outcome id of every finding of Sorted(r.Findings)
+// that is not a pass, in that order: the ids Outcomes gives, without its
+// limit, so a results page can carry the anchors outcome links point at.
+func OutcomeIDs(r *evaluator.Report) []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, f := range Sorted(r.Findings) {
+		if f.Status == evaluator.StatusPass {
+			continue
+		}
+		id := outcomeID(f, seen)
+		seen[id] = true
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // Message is the run task's one-line summary, e.g. "prodgate: 3 blocking
 // findings (2 critical, 1 high) against Acme production standard (scope
 // production)". It fits MaxMessageLen.

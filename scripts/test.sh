@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test prodgate has: gofmt, go vet, staticcheck and the
-# whole go test suite. CI (.ci/run) runs exactly this.
+# whole go test suite, with a throwaway PostgreSQL server for the tests that
+# run several replicas. CI (.ci/run) runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,5 +22,12 @@ if [ ! -x "$staticcheck_bin" ]; then
 fi
 "$staticcheck_bin" ./...
 
+echo "== PostgreSQL (throwaway, loopback) for the multi-replica tests"
+if [ -z "${PRODGATE_TEST_DATABASE_URL:-}" ]; then
+  pg=$(./scripts/postgres.sh)
+  export PRODGATE_TEST_DATABASE_URL=${pg% DIR=*}
+  trap './scripts/postgres.sh stop "${pg#*DIR=}"' EXIT
+fi
+
 echo "== go test"
-go test -count=1 ./...
+go test -count=1 -timeout 15m ./...

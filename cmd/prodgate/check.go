@@ -10,6 +10,7 @@ import (
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/report"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 type checkOptions struct {
@@ -137,11 +138,9 @@ func firstNonEmpty(values ...string) string {
 	return ""
 }
 
+// isTerminal reports whether w is an interactive terminal (not /dev/null,
+// which is also a character device).
 func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -135,7 +135,9 @@ func TestCheckReadsStdinAndWritesJSON(t *testing.T) {
 		SchemaVersion int    `json:"schema_version"`
 		Verdict       string `json:"verdict"`
 		Counts        struct{ Blocking int }
-		Findings      []struct{ RuleID string `json:"rule_id"` }
+		Findings      []struct {
+			RuleID string `json:"rule_id"`
+		}
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, r.stdout)

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prodgate/prodgate/runtask"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+type serveOptions struct {
+	listen, path, policy, databaseURL, externalURL, logLevel, addrFile string
+	hmacKey, hmacKeyPrevious, hmacKeyFile                              string
+	allowedHosts                                                       []string
+	insecureNoHMAC, generateKey                                        bool
+	workers                                                            int
+	maxPlanBytes                                                       int64
+	shutdownTimeout                                                    time.Duration
+}
+
+func newServeCommand() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HCP Terraform / Terraform Enterprise run-task service",
+		Long: `Run the HCP Terraform / Terraform Enterprise run-task service.
+
+HCP Terraform POSTs a signed request to --path for every run of a workspace that has
+prodgate attached as a run task. prodgate answers 200 at once, keeps the request as a
+durable job, downloads the plan with the run's token, judges it against the policy and
+PATCHes passed or failed with one outcome per finding and a link to a results page.
+
+By default everything lives in one SQLite file (--database-url prodgate.db): no other
+service is needed. For several replicas, point them all at one PostgreSQL database
+(--database-url postgres://…).
+
+Every flag can also be set with an environment variable: PRODGATE_ followed by the flag
+name in capitals with _ for - (e.g. PRODGATE_HMAC_KEY, PRODGATE_DATABASE_URL).
+
+Without an HMAC key the service refuses to start, unless --insecure-no-hmac is given. On
+a developer's terminal (or with --generate-hmac-key) it generates one, saves it beside the
+database and prints it once, to paste into HCP Terraform.`,
+		Example: `  prodgate serve --hmac-key "$RUN_TASK_HMAC_KEY" --policy prodgate.yaml
+  PRODGATE_DATABASE_URL=postgres://prodgate@db/prodgate prodgate serve --external-url https://prodgate.example.com
+  prodgate serve --allowed-hosts tfe.example.com --external-url https://prodgate.example.com`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", ":8080", "address to listen on (port 0 picks a free port)")
+	f.StringVar(&o.path, "path", "/runtask", "path HCP Terraform POSTs run-task requests to")
+	f.StringVar(&o.policy, "policy", "", "policy file (default ./prodgate.yaml if present, else the built-in standard)")
+	f.StringVar(&o.databaseURL, "database-url", "prodgate.db", "SQLite file path, or postgres://… shared by several replicas")
+	f.StringVar(&o.hmacKey, "hmac-key", "", "the run task's HMAC key")
+	f.StringVar(&o.hmacKeyPrevious, "hmac-key-previous", "", "the previous HMAC key, still accepted while a rotation is under way")
+	f.StringVar(&o.hmacKeyFile, "hmac-key-file", "", "read the HMAC key from this file")
+	f.BoolVar(&o.insecureNoHMAC, "insecure-no-hmac", false, "accept unsigned requests (local experiments only)")
+	f.BoolVar(&o.generateKey, "generate-hmac-key", false, "generate an HMAC key when none is configured, save it beside the database and print it once")
+	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", []string{"app.terraform.io"}, "hosts the run's token may be sent to (plan download and callback); add your Terraform Enterprise host")
+	f.StringVar(&o.externalURL, "external-url", "", "base URL users reach this service at, for results-page links (default http://<listen address>)")
+	f.IntVar(&o.workers, "workers", 10, "tasks judged at once by this process")
+	f.Int64Var(&o.maxPlanBytes, "max-plan-bytes", 256<<20, "largest plan JSON accepted, in bytes")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop waits for running tasks")
+	f.StringVar(&o.logLevel, "log-level", "info", "debug|info|warn|error")
+	f.StringVar(&o.addrFile, "addr-file", "", "write the address the service listens on to this file once it listens")
+	documentEnv(f)
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd.Flags()) }
+	return cmd
+}
+
+// envName is the PRODGATE_* variable that sets a flag.
+func envName(flag string) string {
+	return "PRODGATE_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+func documentEnv(f *pflag.FlagSet) {
+	f.VisitAll(func(fl *pflag.Flag) { fl.Usage += " [$" + envName(fl.Name) + "]" })
+}
+
+// bindEnv sets every flag not given on the command line from its PRODGATE_* variable.
+func bindEnv(f *pflag.FlagSet) error {
+	var errs []error
+	f.VisitAll(func(fl *pflag.Flag) {
+		if fl.Changed {
+			return
+		}
+		if v, ok := os.LookupEnv(envName(fl.Name)); ok {
+			if err := f.Set(fl.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", envName(fl.Name), v, err))
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return badInput(err)
+	}
+	return nil
+}
+
+func runServe(cmd *cobra.Command, o serveOptions) error {
+	log, err := newLogger(o.logLevel)
+	if err != nil {
+		return badInput(err)
+	}
+	defer func() { _ = log.Sync() }()
+	engine, _, err := loadEngine(o.policy, time.Now())
+	if err != nil {
+		return err
+	}
+	keys, err := hmacKeys(cmd, o)
+	if err != nil {
+		return err
+	}
+	svc, err := runtask.New(cmd.Context(), runtask.Options{
+		Listen: o.listen, Path: o.path, HMACKeys: keys, InsecureNoHMAC: o.insecureNoHMAC,
+		DatabaseURL: o.databaseURL, Engine: engine, AllowedHosts: o.allowedHosts, ExternalURL: o.externalURL,
+		Workers: o.workers, MaxPlanBytes: o.maxPlanBytes, ShutdownTimeout: o.shutdownTimeout, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	if err := svc.Start(cmd.Context()); err != nil {
+		_ = svc.Stop(cmd.Context())
+		return err
+	}
+	if o.addrFile != "" {
+		if err := os.WriteFile(o.addrFile, []byte(svc.Addr()+"\n"), 0o644); err != nil {
+			_ = svc.Stop(cmd.Context())
+			return fmt.Errorf("write --addr-file: %w", err)
+		}
+	}
+	<-cmd.Context().Done()
+	log.Info("stopping: finishing running tasks")
+	return svc.Stop(contextWithoutCancel(cmd))
+}
+
+// hmacKeys resolves the keys: flags and environment first, then a key file,
+// then (on a terminal or when asked) a generated key saved beside the database.
+func hmacKeys(cmd *cobra.Command, o serveOptions) ([]string, error) {
+	current := o.hmacKey
+	if current == "" && o.hmacKeyFile != "" {
+		data, err := os.ReadFile(o.hmacKeyFile)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("read --hmac-key-file: %w", err))
+		}
+		current = strings.TrimSpace(string(data))
+	}
+	if current != "" {
+		return nonEmpty(current, o.hmacKeyPrevious), nil
+	}
+	if o.insecureNoHMAC {
+		return nil, nil
+	}
+	if strings.Contains(o.databaseURL, "://") && !strings.HasPrefix(o.databaseURL, "sqlite://") {
+		return nil, badInput(errors.New("no HMAC key: set --hmac-key or PRODGATE_HMAC_KEY to the run task's HMAC key (or --insecure-no-hmac for local experiments)"))
+	}
+	keyFile := filepath.Join(filepath.Dir(strings.TrimPrefix(o.databaseURL, "sqlite://")), "prodgate.hmac-key")
+	if data, err := os.ReadFile(keyFile); err == nil {
+		return []string{strings.TrimSpace(string(data))}, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, badInput(fmt.Errorf("read %s: %w", keyFile, err))
+	}
+	if !o.generateKey && !isTerminal(os.Stdin) {
+		return nil, badInput(errors.New("no HMAC key: set --hmac-key or PRODGATE_HMAC_KEY to the run task's HMAC key, --generate-hmac-key to create one, or --insecure-no-hmac for local experiments"))
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return nil, fmt.Errorf("generate HMAC key: %w", err)
+	}
+	key := hex.EncodeToString(buf)
+	if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("save generated HMAC key: %w", err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "prodgate: generated an HMAC key and saved it to %s (shown once):\n\n    %s\n\nUse it as the run task's HMAC key in HCP Terraform.\n\n", keyFile, key)
+	return []string{key}, nil
+}
+
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func newLogger(level string) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	cfg := zap.NewProductionConfig()
+	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	cfg.EncoderConfig.TimeKey = "time"
+	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	cfg.Sampling = nil
+	return cfg.Build()
+}

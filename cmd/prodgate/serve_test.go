@@ -1,0 +1,483 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prodgate/prodgate/internal/pgtest"
+	"github.com/prodgate/prodgate/runtask/tfcfake"
+)
+
+const testHMACKey = "run-task-test-key"
+
+// server is one real `prodgate serve` process.
+type server struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	addr   string
+	logs   *syncBuffer
+	waited chan struct{}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// startServe runs prodgate serve on a free loopback port and waits until it listens.
+func startServe(t *testing.T, args ...string) *server {
+	t.Helper()
+	addrFile := filepath.Join(t.TempDir(), "addr")
+	all := append([]string{"serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--hmac-key", testHMACKey,
+		"--allowed-hosts", "127.0.0.1", "--log-level", "debug"}, args...)
+	cmd := exec.Command(binary, all...)
+	cmd.Dir = repoRoot(t)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	s := &server{t: t, cmd: cmd, logs: &syncBuffer{}, waited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = s.logs, s.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = cmd.Wait(); close(s.waited) }()
+	t.Cleanup(func() {
+		s.kill()
+		if t.Failed() {
+			t.Logf("prodgate serve logs:\n%s", s.logs.String())
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(addrFile); err == nil && strings.HasSuffix(string(data), "\n") {
+			s.addr = strings.TrimSpace(string(data))
+			return s
+		}
+		select {
+		case <-s.waited:
+			t.Fatalf("prodgate serve exited early:\n%s", s.logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("prodgate serve did not start:\n%s", s.logs.String())
+	return nil
+}
+
+func (s *server) url(path string) string { return "http://" + s.addr + path }
+
+// kill ends the process at once (SIGKILL), as a crash would.
+func (s *server) kill() {
+	_ = s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.waited
+}
+
+// stop asks for a graceful shutdown and waits for it.
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.waited:
+	case <-time.After(40 * time.Second):
+		s.t.Error("prodgate serve did not stop within 40s of SIGTERM")
+		s.kill()
+	}
+}
+
+func readExample(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "examples", "plans", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func newPeer(t *testing.T) *tfcfake.Server {
+	t.Helper()
+	peer, err := tfcfake.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(peer.Close)
+	return peer
+}
+
+func deliver(t *testing.T, peer *tfcfake.Server, s *server, body []byte, key string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	status, _, err := peer.Deliver(ctx, s.url("/runtask"), body, key)
+	if err != nil {
+		t.Fatalf("deliver: %v", err)
+	}
+	return status
+}
+
+func waitFinal(t *testing.T, peer *tfcfake.Server, task *tfcfake.Task) tfcfake.Callback {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cb, err := peer.WaitFinal(ctx, task.ID)
+	if err != nil {
+		t.Fatalf("task %s: %v", task.ID, err)
+	}
+	return cb
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	peer := newPeer(t)
+	srv := startServe(t, "--database-url", filepath.Join(t.TempDir(), "prodgate.db"), "--policy", "examples/prodgate.yaml")
+	compliantID, _ := peer.AddPlan(readExample(t, "compliant.json"))
+	unsafeID, _ := peer.AddPlan(readExample(t, "unsafe.json"))
+
+	t.Run("the verification request is answered 200 and never called back", func(t *testing.T) {
+		if got := deliver(t, peer, srv, peer.VerificationPayload(), testHMACKey); got != http.StatusOK {
+			t.Fatalf("status %d", got)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if n := len(peer.StrayCallbacks()); n != 0 {
+			t.Errorf("%d callbacks for the verification request", n)
+		}
+	})
+
+	t.Run("a wrong or missing signature is 401 and no work is done", func(t *testing.T) {
+		task := peer.NewTask(tfcfake.TaskOptions{PlanID: compliantID})
+		if got := deliver(t, peer, srv, task.Payload(), "wrong-key"); got != http.StatusUnauthorized {
+			t.Errorf("wrong key: status %d", got)
+		}
+		if got := deliver(t, peer, srv, task.Payload(), ""); got != http.StatusUnauthorized {
+			t.Errorf("no signature: status %d", got)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if n := len(peer.Callbacks(task.ID)); n != 0 || peer.PlanFetches(compliantID) != 0 {
+			t.Errorf("work was done for an unsigned request: %d callbacks", n)
+		}
+	})
+
+	t.Run("a compliant plan passes", func(t *testing.T) {
+		task := peer.NewTask(tfcfake.TaskOptions{PlanID: compliantID, Workspace: "orders-prod"})
+		if got := deliver(t, peer, srv, task.Payload(), testHMACKey); got != http.StatusOK {
+			t.Fatalf("status %d", got)
+		}
+		final := waitFinal(t, peer, task)
+		if final.Status != "passed" {
+			t.Errorf("final %s: %s", final.Status, final.Message)
+		}
+	})
+
+	var unsafeFinal tfcfake.Callback
+	t.Run("an unsafe plan gets running, then failed with outcomes; a duplicate delivery changes nothing", func(t *testing.T) {
+		task := peer.NewTask(tfcfake.TaskOptions{PlanID: unsafeID, Workspace: "orders-prod", Misspelled: true})
+		for i := 0; i < 3; i++ {
+			if got := deliver(t, peer, srv, task.Payload(), testHMACKey); got != http.StatusOK {
+				t.Fatalf("delivery %d: status %d", i, got)
+			}
+		}
+		unsafeFinal = waitFinal(t, peer, task)
+		cbs := peer.Callbacks(task.ID)
+		if len(cbs) != 2 || cbs[0].Status != "running" || cbs[1].Status != "failed" {
+			t.Fatalf("want running then failed, got %d callbacks: %+v", len(cbs), cbs)
+		}
+		// One outcome per finding that is not a pass: 7 failures and the waived destroy.
+		if len(unsafeFinal.Outcomes) != 8 {
+			t.Errorf("want 8 outcomes, got %d", len(unsafeFinal.Outcomes))
+		}
+		last := unsafeFinal.Outcomes[len(unsafeFinal.Outcomes)-1]
+		if last.Tags["Status"][0].Label != "Waived" || !strings.Contains(last.Body, "platform@acme.example") {
+			t.Errorf("the waived finding's outcome should say so and name the owner: %+v", last)
+		}
+		first := unsafeFinal.Outcomes[0]
+		if first.Tags["Severity"][0].Label != "Critical" || first.Tags["Status"][0].Level != "error" || !strings.Contains(first.Description, "aws_") {
+			t.Errorf("first outcome: %+v", first)
+		}
+		if !strings.Contains(unsafeFinal.Message, "blocking") {
+			t.Errorf("message %q", unsafeFinal.Message)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if n := peer.FinalCount(task.ID); n != 1 {
+			t.Errorf("final callbacks: %d, want exactly 1", n)
+		}
+		if n := peer.PlanFetches(unsafeID); n != 1 {
+			t.Errorf("plan fetched %d times for one task delivered three times", n)
+		}
+		if peer.ArchivistIsSeparateHost() && peer.ArchivistSawAuthorization() {
+			t.Error("the run token was forwarded to the plan download host")
+		}
+	})
+
+	t.Run("the results page shows the findings; a tampered link does not exist", func(t *testing.T) {
+		if unsafeFinal.URL == "" {
+			t.Skip("no final callback from the previous subtest")
+		}
+		body, status := get(t, unsafeFinal.URL)
+		if status != http.StatusOK {
+			t.Fatalf("results page: %d", status)
+		}
+		for _, want := range []string{"failed", "aws_db_instance.orders", "aws-rds-deletion-protection", "ACME production-ready standard v1", "sessions-rename", "platform@acme.example"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("results page lacks %q", want)
+			}
+		}
+		if strings.Contains(body, "not-a-real-password") {
+			t.Error("results page shows a sensitive value")
+		}
+		tampered := unsafeFinal.URL[:len(unsafeFinal.URL)-1] + "0"
+		if strings.HasSuffix(unsafeFinal.URL, "0") {
+			tampered = unsafeFinal.URL[:len(unsafeFinal.URL)-1] + "1"
+		}
+		if _, status := get(t, tampered); status != http.StatusNotFound {
+			t.Errorf("tampered link: %d, want 404", status)
+		}
+	})
+
+	t.Run("a plan URL on a foreign host is refused and the task fails", func(t *testing.T) {
+		task := peer.NewTask(tfcfake.TaskOptions{PlanURL: "https://plans.attacker.example/api/v2/plans/plan-x/json-output"})
+		if got := deliver(t, peer, srv, task.Payload(), testHMACKey); got != http.StatusOK {
+			t.Fatalf("status %d", got)
+		}
+		final := waitFinal(t, peer, task)
+		if final.Status != "failed" || !strings.Contains(final.Message, "plans.attacker.example") || !strings.Contains(final.Message, "not allow-listed") {
+			t.Errorf("final %s: %q", final.Status, final.Message)
+		}
+	})
+
+	t.Run("a callback URL on a foreign host is refused with 403", func(t *testing.T) {
+		task := peer.NewTask(tfcfake.TaskOptions{PlanID: compliantID})
+		body := bytes.Replace(task.Payload(), []byte(task.CallbackURL), []byte("https://callbacks.attacker.example/cb"), 1)
+		if got := deliver(t, peer, srv, body, testHMACKey); got != http.StatusForbidden {
+			t.Errorf("status %d, want 403", got)
+		}
+	})
+
+	t.Run("a failing plan download ends as failed with a clear message", func(t *testing.T) {
+		brokenID, _ := peer.AddPlan(readExample(t, "compliant.json"))
+		peer.SetPlanBehaviour(brokenID, tfcfake.PlanBehaviour{FailWith: http.StatusNotFound})
+		task := peer.NewTask(tfcfake.TaskOptions{PlanID: brokenID})
+		deliver(t, peer, srv, task.Payload(), testHMACKey)
+		final := waitFinal(t, peer, task)
+		if final.Status != "failed" || !strings.Contains(final.Message, "could not download the plan") || !strings.Contains(final.Message, "404") {
+			t.Errorf("final %s: %q", final.Status, final.Message)
+		}
+	})
+
+	t.Run("a plan not ready yet (204) is retried", func(t *testing.T) {
+		slowID, _ := peer.AddPlan(readExample(t, "compliant.json"))
+		peer.SetPlanBehaviour(slowID, tfcfake.PlanBehaviour{NotReadyTimes: 2})
+		task := peer.NewTask(tfcfake.TaskOptions{PlanID: slowID})
+		deliver(t, peer, srv, task.Payload(), testHMACKey)
+		if final := waitFinal(t, peer, task); final.Status != "passed" {
+			t.Errorf("final %s: %q", final.Status, final.Message)
+		}
+	})
+
+	t.Run("a transient callback failure is retried", func(t *testing.T) {
+		task := peer.NewTask(tfcfake.TaskOptions{PlanID: compliantID})
+		peer.SetCallbackFailures(task.ID, 503, 429)
+		deliver(t, peer, srv, task.Payload(), testHMACKey)
+		if final := waitFinal(t, peer, task); final.Status != "passed" {
+			t.Errorf("final %s", final.Status)
+		}
+	})
+
+	t.Run("pre_plan has no plan and passes saying so", func(t *testing.T) {
+		task := peer.NewTask(tfcfake.TaskOptions{Stage: "pre_plan"})
+		deliver(t, peer, srv, task.Payload(), testHMACKey)
+		final := waitFinal(t, peer, task)
+		if final.Status != "passed" || !strings.Contains(final.Message, "pre_plan") {
+			t.Errorf("final %s: %q", final.Status, final.Message)
+		}
+	})
+
+	t.Run("health, readiness and metrics", func(t *testing.T) {
+		for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": `prodgate_runtask_requests_total{outcome="accepted",stage="post_plan"}`} {
+			body, status := get(t, srv.url(path))
+			if status != http.StatusOK || !strings.Contains(body, want) {
+				t.Errorf("%s: %d, lacks %q", path, status, want)
+			}
+		}
+	})
+
+	srv.stop()
+	if logs := srv.logs.String(); strings.Contains(logs, testHMACKey) || strings.Contains(logs, "atlasv1") {
+		t.Error("the logs contain a secret")
+	}
+	for _, task := range []string{"access_token"} {
+		if strings.Contains(srv.logs.String(), task) {
+			t.Errorf("logs mention %s", task)
+		}
+	}
+}
+
+func get(t *testing.T, url string) (string, int) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body), resp.StatusCode
+}
+
+// TestServeSurvivesACrash kills the service while tasks are queued and
+// running; after a restart on the same database every task gets exactly one
+// final result.
+func TestServeSurvivesACrash(t *testing.T) {
+	peer := newPeer(t)
+	dbPath := filepath.Join(t.TempDir(), "prodgate.db")
+	planID, _ := peer.AddPlan(readExample(t, "unsafe.json"))
+	peer.SetPlanBehaviour(planID, tfcfake.PlanBehaviour{Delay: 400 * time.Millisecond})
+	first := startServe(t, "--database-url", dbPath, "--workers", "1")
+	var tasks []*tfcfake.Task
+	for i := 0; i < 6; i++ {
+		task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+		if got := deliver(t, peer, first, task.Payload(), testHMACKey); got != http.StatusOK {
+			t.Fatalf("status %d", got)
+		}
+		tasks = append(tasks, task)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := peer.WaitCallbacks(ctx, tasks[0].ID, 1); err != nil {
+		t.Fatalf("first task never started: %v", err)
+	}
+	first.kill()
+	finalsBefore := 0
+	for _, task := range tasks {
+		finalsBefore += peer.FinalCount(task.ID)
+	}
+	if finalsBefore == len(tasks) {
+		t.Fatal("every task finished before the crash; the test proves nothing")
+	}
+
+	second := startServe(t, "--database-url", dbPath, "--workers", "2")
+	for _, task := range tasks {
+		if final := waitFinal(t, peer, task); final.Status != "failed" {
+			t.Errorf("task %s: final %s %q", task.ID, final.Status, final.Message)
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	for _, task := range tasks {
+		if n := peer.FinalCount(task.ID); n != 1 {
+			t.Errorf("task %s: %d final callbacks, want exactly 1", task.ID, n)
+		}
+	}
+	t.Logf("%d of %d tasks were unfinished at the crash", len(tasks)-finalsBefore, len(tasks))
+	second.stop()
+}
+
+// TestServeReplicasSharePostgres runs two replicas on one PostgreSQL database:
+// 50 tasks, delivered to either, get exactly 50 final callbacks.
+func TestServeReplicasSharePostgres(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	peer := newPeer(t)
+	planID, _ := peer.AddPlan(readExample(t, "unsafe.json"))
+	a := startServe(t, "--database-url", dbURL, "--workers", "4")
+	b := startServe(t, "--database-url", dbURL, "--workers", "4")
+	var tasks []*tfcfake.Task
+	for i := 0; i < 50; i++ {
+		task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID, Workspace: fmt.Sprintf("ws-%d", i)})
+		target := a
+		if i%2 == 1 {
+			target = b
+		}
+		if got := deliver(t, peer, target, task.Payload(), testHMACKey); got != http.StatusOK {
+			t.Fatalf("task %d: status %d", i, got)
+		}
+		// Every fifth task is delivered again to the other replica, as HCP
+		// Terraform's retry might.
+		if i%5 == 0 {
+			other := b
+			if target == b {
+				other = a
+			}
+			deliver(t, peer, other, task.Payload(), testHMACKey)
+		}
+		tasks = append(tasks, task)
+	}
+	finals := 0
+	for _, task := range tasks {
+		waitFinal(t, peer, task)
+	}
+	time.Sleep(500 * time.Millisecond)
+	for _, task := range tasks {
+		n := peer.FinalCount(task.ID)
+		if n != 1 {
+			t.Errorf("task %s: %d final callbacks", task.ID, n)
+		}
+		finals += n
+	}
+	if finals != 50 {
+		t.Errorf("%d final callbacks for 50 tasks", finals)
+	}
+	workedBy := map[string]int{"a": strings.Count(a.logs.String(), "task called back"), "b": strings.Count(b.logs.String(), "task called back")}
+	t.Logf("tasks called back by replica: %v", workedBy)
+	a.stop()
+	b.stop()
+}
+
+func TestServeRefusesToStartWithoutAKey(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--database-url", filepath.Join(dir, "p.db"))
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != exitBadInput || !strings.Contains(string(out), "no HMAC key") {
+		t.Fatalf("want exit 2 naming the missing key, got %v:\n%s", err, out)
+	}
+}
+
+func TestServeGeneratesAKeyWhenAsked(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServeNoKey(t, "--database-url", filepath.Join(dir, "p.db"), "--generate-hmac-key")
+	key, err := os.ReadFile(filepath.Join(dir, "prodgate.hmac-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(srv.logs.String(), strings.TrimSpace(string(key))) {
+		t.Error("the generated key was not printed once for the user")
+	}
+	peer := newPeer(t)
+	if got := deliver(t, peer, srv, peer.VerificationPayload(), strings.TrimSpace(string(key))); got != http.StatusOK {
+		t.Errorf("a request signed with the generated key: %d", got)
+	}
+	srv.stop()
+}
+
+func startServeNoKey(t *testing.T, args ...string) *server {
+	t.Helper()
+	addrFile := filepath.Join(t.TempDir(), "addr")
+	cmd := exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile}, args...)...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	s := &server{t: t, cmd: cmd, logs: &syncBuffer{}, waited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = s.logs, s.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = cmd.Wait(); close(s.waited) }()
+	t.Cleanup(s.kill)
+	for i := 0; i < 1000; i++ {
+		if data, err := os.ReadFile(addrFile); err == nil && strings.HasSuffix(string(data), "\n") {
+			s.addr = strings.TrimSpace(string(data))
+			return s
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("did not start:\n%s", s.logs.String())
+	return nil
+}

@@ -1,0 +1,209 @@
+package runtask
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite": the embedded default needs no cgo
+)
+
+// jobQueue is the durable work queue: River over SQLite (embedded default) or
+// PostgreSQL (several replicas). One job model serves both; only the River
+// client's transaction type differs, which this interface hides.
+type jobQueue interface {
+	enqueue(ctx context.Context, args evaluateArgs) (duplicate bool, err error)
+	start(ctx context.Context) error
+	stop(ctx context.Context) error
+}
+
+type riverQueue[TTx any] struct{ client *river.Client[TTx] }
+
+func (q *riverQueue[TTx]) enqueue(ctx context.Context, args evaluateArgs) (bool, error) {
+	res, err := q.client.Insert(ctx, args, nil)
+	if err != nil {
+		return false, fmt.Errorf("enqueue task %s: %w", args.TaskResultID, err)
+	}
+	return res.UniqueSkippedAsDuplicate, nil
+}
+
+func (q *riverQueue[TTx]) start(ctx context.Context) error { return q.client.Start(ctx) }
+func (q *riverQueue[TTx]) stop(ctx context.Context) error  { return q.client.Stop(ctx) }
+
+// database is everything the service keeps: the task store and the job queue.
+type database struct {
+	store   *store
+	queue   jobQueue
+	kind    string // "sqlite" or "postgres", for logs and /readyz
+	closeFn func()
+}
+
+// queueSettings tunes River for the run-task budget.
+type queueSettings struct {
+	workers int
+	worker  river.Worker[evaluateArgs]
+	logger  *slog.Logger
+}
+
+// openDatabase opens the store and queue named by url: "postgres://…" or
+// "postgresql://…" for PostgreSQL, "sqlite://PATH", "file:PATH" or a plain path
+// for SQLite.
+func openDatabase(ctx context.Context, url string, qs queueSettings) (*database, error) {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return openPostgres(ctx, url, qs)
+	}
+	return openSQLite(ctx, url, qs)
+}
+
+func riverConfig(qs queueSettings, pollInterval time.Duration) *river.Config {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, qs.worker)
+	return &river.Config{
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: qs.workers}},
+		Workers: workers,
+		Logger:  qs.logger,
+		// A run task must answer within HCP Terraform's limits (progress within
+		// 10 minutes, done within 60); jobs time out well before, and a job left
+		// running by a dead replica is rescued after that.
+		JobTimeout:           jobTimeout,
+		RescueStuckJobsAfter: jobTimeout + 2*time.Minute,
+		MaxAttempts:          maxAttempts,
+		FetchCooldown:        5 * time.Millisecond,
+		FetchPollInterval:    pollInterval,
+		// Graceful stop: finish running jobs for a while, then cancel them so
+		// River hands them back as available for the next process.
+		SoftStopTimeout: 20 * time.Second,
+	}
+}
+
+func openSQLite(ctx context.Context, url string, qs queueSettings) (*database, error) {
+	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "file:")
+	if path == "" {
+		path = "prodgate.db"
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create database directory %s: %w", dir, err)
+		}
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
+	}
+	// River's SQLite driver wants a single connection (SQLite allows one
+	// writer; more connections give SQLITE_BUSY under River's parallel work).
+	db.SetMaxOpenConns(1)
+	driver := riversqlite.New(db)
+	if err := migrateRiver(ctx, driver); err != nil {
+		db.Close()
+		return nil, err
+	}
+	st := &store{db: db, dialect: dialectSQLite}
+	if err := st.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// The embedded default is one process by definition: a job still marked
+	// running belongs to a process that died, so hand it back at once instead
+	// of waiting for River's stuck-job rescue.
+	if _, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("release jobs of a previous process: %w", err)
+	}
+	client, err := river.NewClient(driver, riverConfig(qs, 50*time.Millisecond))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create job queue: %w", err)
+	}
+	return &database{store: st, queue: &riverQueue[*sql.Tx]{client: client}, kind: "sqlite", closeFn: func() { db.Close() }}, nil
+}
+
+func openPostgres(ctx context.Context, url string, qs queueSettings) (*database, error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("open PostgreSQL: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	driver := riverpgxv5.New(pool)
+	db := stdlib.OpenDBFromPool(pool)
+	st := &store{db: db, dialect: dialectPostgres}
+	// Several replicas may start at once; one migrates while the others wait.
+	if err := withAdvisoryLock(ctx, pool, func() error {
+		if err := migrateRiver(ctx, driver); err != nil {
+			return err
+		}
+		return st.migrate(ctx)
+	}); err != nil {
+		db.Close()
+		pool.Close()
+		return nil, err
+	}
+	client, err := river.NewClient(driver, riverConfig(qs, time.Second))
+	if err != nil {
+		db.Close()
+		pool.Close()
+		return nil, fmt.Errorf("create job queue: %w", err)
+	}
+	return &database{store: st, queue: &riverQueue[pgx.Tx]{client: client}, kind: "postgres", closeFn: func() { db.Close(); pool.Close() }}, nil
+}
+
+// migrationLockID is an arbitrary constant naming prodgate's migration lock.
+const migrationLockID = 7_240_115_091
+
+func withAdvisoryLock(ctx context.Context, pool *pgxpool.Pool, fn func() error) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection for migrations: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockID); err != nil {
+		return fmt.Errorf("take migration lock: %w", err)
+	}
+	defer func() {
+		// A fresh context: the unlock must happen even when ctx is done.
+		_, _ = conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockID)
+	}()
+	return fn()
+}
+
+func migrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
+	migrator, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return fmt.Errorf("prepare job queue migrations: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate job queue tables: %w", err)
+	}
+	return nil
+}
+
+func (d *database) close() {
+	if d.closeFn != nil {
+		d.closeFn()
+	}
+}
+
+func (d *database) ping(ctx context.Context) error {
+	if d.store.db == nil {
+		return errors.New("no database")
+	}
+	return d.store.db.PingContext(ctx)
+}

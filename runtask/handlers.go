@@ -1,0 +1,170 @@
+package runtask
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+)
+
+// handleRunTask accepts one run-task request: size cap, signature over the
+// exact bytes before any decoding, then a durable job, then 200 at once.
+func (s *Service) handleRunTask(c *gin.Context) {
+	start := time.Now()
+	defer func() { s.metrics.postDuration.Observe(time.Since(start).Seconds()) }()
+	answer := func(status int, stage, outcome, msg string) {
+		s.metrics.requests.WithLabelValues(stage, outcome).Inc()
+		if status == http.StatusOK {
+			c.JSON(status, gin.H{"status": outcome})
+			return
+		}
+		c.JSON(status, gin.H{"error": msg})
+	}
+
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxRequestBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			answer(http.StatusRequestEntityTooLarge, "", "invalid", "request body is larger than the limit")
+			return
+		}
+		answer(http.StatusBadRequest, "", "invalid", "could not read the request body")
+		return
+	}
+	if s.signer != nil && !s.signer.Verify(body, c.GetHeader(SignatureHeader)) {
+		s.log.Warn("refused run-task request with a missing or wrong signature", zap.String("remote", c.ClientIP()))
+		answer(http.StatusUnauthorized, "", "unauthorized", "missing or invalid "+SignatureHeader)
+		return
+	}
+	req, err := DecodeRequest(body)
+	if err != nil {
+		answer(http.StatusBadRequest, "", "invalid", err.Error())
+		return
+	}
+	stage := string(req.Stage)
+	if req.IsVerification() {
+		s.log.Info("run-task endpoint verification request answered", zap.String("organization", req.OrganizationName))
+		answer(http.StatusOK, stage, "verification", "")
+		return
+	}
+	log := s.log.With(zap.String("task_result_id", req.TaskResultID), zap.String("run_id", req.RunID), zap.String("stage", stage))
+	if err := req.Validate(); err != nil {
+		log.Warn("refused invalid run-task request", zap.Error(err))
+		answer(http.StatusBadRequest, stage, "invalid", err.Error())
+		return
+	}
+	if err := s.tfc.Hosts.Check(req.TaskResultCallbackURL); err != nil {
+		// Calling back would send the run's token to an unknown host.
+		log.Warn("refused run-task request: callback URL host is not allow-listed", zap.Error(err))
+		answer(http.StatusForbidden, stage, "refused", err.Error())
+		return
+	}
+	if err := s.accept(c.Request.Context(), req); err != nil {
+		log.Error("could not store the run-task request; HCP Terraform will retry", zap.Error(err))
+		answer(http.StatusInternalServerError, stage, "error", "could not store the request")
+		return
+	}
+	answer(http.StatusOK, stage, "accepted", "")
+}
+
+// accept records the task and enqueues its job. A duplicate delivery of a task
+// already stored is still offered to the queue, whose unique key makes it
+// harmless: that covers a crash between the two steps.
+func (s *Service) accept(ctx context.Context, req *Request) error {
+	now := s.now()
+	if _, err := s.db.store.recordReceived(ctx, Task{
+		TaskResultID: req.TaskResultID, RunID: req.RunID, Organization: req.OrganizationName,
+		Workspace: req.WorkspaceName, Project: req.ProjectName, Stage: string(req.Stage), ReceivedAt: now,
+	}); err != nil {
+		return err
+	}
+	plain, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	plain, err = withCapabilities(plain, req)
+	if err != nil {
+		return err
+	}
+	sealed, err := s.secrets.sealBytes(plain)
+	if err != nil {
+		return err
+	}
+	duplicate, err := s.db.queue.enqueue(ctx, evaluateArgs{TaskResultID: req.TaskResultID, Sealed: sealed, ReceivedAt: now})
+	if err != nil {
+		return err
+	}
+	if duplicate {
+		s.log.Info("duplicate delivery ignored", zap.String("task_result_id", req.TaskResultID))
+	}
+	return nil
+}
+
+// withCapabilities keeps the merged capabilities in the sealed copy, since
+// Request marshals them under neither spelling.
+func withCapabilities(plain []byte, req *Request) ([]byte, error) {
+	var m map[string]any
+	if err := json.Unmarshal(plain, &m); err != nil {
+		return nil, err
+	}
+	m["capabilities"] = req.Capabilities
+	return json.Marshal(m)
+}
+
+func (s *Service) handleReady(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.ping(ctx); err != nil {
+		c.String(http.StatusServiceUnavailable, "database unavailable: %v\n", err)
+		return
+	}
+	c.String(http.StatusOK, "ready\n")
+}
+
+func promHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+}
+
+// zapSlogHandler sends River's slog records to zap at warn level and above, so
+// the service writes one JSON log stream.
+type zapSlogHandler struct {
+	log   *zap.Logger
+	attrs []zap.Field
+}
+
+func (h zapSlogHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (h zapSlogHandler) Handle(_ context.Context, r slog.Record) error {
+	fields := append([]zap.Field(nil), h.attrs...)
+	r.Attrs(func(a slog.Attr) bool {
+		fields = append(fields, zap.Any(a.Key, a.Value.Any()))
+		return true
+	})
+	switch {
+	case r.Level >= slog.LevelError:
+		h.log.Error(r.Message, fields...)
+	default:
+		h.log.Warn(r.Message, fields...)
+	}
+	return nil
+}
+
+func (h zapSlogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	next := zapSlogHandler{log: h.log, attrs: append([]zap.Field(nil), h.attrs...)}
+	for _, a := range attrs {
+		next.attrs = append(next.attrs, zap.Any(a.Key, a.Value.Any()))
+	}
+	return next
+}
+
+func (h zapSlogHandler) WithGroup(name string) slog.Handler {
+	return zapSlogHandler{log: h.log.Named(name), attrs: h.attrs}
+}

@@ -1,0 +1,220 @@
+package runtask
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prodgate/prodgate/evaluator"
+	"go.uber.org/zap"
+)
+
+// Options configure the service. Zero values get the documented defaults.
+type Options struct {
+	// Listen is the address to serve on (default ":8080"); port 0 picks a free one.
+	Listen string
+	// Path is where HCP Terraform POSTs run-task requests (default /runtask).
+	Path string
+	// HMACKeys are the run task's HMAC keys: the current one first, optionally
+	// the previous one while a rotation is under way.
+	HMACKeys []string
+	// InsecureNoHMAC accepts unsigned requests. Only for local experiments.
+	InsecureNoHMAC bool
+	// DatabaseURL is postgres://… for several replicas, or a SQLite path
+	// (default prodgate.db) for the embedded single-process default.
+	DatabaseURL string
+	// Engine is the compiled policy every plan is judged against.
+	Engine *evaluator.Engine
+	// AllowedHosts are the hosts the run's token may be sent to (default app.terraform.io).
+	AllowedHosts []string
+	// ExternalURL is how HCP Terraform users reach this service, for
+	// results-page links (default http://<listen address>).
+	ExternalURL string
+	// Workers is how many tasks are judged at once per process (default 10).
+	Workers int
+	// MaxPlanBytes caps a plan download (default 256 MiB).
+	MaxPlanBytes int64
+	// MaxRequestBytes caps a run-task request body (default 1 MiB).
+	MaxRequestBytes int64
+	// ShutdownTimeout bounds Stop (default 30s).
+	ShutdownTimeout time.Duration
+	Logger          *zap.Logger
+	// HTTPClient talks to HCP Terraform (default: 60s timeout).
+	HTTPClient *http.Client
+	// Now is the clock for waiver expiry and timestamps (default time.Now).
+	Now func() time.Time
+}
+
+// Service is the run-task service: HTTP front door, durable queue, workers.
+// New wires it, Start returns once it is listening, Stop tears it down in
+// reverse order and is safe to call more than once.
+type Service struct {
+	opts     Options
+	log      *zap.Logger
+	signer   *Signer
+	secrets  *secrets
+	engine   *evaluator.Engine
+	tfc      *TFCClient
+	db       *database
+	metrics  *metrics
+	http     *http.Server
+	listener net.Listener
+	now      func() time.Time
+
+	stopOnce sync.Once
+	stopErr  error
+	started  bool
+}
+
+// New opens the database, migrates it and prepares the queue and handlers.
+func New(ctx context.Context, opts Options) (*Service, error) {
+	if opts.Engine == nil {
+		return nil, errors.New("runtask: no policy engine")
+	}
+	opts = withDefaults(opts)
+	s := &Service{opts: opts, log: opts.Logger, engine: opts.Engine, now: opts.Now}
+	if opts.InsecureNoHMAC {
+		s.log.Warn("accepting run-task requests without an HMAC signature (--insecure-no-hmac): anyone who can reach this port can submit work")
+	} else {
+		signer, err := NewSigner(opts.HMACKeys...)
+		if err != nil {
+			return nil, fmt.Errorf("runtask: %w; set --hmac-key (PRODGATE_HMAC_KEY) to the run task's HMAC key", err)
+		}
+		s.signer = signer
+	}
+	s.secrets = newSecrets(opts.HMACKeys)
+	s.tfc = &TFCClient{HTTP: opts.HTTPClient, Hosts: HostPolicy{Allowed: opts.AllowedHosts}, MaxPlanBytes: opts.MaxPlanBytes, Logger: s.log}
+
+	riverLog := slog.New(zapSlogHandler{log: s.log.Named("queue")})
+	db, err := openDatabase(ctx, opts.DatabaseURL, queueSettings{workers: opts.Workers, worker: &evaluateWorker{svc: s}, logger: riverLog})
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	s.metrics = newMetrics(db.store.unfinished)
+	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	return s, nil
+}
+
+func withDefaults(o Options) Options {
+	if o.Listen == "" {
+		o.Listen = ":8080"
+	}
+	if o.Path == "" {
+		o.Path = "/runtask"
+	}
+	if !strings.HasPrefix(o.Path, "/") {
+		o.Path = "/" + o.Path
+	}
+	if o.DatabaseURL == "" {
+		o.DatabaseURL = "prodgate.db"
+	}
+	if len(o.AllowedHosts) == 0 {
+		o.AllowedHosts = []string{"app.terraform.io"}
+	}
+	if o.Workers <= 0 {
+		o.Workers = 10
+	}
+	if o.MaxPlanBytes <= 0 {
+		o.MaxPlanBytes = 256 << 20
+	}
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = 1 << 20
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Start listens, starts the workers and serves in the background.
+func (s *Service) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.opts.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.opts.Listen, err)
+	}
+	s.listener = ln
+	// The queue's context is not the caller's: Stop decides when work ends.
+	if err := s.db.queue.start(context.WithoutCancel(ctx)); err != nil {
+		ln.Close()
+		return fmt.Errorf("start job queue: %w", err)
+	}
+	s.started = true
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("HTTP server stopped", zap.Error(err))
+		}
+	}()
+	s.log.Info("prodgate serve listening", zap.String("addr", ln.Addr().String()), zap.String("path", s.opts.Path),
+		zap.String("database", s.db.kind), zap.String("standard", s.engine.Standard()), zap.Strings("allowed_hosts", s.opts.AllowedHosts))
+	return nil
+}
+
+// Addr is the address the service listens on, once started.
+func (s *Service) Addr() string {
+	if s.listener == nil {
+		return ""
+	}
+	return s.listener.Addr().String()
+}
+
+// Stop stops taking requests, lets running jobs finish (or hands them back to
+// the queue when they outlast the timeout) and closes the database.
+func (s *Service) Stop(ctx context.Context) error {
+	s.stopOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(ctx, s.opts.ShutdownTimeout)
+		defer cancel()
+		var errs []error
+		if s.listener != nil {
+			if err := s.http.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("stop HTTP server: %w", err))
+			}
+		}
+		if s.started {
+			if err := s.db.queue.stop(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("stop job queue: %w", err))
+			}
+		}
+		s.db.close()
+		s.stopErr = errors.Join(errs...)
+		s.log.Info("prodgate serve stopped")
+	})
+	return s.stopErr
+}
+
+// resultsURL is the signed link to a task's results page.
+func (s *Service) resultsURL(taskResultID string) string {
+	base := strings.TrimRight(s.opts.ExternalURL, "/")
+	if base == "" {
+		base = "http://" + s.Addr()
+	}
+	return base + "/runs/" + taskResultID + "?sig=" + s.secrets.linkSignature(taskResultID)
+}
+
+func (s *Service) routes() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery())
+	r.POST(s.opts.Path, s.handleRunTask)
+	r.GET("/runs/:id", s.handleResults)
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
+	r.GET("/readyz", s.handleReady)
+	r.GET("/metrics", gin.WrapH(promHandler(s.metrics.registry)))
+	return r
+}

@@ -1,0 +1,198 @@
+package runtask
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Task statuses kept in the store.
+const (
+	TaskQueued  = "queued"
+	TaskRunning = "running"
+	TaskPassed  = "passed"
+	TaskFailed  = "failed"
+)
+
+// Task is one run-task request and what became of it. It holds no token.
+type Task struct {
+	TaskResultID string
+	RunID        string
+	Organization string
+	Workspace    string
+	Project      string
+	Stage        string
+	Status       string
+	Message      string
+	// Report is the evaluator.Report as JSON, once judged.
+	Report     []byte
+	ReceivedAt time.Time
+	FinishedAt time.Time
+	// FinalSentAt is when HCP Terraform accepted the final callback; a task
+	// with it set is never called back again.
+	FinalSentAt time.Time
+	// CallbackError is the last error from the final callback, if any.
+	CallbackError string
+}
+
+// dialect is the little that differs between SQLite and PostgreSQL here.
+type dialect int
+
+const (
+	dialectSQLite dialect = iota
+	dialectPostgres
+)
+
+// store keeps tasks and results in the same database as the job queue, so
+// one database holds everything and several replicas can share PostgreSQL.
+type store struct {
+	db      *sql.DB
+	dialect dialect
+}
+
+// rebind turns ? placeholders into $n for PostgreSQL.
+func (s *store) rebind(query string) string {
+	if s.dialect != dialectPostgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+const createTasks = `CREATE TABLE IF NOT EXISTS prodgate_task (
+	task_result_id TEXT PRIMARY KEY,
+	run_id TEXT NOT NULL DEFAULT '',
+	organization TEXT NOT NULL DEFAULT '',
+	workspace TEXT NOT NULL DEFAULT '',
+	project TEXT NOT NULL DEFAULT '',
+	stage TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL,
+	message TEXT NOT NULL DEFAULT '',
+	report TEXT,
+	received_at BIGINT NOT NULL,
+	finished_at BIGINT NOT NULL DEFAULT 0,
+	final_sent_at BIGINT NOT NULL DEFAULT 0,
+	callback_error TEXT NOT NULL DEFAULT ''
+)`
+
+func (s *store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, createTasks); err != nil {
+		return fmt.Errorf("create prodgate_task table: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS prodgate_task_unfinished ON prodgate_task (final_sent_at)`); err != nil {
+		return fmt.Errorf("create prodgate_task index: %w", err)
+	}
+	return nil
+}
+
+// recordReceived stores a new task; inserted is false when the task result id
+// was already known (a duplicate delivery).
+func (s *store) recordReceived(ctx context.Context, t Task) (inserted bool, err error) {
+	res, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO prodgate_task
+		(task_result_id, run_id, organization, workspace, project, stage, status, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_result_id) DO NOTHING`),
+		t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage, TaskQueued, t.ReceivedAt.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("record task %s: %w", t.TaskResultID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("record task %s: %w", t.TaskResultID, err)
+	}
+	return n == 1, nil
+}
+
+func (s *store) markRunning(ctx context.Context, id string) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET status = ? WHERE task_result_id = ? AND status = ?`), TaskRunning, id, TaskQueued)
+	if err != nil {
+		return fmt.Errorf("mark task %s running: %w", id, err)
+	}
+	return nil
+}
+
+func (s *store) saveResult(ctx context.Context, id, status, message string, report []byte, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET status = ?, message = ?, report = ?, finished_at = ? WHERE task_result_id = ?`),
+		status, message, nullableText(report), at.UnixMilli(), id)
+	if err != nil {
+		return fmt.Errorf("save result of task %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *store) markFinalSent(ctx context.Context, id string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET final_sent_at = ?, callback_error = '' WHERE task_result_id = ?`), at.UnixMilli(), id)
+	if err != nil {
+		return fmt.Errorf("mark task %s called back: %w", id, err)
+	}
+	return nil
+}
+
+func (s *store) recordCallbackError(ctx context.Context, id, msg string) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET callback_error = ? WHERE task_result_id = ?`), msg, id)
+	if err != nil {
+		return fmt.Errorf("record callback error of task %s: %w", id, err)
+	}
+	return nil
+}
+
+var errTaskNotFound = errors.New("task not found")
+
+func (s *store) get(ctx context.Context, id string) (*Task, error) {
+	row := s.db.QueryRowContext(ctx, s.rebind(`SELECT task_result_id, run_id, organization, workspace, project, stage, status, message,
+		report, received_at, finished_at, final_sent_at, callback_error FROM prodgate_task WHERE task_result_id = ?`), id)
+	var t Task
+	var report sql.NullString
+	var received, finished, finalSent int64
+	err := row.Scan(&t.TaskResultID, &t.RunID, &t.Organization, &t.Workspace, &t.Project, &t.Stage, &t.Status, &t.Message,
+		&report, &received, &finished, &finalSent, &t.CallbackError)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errTaskNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read task %s: %w", id, err)
+	}
+	if report.Valid {
+		t.Report = []byte(report.String)
+	}
+	t.ReceivedAt = fromMillis(received)
+	t.FinishedAt = fromMillis(finished)
+	t.FinalSentAt = fromMillis(finalSent)
+	return &t, nil
+}
+
+// unfinished counts tasks not yet called back with a final result.
+func (s *store) unfinished(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM prodgate_task WHERE final_sent_at = 0`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count unfinished tasks: %w", err)
+	}
+	return n, nil
+}
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+func nullableText(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}

@@ -1,0 +1,93 @@
+package runtask
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prodgate/prodgate/internal/pgtest"
+	"go.uber.org/zap"
+)
+
+// eachDatabase runs fn against the embedded SQLite default and PostgreSQL.
+func eachDatabase(t *testing.T, fn func(t *testing.T, db *database)) {
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, openTestDatabase(t, filepath.Join(t.TempDir(), "prodgate.db")))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, openTestDatabase(t, pgtest.NewDatabase(t)))
+	})
+}
+
+func openTestDatabase(t *testing.T, url string) *database {
+	t.Helper()
+	svc := &Service{log: zap.NewNop()}
+	db, err := openDatabase(context.Background(), url, queueSettings{workers: 1, worker: &evaluateWorker{svc: svc}})
+	if err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	t.Cleanup(db.close)
+	return db
+}
+
+func TestStoreLifecycle(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, db *database) {
+		ctx := context.Background()
+		at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+		task := Task{TaskResultID: "taskrs-1", RunID: "run-1", Organization: "acme", Workspace: "orders-prod", Project: "p", Stage: "post_plan", ReceivedAt: at}
+		inserted, err := db.store.recordReceived(ctx, task)
+		if err != nil || !inserted {
+			t.Fatalf("first record: inserted=%v err=%v", inserted, err)
+		}
+		if inserted, err := db.store.recordReceived(ctx, task); err != nil || inserted {
+			t.Fatalf("duplicate record: inserted=%v err=%v", inserted, err)
+		}
+		if n, err := db.store.unfinished(ctx); err != nil || n != 1 {
+			t.Fatalf("unfinished = %d, %v", n, err)
+		}
+		if err := db.store.markRunning(ctx, "taskrs-1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.store.saveResult(ctx, "taskrs-1", TaskFailed, "2 blocking findings", []byte(`{"verdict":"failed"}`), at.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.store.recordCallbackError(ctx, "taskrs-1", "HTTP 503"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.store.get(ctx, "taskrs-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := &Task{TaskResultID: "taskrs-1", RunID: "run-1", Organization: "acme", Workspace: "orders-prod", Project: "p", Stage: "post_plan",
+			Status: TaskFailed, Message: "2 blocking findings", Report: []byte(`{"verdict":"failed"}`), ReceivedAt: at, FinishedAt: at.Add(time.Second), CallbackError: "HTTP 503"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("task (-want +got):\n%s", diff)
+		}
+		if err := db.store.markFinalSent(ctx, "taskrs-1", at.Add(2*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.store.unfinished(ctx); err != nil || n != 0 {
+			t.Fatalf("unfinished after final = %d, %v", n, err)
+		}
+		if _, err := db.store.get(ctx, "taskrs-missing"); err != errTaskNotFound {
+			t.Errorf("missing task: %v", err)
+		}
+	})
+}
+
+func TestQueueDeduplicatesOnTaskResultID(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, db *database) {
+		ctx := context.Background()
+		args := evaluateArgs{TaskResultID: "taskrs-dup", Sealed: "a", ReceivedAt: time.Now()}
+		if dup, err := db.queue.enqueue(ctx, args); err != nil || dup {
+			t.Fatalf("first enqueue: dup=%v err=%v", dup, err)
+		}
+		// A retried delivery seals the request again (new nonce): still a duplicate.
+		args.Sealed = "b"
+		if dup, err := db.queue.enqueue(ctx, args); err != nil || !dup {
+			t.Fatalf("second enqueue: dup=%v err=%v", dup, err)
+		}
+	})
+}
