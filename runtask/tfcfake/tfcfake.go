@@ -1260,3 +1260,15 @@ func newUUID() string {
 	h := hex.EncodeToString(b)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
+
+// IssuedTokens returns the access token of every task created so far, so a
+// test can assert that none of them leaked into logs or pages.
+func (s *Server) IssuedTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.byToken))
+	for token := range s.byToken {
+		out = append(out, token)
+	}
+	return out
+}
