@@ -153,8 +153,8 @@ func (r *celRule) Check(c *Context, res *Resource) []Finding {
 		actions[i] = string(a)
 	}
 	vars := map[string]any{
-		"before":  orEmptyMap(res.change.Before),
-		"after":   orEmptyMap(res.change.After),
+		"before":  orEmptyMap(decodeRaw(res.change.before)),
+		"after":   orEmptyMap(decodeRaw(res.change.after)),
 		"actions": actions,
 		"address": res.Address,
 		"type":    res.Type,
@@ -162,7 +162,7 @@ func (r *celRule) Check(c *Context, res *Resource) []Finding {
 	// Values known only after apply become CEL unknowns, never null, so a
 	// condition that depends on them yields unknown instead of a guess.
 	var patterns []*cel.AttributePatternType
-	collectUnknownPatterns(res.change.AfterUnknown, nil, &patterns)
+	collectUnknownPatterns(decodeRaw(res.change.afterUnknown), nil, &patterns)
 	activation, err := cel.PartialVars(vars, patterns...)
 	if err != nil {
 		return []Finding{c.Fail(res, "", "custom rule could not be evaluated: "+err.Error(), "condition true", "error")}

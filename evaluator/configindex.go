@@ -136,3 +136,17 @@ func ReferencesResource(refs []string, target *Resource) bool {
 	}
 	return false
 }
+
+func member(x any, key string) any {
+	if m, ok := x.(map[string]any); ok {
+		return m[key]
+	}
+	return nil
+}
+
+func index(x any, i int) any {
+	if l, ok := x.([]any); ok && i >= 0 && i < len(l) {
+		return l[i]
+	}
+	return nil
+}

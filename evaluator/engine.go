@@ -46,6 +46,7 @@ type Engine struct {
 	standard     string
 	policyFile   string
 	rules        []Rule
+	metas        []RuleMeta      // rules[i].Meta(), computed once: Meta may build docs
 	advisory     map[string]bool // rule ids whose failures are only warnings
 	scopes       []compiledScope
 	defaultScope compiledScope
@@ -109,7 +110,9 @@ func Compile(p *config.Policy, reg *Registry, now time.Time) (*Engine, error) {
 		},
 	}
 	for _, r := range rules {
-		if m := r.Meta(); m.Advisory {
+		m := r.Meta()
+		e.metas = append(e.metas, m)
+		if m.Advisory {
 			e.advisory[m.ID] = true
 		}
 	}

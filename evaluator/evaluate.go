@@ -52,32 +52,30 @@ func (e *Engine) Evaluate(plan *Plan, run RunContext, now time.Time) *Report {
 		EvaluatedAt: now.UTC(),
 	}
 
-	// Contexts per enabled rule, and the rules indexed by resource type, built
-	// once per evaluation so each resource meets only the rules for its type.
-	contexts := make(map[string]*Context, len(e.rules))
-	byType := make(map[string][]Rule)
-	var anyType []Rule
-	for _, r := range e.rules {
-		m := r.Meta()
+	// Each enabled rule bound to its context, indexed by resource type once per
+	// evaluation, so each resource meets only the rules for its type.
+	byType := make(map[string][]boundRule)
+	var anyType []boundRule
+	for i, r := range e.rules {
+		m := &e.metas[i]
 		s := scope.rules[m.ID]
 		if !s.enabled {
 			continue
 		}
-		meta := m
-		contexts[m.ID] = &Context{Plan: plan, meta: &meta, severity: s.severity, params: s.params}
+		b := boundRule{rule: r, ctx: &Context{Plan: plan, meta: m, severity: s.severity, params: s.params}}
 		for _, t := range m.ResourceTypes {
 			if t == "*" {
-				anyType = append(anyType, r)
+				anyType = append(anyType, b)
 			} else {
-				byType[t] = append(byType[t], r)
+				byType[t] = append(byType[t], b)
 			}
 		}
 	}
 
 	for _, res := range plan.Resources {
-		for _, list := range [][]Rule{byType[res.Type], anyType} {
-			for _, r := range list {
-				rep.Findings = append(rep.Findings, e.runRule(r, contexts[r.Meta().ID], res)...)
+		for _, list := range [2][]boundRule{byType[res.Type], anyType} {
+			for _, b := range list {
+				rep.Findings = append(rep.Findings, e.runRule(b.rule, b.ctx, res)...)
 			}
 		}
 	}
@@ -99,6 +97,11 @@ func (e *Engine) Evaluate(plan *Plan, run RunContext, now time.Time) *Report {
 	e.conclude(rep, plan)
 	rep.Duration = time.Since(start)
 	return rep
+}
+
+type boundRule struct {
+	rule Rule
+	ctx  *Context
 }
 
 // runRule calls a rule and turns a panic into a blocking finding: a broken

@@ -5,7 +5,6 @@ package evaluator
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,10 +34,12 @@ type InputError struct {
 func (e *InputError) Error() string { return e.What + ": " + e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// Plan is the part of `terraform show -json` output that rules read. It is
-// decoded once; the large sections no rule reads (planned_values, outputs,
-// variables) are skipped by the decoder, and configuration is kept raw and only
-// indexed when a rule asks whether an attribute was written by the user.
+// Plan is the part of `terraform show -json` output that rules read. The
+// document is validated once and kept as bytes; each resource change keeps
+// sub-slices of its before/after values, which rules read attribute by
+// attribute. Sections no rule reads (planned_values, prior_state, outputs)
+// are validated and skipped; configuration is kept raw and only indexed when
+// a rule asks whether an attribute was written by the user.
 type Plan struct {
 	FormatVersion    string
 	TerraformVersion string
@@ -50,28 +51,31 @@ type Plan struct {
 	Complete        *bool
 	DeferredChanges int
 	// Resources holds every managed resource change in plan order. Data
-	// sources (mode "data") are left out: they change nothing.
+	// sources and ephemeral resources are left out: they change nothing.
 	Resources []*Resource
 	// EmptyActions counts changes whose actions list was empty (hand-written
 	// fixtures); they are treated as no-op.
 	EmptyActions int
 
-	drift     map[string]*tfjson.ResourceChange
+	drift     map[string]*rawResourceChange
 	byType    map[string][]*Resource
-	rawConfig json.RawMessage
+	rawConfig []byte
 	config    *configIndex
 }
 
-// planJSON mirrors only the top-level members prodgate reads.
-type planJSON struct {
-	FormatVersion    string                   `json:"format_version"`
-	TerraformVersion string                   `json:"terraform_version"`
-	ResourceChanges  []*tfjson.ResourceChange `json:"resource_changes"`
-	ResourceDrift    []*tfjson.ResourceChange `json:"resource_drift"`
-	DeferredChanges  []json.RawMessage        `json:"deferred_changes"`
-	Complete         *bool                    `json:"complete"`
-	Errored          bool                     `json:"errored"`
-	Configuration    json.RawMessage          `json:"configuration"`
+// rawResourceChange is one element of resource_changes or resource_drift.
+type rawResourceChange struct {
+	address, moduleAddress, mode, typ, name, deposed string
+	actionReason                                     tfjson.ActionReason
+	hasChange                                        bool
+	change                                           rawChange
+}
+
+// rawChange holds the change's actions and the bytes of its values.
+type rawChange struct {
+	actions                                       tfjson.Actions
+	before, after, afterUnknown                   []byte
+	beforeSensitive, afterSensitive, replacePaths []byte
 }
 
 // ReadPlan decodes plan JSON from r. It accepts UTF-8 with or without a byte
@@ -85,7 +89,8 @@ func ReadPlan(r io.Reader) (*Plan, error) {
 	return ParsePlan(data)
 }
 
-// ParsePlan decodes plan JSON held in memory. See ReadPlan.
+// ParsePlan decodes plan JSON held in memory. The plan keeps references into
+// data, which must not be changed afterwards. See ReadPlan.
 func ParsePlan(data []byte) (*Plan, error) {
 	data, err := toUTF8(data)
 	if err != nil {
@@ -98,61 +103,180 @@ func ParsePlan(data []byte) (*Plan, error) {
 	if trimmed[0] != '{' {
 		return nil, &InputError{What: "plan", Err: errors.New("not JSON: expected the output of `terraform show -json PLANFILE` (a binary plan file must be converted first)")}
 	}
-	var pj planJSON
-	if err := json.Unmarshal(trimmed, &pj); err != nil {
-		return nil, &InputError{What: "plan", Err: describeJSONError(trimmed, err)}
+	p := &Plan{byType: make(map[string][]*Resource)}
+	sc := &scanner{data: data}
+	if err := p.decode(sc); err != nil {
+		return nil, &InputError{What: "plan", Err: describeJSONError(data, err)}
 	}
-	if err := checkFormatVersion(pj.FormatVersion); err != nil {
+	if err := checkFormatVersion(p.FormatVersion); err != nil {
 		return nil, &InputError{What: "plan", Err: err}
 	}
-	p := &Plan{
-		FormatVersion:    pj.FormatVersion,
-		TerraformVersion: pj.TerraformVersion,
-		Errored:          pj.Errored,
-		Complete:         pj.Complete,
-		DeferredChanges:  len(pj.DeferredChanges),
-		rawConfig:        pj.Configuration,
-		byType:           make(map[string][]*Resource),
-	}
-	if len(pj.ResourceDrift) > 0 {
-		p.drift = make(map[string]*tfjson.ResourceChange, len(pj.ResourceDrift))
-		for i, d := range pj.ResourceDrift {
-			if d == nil || d.Change == nil {
-				continue
-			}
-			if err := validateActions(d.Change.Actions); err != nil {
-				return nil, &InputError{What: "plan", Err: fmt.Errorf("resource_drift[%d] (%s): %w", i, d.Address, err)}
-			}
-			p.drift[d.Address] = d
-		}
-	}
-	for i, rc := range pj.ResourceChanges {
-		if rc == nil {
-			return nil, &InputError{What: "plan", Err: fmt.Errorf("resource_changes[%d] is null", i)}
-		}
-		if rc.Change == nil {
-			return nil, &InputError{What: "plan", Err: fmt.Errorf("resource_changes[%d] (%s) has no \"change\" object", i, rc.Address)}
-		}
-		switch rc.Mode {
-		case tfjson.DataResourceMode, ephemeralMode:
-			// Data sources and ephemeral resources (Terraform 1.10+, actions
-			// such as "open") change no infrastructure.
-			continue
-		case tfjson.ManagedResourceMode, "":
-		default:
-			return nil, &InputError{What: "plan", Err: fmt.Errorf("resource_changes[%d] (%s): unknown mode %q (known: managed, data, ephemeral)", i, rc.Address, rc.Mode)}
-		}
-		if err := validateActions(rc.Change.Actions); err != nil {
-			return nil, &InputError{What: "plan", Err: fmt.Errorf("resource_changes[%d] (%s): %w", i, rc.Address, err)}
-		}
-		if len(rc.Change.Actions) == 0 {
-			p.EmptyActions++
-		}
-		res := newResource(p, rc)
-		p.Resources = append(p.Resources, res)
-		p.byType[rc.Type] = append(p.byType[rc.Type], res)
-	}
 	return p, nil
+}
+
+// decode reads the top-level object.
+func (p *Plan) decode(sc *scanner) error {
+	if sc.peek() != '{' {
+		return sc.fail("expected a JSON object")
+	}
+	err := sc.object(func(key []byte, escaped bool) error {
+		var err error
+		switch string(keyBytes(key, escaped)) {
+		case "format_version":
+			p.FormatVersion, err = sc.stringValue("format_version")
+		case "terraform_version":
+			p.TerraformVersion, err = sc.stringValue("terraform_version")
+		case "errored":
+			p.Errored, err = sc.boolValue("errored")
+		case "complete":
+			if sc.peek() == 'n' {
+				return sc.literal("null")
+			}
+			var b bool
+			b, err = sc.boolValue("complete")
+			p.Complete = &b
+		case "deferred_changes":
+			p.DeferredChanges, err = sc.countElements("deferred_changes")
+		case "configuration":
+			p.rawConfig, err = sc.value()
+		case "resource_changes":
+			err = sc.arrayOf("resource_changes", func(i int) error { return p.addChange(sc, i) })
+		case "resource_drift":
+			err = sc.arrayOf("resource_drift", func(i int) error { return p.addDrift(sc, i) })
+		default:
+			_, err = sc.value()
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !sc.atEnd() {
+		return sc.fail("invalid character after top-level value")
+	}
+	return nil
+}
+
+func (p *Plan) addChange(sc *scanner, i int) error {
+	rc, err := readResourceChange(sc, fmt.Sprintf("resource_changes[%d]", i))
+	if err != nil {
+		return err
+	}
+	if !rc.hasChange {
+		return &planError{fmt.Sprintf("resource_changes[%d] (%s) has no \"change\" object", i, rc.address)}
+	}
+	switch tfjson.ResourceMode(rc.mode) {
+	case tfjson.DataResourceMode, ephemeralMode:
+		// Data sources and ephemeral resources (Terraform 1.10+, actions
+		// such as "open") change no infrastructure.
+		return nil
+	case tfjson.ManagedResourceMode, "":
+	default:
+		return &planError{fmt.Sprintf("resource_changes[%d] (%s): unknown mode %q (known: managed, data, ephemeral)", i, rc.address, rc.mode)}
+	}
+	if err := validateActions(rc.change.actions); err != nil {
+		return &planError{fmt.Sprintf("resource_changes[%d] (%s): %v", i, rc.address, err)}
+	}
+	if len(rc.change.actions) == 0 {
+		p.EmptyActions++
+	}
+	res := newResource(p, rc)
+	p.Resources = append(p.Resources, res)
+	p.byType[rc.typ] = append(p.byType[rc.typ], res)
+	return nil
+}
+
+func (p *Plan) addDrift(sc *scanner, i int) error {
+	rc, err := readResourceChange(sc, fmt.Sprintf("resource_drift[%d]", i))
+	if err != nil || !rc.hasChange {
+		return err
+	}
+	if err := validateActions(rc.change.actions); err != nil {
+		return &planError{fmt.Sprintf("resource_drift[%d] (%s): %v", i, rc.address, err)}
+	}
+	if p.drift == nil {
+		p.drift = make(map[string]*rawResourceChange)
+	}
+	p.drift[rc.address] = rc
+	return nil
+}
+
+// planError is a structural problem in an otherwise well-formed document.
+type planError struct{ msg string }
+
+func (e *planError) Error() string { return e.msg }
+
+func readResourceChange(sc *scanner, field string) (*rawResourceChange, error) {
+	if sc.peek() == 'n' {
+		return nil, &planError{field + " is null"}
+	}
+	if sc.peek() != '{' {
+		return nil, sc.typeError(field, "object")
+	}
+	rc := &rawResourceChange{}
+	err := sc.object(func(key []byte, escaped bool) error {
+		var err error
+		switch string(keyBytes(key, escaped)) {
+		case "address":
+			rc.address, err = sc.stringValue(field + ".address")
+		case "module_address":
+			rc.moduleAddress, err = sc.stringValue(field + ".module_address")
+		case "mode":
+			rc.mode, err = sc.stringValue(field + ".mode")
+		case "type":
+			rc.typ, err = sc.stringValue(field + ".type")
+		case "name":
+			rc.name, err = sc.stringValue(field + ".name")
+		case "deposed":
+			rc.deposed, err = sc.stringValue(field + ".deposed")
+		case "action_reason":
+			var reason string
+			reason, err = sc.stringValue(field + ".action_reason")
+			rc.actionReason = tfjson.ActionReason(reason)
+		case "change":
+			if sc.peek() == 'n' {
+				return sc.literal("null")
+			}
+			rc.hasChange = true
+			err = readChange(sc, field+".change", &rc.change)
+		default:
+			_, err = sc.value()
+		}
+		return err
+	})
+	return rc, err
+}
+
+func readChange(sc *scanner, field string, ch *rawChange) error {
+	if sc.peek() != '{' {
+		return sc.typeError(field, "object")
+	}
+	return sc.object(func(key []byte, escaped bool) error {
+		var err error
+		switch string(keyBytes(key, escaped)) {
+		case "actions":
+			err = sc.arrayOf(field+".actions", func(int) error {
+				a, err := sc.stringValue(field + ".actions")
+				ch.actions = append(ch.actions, tfjson.Action(a))
+				return err
+			})
+		case "before":
+			ch.before, err = sc.value()
+		case "after":
+			ch.after, err = sc.value()
+		case "after_unknown":
+			ch.afterUnknown, err = sc.value()
+		case "before_sensitive":
+			ch.beforeSensitive, err = sc.value()
+		case "after_sensitive":
+			ch.afterSensitive, err = sc.value()
+		case "replace_paths":
+			ch.replacePaths, err = sc.value()
+		default:
+			_, err = sc.value()
+		}
+		return err
+	})
 }
 
 // ResourcesOfType returns the managed resource changes of one type, in plan order.
@@ -220,33 +344,23 @@ func toUTF8(data []byte) ([]byte, error) {
 	return data, nil
 }
 
-// describeJSONError turns a decoder error into one that names the line and column.
+// describeJSONError turns a scanner error into one that names the line and column.
 func describeJSONError(data []byte, err error) error {
-	var syntax *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
+	var syntax *syntaxError
+	var typeErr *fieldTypeError
+	var structural *planError
 	switch {
+	case errors.As(err, &structural):
+		return structural
+	case errors.As(err, &typeErr):
+		line, col := lineCol(data, typeErr.offset)
+		return fmt.Errorf("field %q at line %d, column %d: got JSON %s, want %s", typeErr.field, line, col, typeErr.got, typeErr.want)
 	case errors.As(err, &syntax):
-		line, col := lineCol(data, syntax.Offset)
-		if syntax.Offset >= int64(len(data)) {
+		line, col := lineCol(data, syntax.offset)
+		if syntax.offset >= len(data) {
 			return fmt.Errorf("the JSON ends early at line %d (truncated file?)", line)
 		}
-		return fmt.Errorf("invalid JSON at line %d, column %d: %v", line, col, syntax)
-	case errors.As(err, &typeErr):
-		line, col := lineCol(data, typeErr.Offset)
-		return fmt.Errorf("field %q at line %d, column %d: got JSON %s, want %s", typeErr.Field, line, col, typeErr.Value, typeErr.Type)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errors.New("the JSON ends early (truncated file?)")
+		return fmt.Errorf("invalid JSON at line %d, column %d: %s", line, col, syntax.msg)
 	}
 	return fmt.Errorf("invalid plan JSON: %w", err)
-}
-
-func lineCol(data []byte, offset int64) (line, col int) {
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
-	}
-	before := data[:offset]
-	line = bytes.Count(before, []byte{'\n'}) + 1
-	// offset counts the offending byte itself; columns start at 1.
-	col = int(offset) - 1 - bytes.LastIndexByte(before, '\n')
-	return line, col
 }

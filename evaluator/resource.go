@@ -20,32 +20,32 @@ type Resource struct {
 	// create_before_destroy replacement rather than the current one.
 	Deposed string
 
-	change *tfjson.Change
-	rc     *tfjson.ResourceChange
-	plan   *Plan
+	actionReason tfjson.ActionReason
+	change       *rawChange
+	plan         *Plan
 }
 
-func newResource(p *Plan, rc *tfjson.ResourceChange) *Resource {
+func newResource(p *Plan, rc *rawResourceChange) *Resource {
 	return &Resource{
-		Address:       rc.Address,
-		Type:          rc.Type,
-		Name:          rc.Name,
-		ModuleAddress: rc.ModuleAddress,
-		Deposed:       rc.DeposedKey,
-		change:        rc.Change,
-		rc:            rc,
+		Address:       rc.address,
+		Type:          rc.typ,
+		Name:          rc.name,
+		ModuleAddress: rc.moduleAddress,
+		Deposed:       rc.deposed,
+		actionReason:  rc.actionReason,
+		change:        &rc.change,
 		plan:          p,
 	}
 }
 
 // Actions returns the planned actions, read through predicates such as
 // Actions().Replace(); an empty list (hand-written fixtures) behaves as no-op.
-func (r *Resource) Actions() tfjson.Actions { return r.change.Actions }
+func (r *Resource) Actions() tfjson.Actions { return r.change.actions }
 
 // ActionWords renders the actions for people: "create", "update", "destroy",
 // "replace (destroy then create)", "forget", "no change".
 func (r *Resource) ActionWords() string {
-	a := r.change.Actions
+	a := r.change.actions
 	switch {
 	case a.DestroyBeforeCreate():
 		return "replace (destroy, then create)"
@@ -67,7 +67,7 @@ func (r *Resource) ActionWords() string {
 
 // Deletes is true when the real object is destroyed, alone or as part of a replace.
 func (r *Resource) Deletes() bool {
-	for _, a := range r.change.Actions {
+	for _, a := range r.change.actions {
 		if a == tfjson.ActionDelete {
 			return true
 		}
@@ -78,7 +78,7 @@ func (r *Resource) Deletes() bool {
 // Forgets is true when the object leaves Terraform's state but keeps running
 // (Terraform 1.7+ `removed { lifecycle { destroy = false } }`).
 func (r *Resource) Forgets() bool {
-	for _, a := range r.change.Actions {
+	for _, a := range r.change.actions {
 		if a == tfjson.ActionForget {
 			return true
 		}
@@ -89,25 +89,26 @@ func (r *Resource) Forgets() bool {
 // Exists is true when an object will exist after apply: create, update, no-op
 // and replace. Rules about the end state look only at such resources.
 func (r *Resource) Exists() bool {
-	a := r.change.Actions
+	a := r.change.actions
 	if r.Deposed != "" || a.Delete() || a.Forget() || a.Read() {
 		return false
 	}
-	return r.change.After != nil || r.change.AfterUnknown != nil
+	return !rawIsNull(r.change.after) || !rawIsNull(r.change.afterUnknown)
 }
 
 // Existed is true when an object existed before this plan.
-func (r *Resource) Existed() bool { return r.change.Before != nil }
+func (r *Resource) Existed() bool { return !rawIsNull(r.change.before) }
 
 // ActionReason explains in words why Terraform chose the actions, or "".
 func (r *Resource) ActionReason() string {
-	return actionReasonWords(r.rc.ActionReason)
+	return actionReasonWords(r.actionReason)
 }
 
 // ReplacePaths lists the attributes that force the replacement, as dotted paths.
 func (r *Resource) ReplacePaths() []string {
 	var out []string
-	for _, p := range r.change.ReplacePaths {
+	paths, _ := decodeRaw(r.change.replacePaths).([]any)
+	for _, p := range paths {
 		steps, ok := p.([]any)
 		if !ok {
 			continue
@@ -131,12 +132,12 @@ func (r *Resource) ReplacePaths() []string {
 
 // After reads an attribute of the planned object.
 func (r *Resource) After(path string) Value {
-	return lookup(r.change.After, r.change.AfterUnknown, r.change.AfterSensitive, path)
+	return lookup(r.change.after, r.change.afterUnknown, r.change.afterSensitive, path)
 }
 
 // Before reads an attribute of the object as it was before this plan.
 func (r *Resource) Before(path string) Value {
-	return lookup(r.change.Before, nil, r.change.BeforeSensitive, path)
+	return lookup(r.change.before, nil, r.change.beforeSensitive, path)
 }
 
 // Drift is the change Terraform detected outside of Terraform for this address
@@ -144,23 +145,28 @@ func (r *Resource) Before(path string) Value {
 // happened to the real object since the last apply.
 func (r *Resource) Drift() *DriftChange {
 	d, ok := r.plan.drift[r.Address]
-	if !ok || d.Change == nil {
+	if !ok {
 		return nil
 	}
-	return &DriftChange{change: d.Change}
+	return &DriftChange{change: &d.change}
 }
 
 // DriftChange is an out-of-band change to a resource.
-type DriftChange struct{ change *tfjson.Change }
+type DriftChange struct{ change *rawChange }
 
 // Before is the value recorded in state at the last apply.
 func (d *DriftChange) Before(path string) Value {
-	return lookup(d.change.Before, nil, d.change.BeforeSensitive, path)
+	return lookup(d.change.before, nil, d.change.beforeSensitive, path)
 }
 
 // After is the value found on the real object now.
 func (d *DriftChange) After(path string) Value {
-	return lookup(d.change.After, d.change.AfterUnknown, d.change.AfterSensitive, path)
+	return lookup(d.change.after, d.change.afterUnknown, d.change.afterSensitive, path)
+}
+
+// Deleted is true when the object was deleted outside Terraform.
+func (d *DriftChange) Deleted() bool {
+	return !rawIsNull(d.change.before) && rawIsNull(d.change.after) && rawIsNull(d.change.afterUnknown)
 }
 
 // Configured says whether the user's configuration writes the attribute

@@ -183,69 +183,56 @@ func splitPath(path string) []string {
 	return parts
 }
 
-// lookup walks value, the parallel unknown marks and the parallel sensitive
-// marks together. A key step applied to a list descends into its first element,
-// because Terraform renders single nested blocks (MaxItems 1) as one-element
-// lists; an empty list means the block is absent.
-func lookup(value, unknown, sensitive any, path string) Value {
+// lookup reads path from a value's bytes together with its parallel
+// unknown and sensitive marks. A key step applied to a list descends into its
+// first element, because Terraform renders single nested blocks (MaxItems 1)
+// as one-element lists; an empty list means the block is absent.
+func lookup(value, unknown, sensitive []byte, path string) Value {
 	v := Value{Path: path}
-	if isTrue(sensitive) {
+	if rawIsTrue(sensitive) {
 		v.Sensitive = true
 	}
-	if isTrue(unknown) {
+	if rawIsTrue(unknown) {
 		v.State = Unknown
 		return v
 	}
 	cur := value
 	for _, step := range parsePath(path) {
-		if !step.isIdx {
-			if list, ok := cur.([]any); ok {
-				if len(list) == 0 {
-					return v
-				}
-				cur, unknown, sensitive = list[0], index(unknown, 0), index(sensitive, 0)
-				if isTrue(sensitive) {
-					v.Sensitive = true
-				}
-				if isTrue(unknown) {
-					v.State = Unknown
-					return v
-				}
-			}
-		}
-		if step.isIdx {
-			cur, unknown, sensitive = index(cur, step.index), index(unknown, step.index), index(sensitive, step.index)
-		} else {
-			cur, unknown, sensitive = member(cur, step.key), member(unknown, step.key), member(sensitive, step.key)
-		}
-		if isTrue(sensitive) {
+		unknown, sensitive = markAt(unknown, step), markAt(sensitive, step)
+		if rawIsTrue(sensitive) {
 			v.Sensitive = true
 		}
-		if isTrue(unknown) {
+		if rawIsTrue(unknown) {
 			v.State = Unknown
 			return v
 		}
-		if cur == nil {
+		next, ok := rawFind(cur, step)
+		if !ok || rawIsNull(next) {
 			return v
 		}
+		cur = next
+	}
+	if rawIsNull(cur) {
+		return v
 	}
 	v.State = Known
-	v.raw = cur
+	v.raw = decodeRaw(cur)
 	return v
 }
 
-func isTrue(x any) bool { b, ok := x.(bool); return ok && b }
-
-func member(x any, key string) any {
-	if m, ok := x.(map[string]any); ok {
-		return m[key]
+// markAt follows one step into an unknown or sensitive mark tree. A mark of
+// true covers everything below it.
+func markAt(marks []byte, step pathStep) []byte {
+	if len(marks) == 0 || rawIsTrue(marks) {
+		return marks
 	}
-	return nil
-}
-
-func index(x any, i int) any {
-	if l, ok := x.([]any); ok && i >= 0 && i < len(l) {
-		return l[i]
+	if !step.isIdx && marks[0] == '[' {
+		first, ok := rawIndex(marks, 0)
+		if !ok || rawIsTrue(first) {
+			return first
+		}
+		marks = first
 	}
-	return nil
+	sub, _ := rawFind(marks, step)
+	return sub
 }

@@ -103,9 +103,5 @@ func plannedFate(r *evaluator.Resource) string {
 	return "this plan does not manage it further"
 }
 
-// driftDeleted reports a drift whose after object is null: the object was
-// deleted outside Terraform. The empty path reads the whole object.
-func driftDeleted(d *evaluator.DriftChange) bool {
-	v := d.After("")
-	return v.State == evaluator.Known && v.Raw() == nil
-}
+// driftDeleted reports that the object was deleted outside Terraform.
+func driftDeleted(d *evaluator.DriftChange) bool { return d.Deleted() }

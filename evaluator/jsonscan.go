@@ -1,0 +1,589 @@
+package evaluator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+)
+
+// scanner is a validating, allocation-free JSON reader over a byte slice.
+// Plans run to tens of megabytes and rules read a few attributes of each
+// resource, so prodgate validates the whole document once, keeps sub-slices
+// of what it needs (before, after, …) and reads attributes from those bytes
+// on demand instead of decoding every value into maps.
+type scanner struct {
+	data  []byte
+	pos   int
+	stack []byte // open containers while skipping a value
+}
+
+// syntaxError is a JSON syntax error at a byte offset.
+type syntaxError struct {
+	offset int
+	msg    string
+}
+
+func (e *syntaxError) Error() string { return e.msg }
+
+func (s *scanner) fail(msg string) error { return &syntaxError{offset: s.pos, msg: msg} }
+
+func (s *scanner) failf(format string, args ...any) error {
+	return &syntaxError{offset: s.pos, msg: fmt.Sprintf(format, args...)}
+}
+
+// isSpace is JSON's whitespace set.
+var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+
+// plainStringByte marks bytes that can appear in a string without further
+// checks: everything but control characters, the quote and the backslash.
+var plainStringByte = func() (t [256]bool) {
+	for i := 0x20; i < 256; i++ {
+		t[i] = i != '"' && i != '\\'
+	}
+	return t
+}()
+
+func (s *scanner) ws() {
+	for s.pos < len(s.data) && isSpace[s.data[s.pos]] {
+		s.pos++
+	}
+}
+
+// peek returns the next non-space byte, or 0 at the end.
+func (s *scanner) peek() byte {
+	s.ws()
+	if s.pos >= len(s.data) {
+		return 0
+	}
+	return s.data[s.pos]
+}
+
+// atEnd reports whether only whitespace is left.
+func (s *scanner) atEnd() bool {
+	s.ws()
+	return s.pos >= len(s.data)
+}
+
+func (s *scanner) eof() error {
+	if s.pos < len(s.data) {
+		return s.failf("invalid character %q", s.data[s.pos])
+	}
+	return s.fail("unexpected end of JSON input")
+}
+
+// value validates and skips one value, returning its bytes. It is
+// iterative (a small stack of open containers) because most of a plan is
+// skipped through here: values rules never read, planned_values, prior_state.
+func (s *scanner) value() ([]byte, error) {
+	if s.peek() == 0 && s.pos >= len(s.data) {
+		return nil, s.eof()
+	}
+	start := s.pos
+	stack := s.stack[:0]
+	defer func() { s.stack = stack[:0] }()
+	for {
+		// A value is expected here.
+		switch c := s.peek(); {
+		case c == '{':
+			s.pos++
+			if s.peek() == '}' {
+				s.pos++
+				break
+			}
+			stack = append(stack, '{')
+			if err := s.memberKey(); err != nil {
+				return nil, err
+			}
+			continue
+		case c == '[':
+			s.pos++
+			if s.peek() == ']' {
+				s.pos++
+				break
+			}
+			stack = append(stack, '[')
+			continue
+		case c == '"':
+			if _, _, err := s.str(); err != nil {
+				return nil, err
+			}
+		case c == 't':
+			if err := s.literal("true"); err != nil {
+				return nil, err
+			}
+		case c == 'f':
+			if err := s.literal("false"); err != nil {
+				return nil, err
+			}
+		case c == 'n':
+			if err := s.literal("null"); err != nil {
+				return nil, err
+			}
+		case c == '-' || (c >= '0' && c <= '9'):
+			if err := s.number(); err != nil {
+				return nil, err
+			}
+		case c == 0 && s.pos >= len(s.data):
+			return nil, s.eof()
+		default:
+			return nil, s.failf("invalid character %q looking for beginning of value", c)
+		}
+		// A value ended: close containers until one continues.
+		for {
+			if len(stack) == 0 {
+				return s.data[start:s.pos], nil
+			}
+			top := stack[len(stack)-1]
+			c := s.peek()
+			if c == ',' {
+				s.pos++
+				if top == '{' {
+					if err := s.memberKey(); err != nil {
+						return nil, err
+					}
+				}
+				break
+			}
+			if (top == '{' && c == '}') || (top == '[' && c == ']') {
+				s.pos++
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			if c == 0 && s.pos >= len(s.data) {
+				return nil, s.eof()
+			}
+			if top == '{' {
+				return nil, s.fail("invalid character after object key:value pair")
+			}
+			return nil, s.fail("invalid character after array element")
+		}
+	}
+}
+
+// memberKey reads `"key":` inside an object.
+func (s *scanner) memberKey() error {
+	switch s.peek() {
+	case '"':
+	case 0:
+		if s.pos >= len(s.data) {
+			return s.eof()
+		}
+		fallthrough
+	default:
+		return s.fail("invalid character looking for beginning of object key string")
+	}
+	if _, _, err := s.str(); err != nil {
+		return err
+	}
+	switch s.peek() {
+	case ':':
+		s.pos++
+		return nil
+	case 0:
+		if s.pos >= len(s.data) {
+			return s.eof()
+		}
+	}
+	return s.fail("invalid character after object key")
+}
+
+func (s *scanner) literal(word string) error {
+	if !bytes.HasPrefix(s.data[s.pos:], []byte(word)) {
+		if len(s.data)-s.pos < len(word) && bytes.HasPrefix([]byte(word), s.data[s.pos:]) {
+			s.pos = len(s.data)
+			return s.eof()
+		}
+		return s.failf("invalid literal, expected %q", word)
+	}
+	s.pos += len(word)
+	return nil
+}
+
+func (s *scanner) number() error {
+	d := s.data
+	if s.pos < len(d) && d[s.pos] == '-' {
+		s.pos++
+	}
+	switch {
+	case s.pos >= len(d):
+		return s.eof()
+	case d[s.pos] == '0':
+		s.pos++
+	case d[s.pos] >= '1' && d[s.pos] <= '9':
+		for s.pos < len(d) && d[s.pos] >= '0' && d[s.pos] <= '9' {
+			s.pos++
+		}
+	default:
+		return s.fail("invalid character in numeric literal")
+	}
+	if s.pos < len(d) && d[s.pos] == '.' {
+		s.pos++
+		if s.pos >= len(d) || d[s.pos] < '0' || d[s.pos] > '9' {
+			return s.fail("invalid character after decimal point in numeric literal")
+		}
+		for s.pos < len(d) && d[s.pos] >= '0' && d[s.pos] <= '9' {
+			s.pos++
+		}
+	}
+	if s.pos < len(d) && (d[s.pos] == 'e' || d[s.pos] == 'E') {
+		s.pos++
+		if s.pos < len(d) && (d[s.pos] == '+' || d[s.pos] == '-') {
+			s.pos++
+		}
+		if s.pos >= len(d) || d[s.pos] < '0' || d[s.pos] > '9' {
+			return s.fail("invalid character in exponent of numeric literal")
+		}
+		for s.pos < len(d) && d[s.pos] >= '0' && d[s.pos] <= '9' {
+			s.pos++
+		}
+	}
+	return nil
+}
+
+// str validates a string at pos and returns its contents (between the
+// quotes) and whether it holds escapes.
+func (s *scanner) str() (content []byte, escaped bool, err error) {
+	d := s.data
+	s.pos++ // opening quote
+	start := s.pos
+	for {
+		// Find the next quote with the vectorised search, then check the span
+		// before it for escapes and control characters.
+		q := bytes.IndexByte(d[s.pos:], '"')
+		if q < 0 {
+			s.pos = len(d)
+			return nil, false, s.eof()
+		}
+		end := s.pos + q
+		for s.pos < end && plainStringByte[d[s.pos]] {
+			s.pos++
+		}
+		if s.pos == end {
+			content = d[start:end]
+			s.pos = end + 1
+			return content, escaped, nil
+		}
+		if d[s.pos] != '\\' {
+			return nil, false, s.fail("invalid character in string literal (control characters must be escaped)")
+		}
+		escaped = true
+		s.pos++
+		if s.pos >= len(d) {
+			return nil, false, s.eof()
+		}
+		switch d[s.pos] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			s.pos++
+		case 'u':
+			if len(d)-s.pos < 5 {
+				s.pos = len(d)
+				return nil, false, s.eof()
+			}
+			for _, h := range d[s.pos+1 : s.pos+5] {
+				if !isHex(h) {
+					return nil, false, s.fail("invalid character in \\u hexadecimal character escape")
+				}
+			}
+			s.pos += 5
+		default:
+			return nil, false, s.fail("invalid character in string escape code")
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// object walks the members of an object at pos; member must consume the value.
+func (s *scanner) object(member func(key []byte, escaped bool) error) error {
+	s.pos++ // {
+	if s.peek() == '}' {
+		s.pos++
+		return nil
+	}
+	for {
+		switch s.peek() {
+		case '"':
+		case 0:
+			return s.eof()
+		default:
+			return s.fail("invalid character looking for beginning of object key string")
+		}
+		key, escaped, err := s.str()
+		if err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ':':
+			s.pos++
+		case 0:
+			return s.eof()
+		default:
+			return s.fail("invalid character after object key")
+		}
+		if err := member(key, escaped); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			return nil
+		case 0:
+			return s.eof()
+		default:
+			return s.fail("invalid character after object key:value pair")
+		}
+	}
+}
+
+// array walks the elements of an array at pos; element must consume one value.
+func (s *scanner) array(element func() error) error {
+	s.pos++ // [
+	if s.peek() == ']' {
+		s.pos++
+		return nil
+	}
+	for {
+		if err := element(); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case ']':
+			s.pos++
+			return nil
+		case 0:
+			return s.eof()
+		default:
+			return s.fail("invalid character after array element")
+		}
+	}
+}
+
+// stringValue reads a string or null (as "") at pos.
+func (s *scanner) stringValue(field string) (string, error) {
+	switch s.peek() {
+	case '"':
+		content, escaped, err := s.str()
+		if err != nil {
+			return "", err
+		}
+		return unquote(content, escaped), nil
+	case 'n':
+		return "", s.literal("null")
+	}
+	return "", s.typeError(field, "string")
+}
+
+// typeError reports a value of the wrong JSON type for a known field.
+func (s *scanner) typeError(field, want string) error {
+	got := "value"
+	switch s.peek() {
+	case 0:
+		return s.eof()
+	case '{':
+		got = "object"
+	case '[':
+		got = "array"
+	case '"':
+		got = "string"
+	case 't', 'f':
+		got = "bool"
+	case 'n':
+		got = "null"
+	default:
+		got = "number"
+	}
+	return &fieldTypeError{offset: s.pos, field: field, got: got, want: want}
+}
+
+type fieldTypeError struct {
+	offset           int
+	field, got, want string
+}
+
+func (e *fieldTypeError) Error() string {
+	return fmt.Sprintf("field %q: got JSON %s, want %s", e.field, e.got, e.want)
+}
+
+// unquote turns string contents into a Go string. Contents without escapes
+// (nearly all of a plan) are copied as they are.
+func unquote(content []byte, escaped bool) string {
+	if !escaped && utf8.Valid(content) {
+		return string(content)
+	}
+	// Escapes, or invalid UTF-8, which encoding/json replaces with U+FFFD.
+	quoted := make([]byte, 0, len(content)+2)
+	quoted = append(append(append(quoted, '"'), content...), '"')
+	var out string
+	if err := json.Unmarshal(quoted, &out); err != nil {
+		// The scanner validated the escapes; this cannot happen.
+		return string(content)
+	}
+	return out
+}
+
+// keyBytes returns an object key's text; switching on string(keyBytes(…))
+// does not allocate for the common unescaped key.
+func keyBytes(key []byte, escaped bool) []byte {
+	if !escaped {
+		return key
+	}
+	return []byte(unquote(key, true))
+}
+
+// keyIs compares an object key with a plain field name.
+func keyIs(key []byte, escaped bool, name string) bool {
+	if !escaped {
+		return string(key) == name
+	}
+	return unquote(key, true) == name
+}
+
+// decodeRaw turns a validated value's bytes into Go values as encoding/json
+// would (objects become map[string]any, numbers float64).
+func decodeRaw(raw []byte) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	switch raw[0] {
+	case 'n':
+		return nil
+	case 't':
+		return true
+	case 'f':
+		return false
+	case '"':
+		s := scanner{data: raw}
+		content, escaped, err := s.str()
+		if err != nil {
+			return nil
+		}
+		return unquote(content, escaped)
+	case '{', '[':
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil
+		}
+		return v
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// rawFind walks one path step into a validated value: a key into an object
+// (into the first element when the value is a list, as Terraform renders
+// single nested blocks), or an index into a list. ok is false when the step
+// leads nowhere.
+func rawFind(raw []byte, step pathStep) (sub []byte, ok bool) {
+	s := scanner{data: raw}
+	c := s.peek()
+	if !step.isIdx && c == '[' {
+		first, ok := rawIndex(raw, 0)
+		if !ok {
+			return nil, false
+		}
+		return rawFind(first, step)
+	}
+	if step.isIdx {
+		return rawIndex(raw, step.index)
+	}
+	if c != '{' {
+		return nil, false
+	}
+	var found []byte
+	_ = s.object(func(key []byte, escaped bool) error {
+		v, err := s.value()
+		if err != nil {
+			return err
+		}
+		if found == nil && keyIs(key, escaped, step.key) {
+			found = v
+		}
+		return nil
+	})
+	return found, found != nil
+}
+
+func rawIndex(raw []byte, index int) ([]byte, bool) {
+	s := scanner{data: raw}
+	if s.peek() != '[' {
+		return nil, false
+	}
+	var found []byte
+	i := 0
+	_ = s.array(func() error {
+		v, err := s.value()
+		if err == nil && i == index {
+			found = v
+		}
+		i++
+		return err
+	})
+	return found, found != nil
+}
+
+// rawIsTrue reports whether a value's bytes are the literal true.
+func rawIsTrue(raw []byte) bool { return string(raw) == "true" }
+
+// rawIsNull reports whether a value is absent or the literal null.
+func rawIsNull(raw []byte) bool { return len(raw) == 0 || string(raw) == "null" }
+
+// lineCol turns a byte offset into a 1-based line and column.
+func lineCol(data []byte, offset int) (line, col int) {
+	if offset > len(data) {
+		offset = len(data)
+	}
+	before := data[:offset]
+	line = bytes.Count(before, []byte{'\n'}) + 1
+	col = utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return line, col
+}
+
+// boolValue reads true or false at pos.
+func (s *scanner) boolValue(field string) (bool, error) {
+	switch s.peek() {
+	case 't':
+		return true, s.literal("true")
+	case 'f':
+		return false, s.literal("false")
+	}
+	return false, s.typeError(field, "bool")
+}
+
+// arrayOf walks an array (or null) at pos, calling element with each index.
+func (s *scanner) arrayOf(field string, element func(i int) error) error {
+	switch s.peek() {
+	case 'n':
+		return s.literal("null")
+	case '[':
+	default:
+		return s.typeError(field, "array")
+	}
+	i := 0
+	return s.array(func() error {
+		err := element(i)
+		i++
+		return err
+	})
+}
+
+// countElements counts the elements of an array (or null) at pos.
+func (s *scanner) countElements(field string) (int, error) {
+	n := 0
+	err := s.arrayOf(field, func(int) error {
+		n++
+		_, err := s.value()
+		return err
+	})
+	return n, err
+}

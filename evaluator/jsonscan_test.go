@@ -1,0 +1,79 @@
+package evaluator
+
+import (
+	"encoding/json"
+	"math/rand"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// scanValid reports whether the scanner accepts data as one JSON value.
+func scanValid(data []byte) bool {
+	s := scanner{data: data}
+	if _, err := s.value(); err != nil {
+		return false
+	}
+	return s.atEnd()
+}
+
+var validityCases = []string{
+	`{}`, `[]`, `{"a":1}`, `{"a":[1,2,{"b":null}]}`, `"x"`, `-0.5e+10`, `0`, `1E5`, `true`, `false`, `null`,
+	`{"a":"\u00e9\n\"\\/"}`, ` { "a" : [ ] } `, `[1,2,3]`, `{"a":{"b":{"c":{}}}}`,
+	`{`, `}`, `{"a"}`, `{"a":}`, `{"a":1,}`, `[1,]`, `[,1]`, `01`, `1.`, `.5`, `-`, `1e`, `+1`, `tru`, `nul`,
+	`"abc`, `"a\x"`, `"\u12G4"`, "\"a\x01b\"", `{"a":1}{`, `{"a" 1}`, `{1:2}`, `[1 2]`, `"\`, ``, ` `,
+}
+
+func TestScannerAgreesWithEncodingJSON(t *testing.T) {
+	for _, c := range validityCases {
+		if got, want := scanValid([]byte(c)), json.Valid([]byte(c)); got != want {
+			t.Errorf("%q: scanner valid=%v, encoding/json valid=%v", c, got, want)
+		}
+	}
+}
+
+// TestScannerAgreesOnMutations truncates and corrupts a real-looking plan
+// at many places; the scanner must refuse exactly what encoding/json refuses.
+func TestScannerAgreesOnMutations(t *testing.T) {
+	doc := []byte(`{"format_version":"1.2","resource_changes":[{"address":"module.m[\"k\"].aws_db_instance.x[0]","mode":"managed",` +
+		`"type":"aws_db_instance","name":"x","change":{"actions":["delete","create"],"before":{"a":1.5e3,"b":[true,false,null],"c":"\u00e9"},` +
+		`"after":{"settings":[{"backup":[{"enabled":true}]}]},"after_unknown":{"id":true},"before_sensitive":{},"after_sensitive":{"p":true}}}],` +
+		`"planned_values":{"root_module":{}},"complete":true}`)
+	if !scanValid(doc) {
+		t.Fatal("the base document must be valid")
+	}
+	for i := 0; i < len(doc); i++ {
+		if scanValid(doc[:i]) {
+			t.Errorf("truncated at %d accepted", i)
+		}
+	}
+	rng := rand.New(rand.NewSource(1))
+	alphabet := []byte(`{}[]",:\ 0-.eEtfnu1a` + "\x01")
+	for i := 0; i < 20000; i++ {
+		m := append([]byte(nil), doc...)
+		m[rng.Intn(len(m))] = alphabet[rng.Intn(len(alphabet))]
+		if got, want := scanValid(m), json.Valid(m); got != want {
+			t.Fatalf("mutation %q: scanner valid=%v, encoding/json valid=%v", m, got, want)
+		}
+	}
+}
+
+func FuzzScannerAgreesWithEncodingJSON(f *testing.F) {
+	for _, c := range validityCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, want := scanValid(data), json.Valid(data); got != want {
+			t.Fatalf("%q: scanner valid=%v, encoding/json valid=%v", data, got, want)
+		}
+		if json.Valid(data) {
+			var want any
+			_ = json.Unmarshal(data, &want)
+			s := scanner{data: data}
+			raw, _ := s.value()
+			if diff := cmp.Diff(want, decodeRaw(raw)); diff != "" {
+				t.Fatalf("decodeRaw differs from encoding/json:\n%s", diff)
+			}
+		}
+	})
+}
