@@ -150,3 +150,40 @@ func index(x any, i int) any {
 	}
 	return nil
 }
+
+// Targets reports whether r points at target through its attribute attr
+// (e.g. an aws_s3_bucket_versioning's "bucket" at an aws_s3_bucket). Known
+// values decide when both sides have them: r's attr equals one of target's
+// keys (e.g. "bucket", "id", "arn"). Otherwise the configuration reference
+// decides, within the same module instance. r's planned value is used, or
+// its value before the plan when r is being destroyed.
+func (r *Resource) Targets(attr string, target *Resource, targetKeys ...string) bool {
+	v := r.After(attr)
+	if !r.Exists() {
+		v = r.Before(attr)
+	}
+	if name, ok := v.Str(); ok && name != "" {
+		for _, key := range targetKeys {
+			if t, ok := target.After(key).Str(); ok && t != "" {
+				if t == name {
+					return true
+				}
+			}
+		}
+		for _, key := range targetKeys {
+			if t, ok := target.After(key).Str(); ok && t != "" {
+				return false
+			}
+		}
+	}
+	if values, ok := v.List(); ok {
+		for _, item := range values {
+			for _, key := range targetKeys {
+				if t, ok := target.After(key).Str(); ok && t != "" && item == t {
+					return true
+				}
+			}
+		}
+	}
+	return r.ModuleAddress == target.ModuleAddress && ReferencesResource(r.ConfigReferences(attr), target)
+}

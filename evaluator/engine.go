@@ -96,7 +96,7 @@ func Compile(p *config.Policy, reg *Registry, now time.Time) (*Engine, error) {
 	base := make(map[string]ruleSettings, len(rules))
 	for _, r := range rules {
 		m := r.Meta()
-		base[m.ID] = ruleSettings{enabled: true, severity: m.Severity, unknown: unknownTreatment(orDefault(p.Unknown, config.DefaultUnknown)), params: defaultParams(&m)}
+		base[m.ID] = ruleSettings{enabled: !m.Optional, severity: m.Severity, unknown: unknownTreatment(orDefault(p.Unknown, config.DefaultUnknown)), params: defaultParams(&m)}
 	}
 	top := applyRuleSettings(base, p.Rules, "", "rules", known, problem)
 

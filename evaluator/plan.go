@@ -57,7 +57,10 @@ type Plan struct {
 	// fixtures); they are treated as no-op.
 	EmptyActions int
 
-	drift     map[string]*rawResourceChange
+	drift map[string]*rawResourceChange
+	// state holds managed resources recorded in prior_state, by type; those
+	// also in resource_changes are dropped once parsing ends.
+	state     map[string][]*Resource
 	byType    map[string][]*Resource
 	rawConfig []byte
 	config    *configIndex
@@ -139,6 +142,8 @@ func (p *Plan) decode(sc *scanner) error {
 			p.DeferredChanges, err = sc.countElements("deferred_changes")
 		case "configuration":
 			p.rawConfig, err = sc.value()
+		case "prior_state":
+			err = p.readPriorState(sc)
 		case "resource_changes":
 			err = sc.arrayOf("resource_changes", func(i int) error { return p.addChange(sc, i) })
 		case "resource_drift":
@@ -154,6 +159,7 @@ func (p *Plan) decode(sc *scanner) error {
 	if !sc.atEnd() {
 		return sc.fail("invalid character after top-level value")
 	}
+	p.dropPlannedFromState()
 	return nil
 }
 
@@ -277,6 +283,130 @@ func readChange(sc *scanner, field string, ch *rawChange) error {
 		}
 		return err
 	})
+}
+
+// readPriorState keeps the managed resources of prior_state.values, so that
+// cross-resource rules can see objects a targeted plan (-target) leaves out
+// of resource_changes.
+func (p *Plan) readPriorState(sc *scanner) error {
+	if sc.peek() != '{' {
+		_, err := sc.value()
+		return err
+	}
+	return sc.object(func(key []byte, escaped bool) error {
+		if string(keyBytes(key, escaped)) != "values" || sc.peek() != '{' {
+			_, err := sc.value()
+			return err
+		}
+		return sc.object(func(key []byte, escaped bool) error {
+			if string(keyBytes(key, escaped)) != "root_module" || sc.peek() != '{' {
+				_, err := sc.value()
+				return err
+			}
+			return p.readStateModule(sc, "")
+		})
+	})
+}
+
+func (p *Plan) readStateModule(sc *scanner, moduleAddress string) error {
+	var children []byte
+	err := sc.object(func(key []byte, escaped bool) error {
+		var err error
+		switch string(keyBytes(key, escaped)) {
+		case "address":
+			moduleAddress, err = sc.stringValue("prior_state module address")
+		case "resources":
+			err = sc.arrayOf("prior_state resources", func(int) error { return p.readStateResource(sc, &moduleAddress) })
+		case "child_modules":
+			children, err = sc.value()
+		default:
+			_, err = sc.value()
+		}
+		return err
+	})
+	if err != nil || len(children) == 0 {
+		return err
+	}
+	child := &scanner{data: children}
+	return child.arrayOf("prior_state child_modules", func(int) error {
+		if child.peek() != '{' {
+			_, err := child.value()
+			return err
+		}
+		return p.readStateModule(child, "")
+	})
+}
+
+func (p *Plan) readStateResource(sc *scanner, moduleAddress *string) error {
+	if sc.peek() != '{' {
+		_, err := sc.value()
+		return err
+	}
+	rc := &rawResourceChange{change: rawChange{actions: tfjson.Actions{tfjson.ActionNoop}}}
+	err := sc.object(func(key []byte, escaped bool) error {
+		var err error
+		switch string(keyBytes(key, escaped)) {
+		case "address":
+			rc.address, err = sc.stringValue("prior_state resource address")
+		case "mode":
+			rc.mode, err = sc.stringValue("prior_state resource mode")
+		case "type":
+			rc.typ, err = sc.stringValue("prior_state resource type")
+		case "name":
+			rc.name, err = sc.stringValue("prior_state resource name")
+		case "deposed_key":
+			rc.deposed, err = sc.stringValue("prior_state resource deposed_key")
+		case "values":
+			rc.change.before, err = sc.value()
+			rc.change.after = rc.change.before
+		case "sensitive_values":
+			rc.change.beforeSensitive, err = sc.value()
+			rc.change.afterSensitive = rc.change.beforeSensitive
+		default:
+			_, err = sc.value()
+		}
+		return err
+	})
+	if err != nil || (rc.mode != "" && rc.mode != string(tfjson.ManagedResourceMode)) || rc.deposed != "" {
+		return err
+	}
+	rc.moduleAddress = *moduleAddress
+	if p.state == nil {
+		p.state = make(map[string][]*Resource)
+	}
+	p.state[rc.typ] = append(p.state[rc.typ], newResource(p, rc))
+	return nil
+}
+
+// dropPlannedFromState keeps in state only what resource_changes lacks.
+func (p *Plan) dropPlannedFromState() {
+	for typ, list := range p.state {
+		planned := make(map[string]bool, len(p.byType[typ]))
+		for _, r := range p.byType[typ] {
+			planned[r.Address] = true
+		}
+		kept := list[:0]
+		for _, r := range list {
+			if !planned[r.Address] {
+				kept = append(kept, r)
+			}
+		}
+		p.state[typ] = kept
+	}
+}
+
+// Existing returns every resource of a type that exists after this plan:
+// planned resources that will exist, and resources recorded in prior_state
+// that the plan does not mention (a targeted plan leaves them out). Rules
+// that look across resources (a bucket and its versioning resource) use it.
+func (p *Plan) Existing(resourceType string) []*Resource {
+	var out []*Resource
+	for _, r := range p.byType[resourceType] {
+		if r.Exists() {
+			out = append(out, r)
+		}
+	}
+	return append(out, p.state[resourceType]...)
 }
 
 // ResourcesOfType returns the managed resource changes of one type, in plan order.

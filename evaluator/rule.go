@@ -136,7 +136,10 @@ type RuleMeta struct {
 	ResourceTypes []string
 	Params        []ParamSpec
 	// Advisory rules report warnings and never fail the gate.
-	Advisory   bool
+	Advisory bool
+	// Optional rules are off unless the policy turns them on (for example
+	// only in a production scope); the standard without a policy skips them.
+	Optional   bool
 	References []string // CKV_AWS_293, AVD-AWS-0177, AWS FSBP RDS.8, …
 	Doc        RuleDoc
 }

@@ -31,6 +31,11 @@ type Change struct {
 	Config map[string]any
 	// Drift, when set, adds a resource_drift entry with these before/after objects.
 	DriftBefore, DriftAfter map[string]any
+	// Deposed marks the change as concerning a deposed object.
+	Deposed string
+	// StateOnly puts the resource in prior_state (with After as its values)
+	// instead of resource_changes, as a targeted plan would leave it.
+	StateOnly bool
 }
 
 // Plan builds plan JSON from changes and parses it with evaluator.ParsePlan.
@@ -51,6 +56,9 @@ func Plan(t testing.TB, changes ...Change) *evaluator.Plan {
 func PlanJSON(changes ...Change) map[string]any {
 	var rcs, drift []any
 	var cfgResources []any
+	cfgModules := map[string][]any{}
+	var stateRoot []any
+	stateModules := map[string][]any{}
 	for _, c := range changes {
 		addr := c.Address
 		if addr == "" {
@@ -63,6 +71,16 @@ func PlanJSON(changes ...Change) map[string]any {
 		name := addr[strings.LastIndex(addr, ".")+1:]
 		if i := strings.IndexByte(name, '['); i >= 0 {
 			name = name[:i]
+		}
+		if c.StateOnly {
+			res := map[string]any{"address": addr, "mode": "managed", "type": c.Type, "name": name,
+				"provider_name": "registry.terraform.io/hashicorp/test", "values": c.After, "sensitive_values": orEmpty(c.AfterSensitive)}
+			if c.ModuleAddress == "" {
+				stateRoot = append(stateRoot, res)
+			} else {
+				stateModules[c.ModuleAddress] = append(stateModules[c.ModuleAddress], res)
+			}
+			continue
 		}
 		change := map[string]any{
 			"actions":          actions,
@@ -85,6 +103,9 @@ func PlanJSON(changes ...Change) map[string]any {
 		if c.ModuleAddress != "" {
 			rc["module_address"] = c.ModuleAddress
 		}
+		if c.Deposed != "" {
+			rc["deposed"] = c.Deposed
+		}
 		if c.ActionReason != "" {
 			rc["action_reason"] = c.ActionReason
 		}
@@ -95,17 +116,34 @@ func PlanJSON(changes ...Change) map[string]any {
 				"change": map[string]any{"actions": []string{"update"}, "before": c.DriftBefore, "after": c.DriftAfter},
 			})
 		}
-		if c.Config != nil && c.ModuleAddress == "" {
-			cfgResources = append(cfgResources, map[string]any{
-				"address": c.Type + "." + name, "mode": "managed", "type": c.Type, "name": name, "expressions": c.Config,
-			})
+		if c.Config != nil {
+			res := map[string]any{"address": c.Type + "." + name, "mode": "managed", "type": c.Type, "name": name, "expressions": c.Config}
+			if c.ModuleAddress == "" {
+				cfgResources = append(cfgResources, res)
+			} else {
+				path := moduleNames(c.ModuleAddress)
+				key := strings.Join(path, ".")
+				cfgModules[key] = append(cfgModules[key], res)
+			}
 		}
+	}
+	root := map[string]any{"resources": cfgResources}
+	for key, resources := range cfgModules {
+		nestModule(root, strings.Split(key, "."), resources)
 	}
 	doc := map[string]any{
 		"format_version":    "1.2",
 		"terraform_version": "1.11.0",
 		"resource_changes":  rcs,
-		"configuration":     map[string]any{"root_module": map[string]any{"resources": cfgResources}},
+		"configuration":     map[string]any{"root_module": root},
+	}
+	if stateRoot != nil || len(stateModules) > 0 {
+		var children []any
+		for addr, resources := range stateModules {
+			children = append(children, map[string]any{"address": addr, "resources": resources})
+		}
+		doc["prior_state"] = map[string]any{"format_version": "1.0", "values": map[string]any{
+			"root_module": map[string]any{"resources": stateRoot, "child_modules": children}}}
 	}
 	if drift != nil {
 		doc["resource_drift"] = drift
@@ -132,4 +170,40 @@ func orFalse(m map[string]any) any {
 		return map[string]any{}
 	}
 	return m
+}
+
+// moduleNames turns module.a["x"].module.b[0] into [a, b].
+func moduleNames(moduleAddress string) []string {
+	var names []string
+	for _, part := range strings.Split(moduleAddress, "module.") {
+		part = strings.TrimSuffix(part, ".")
+		if i := strings.IndexByte(part, '['); i >= 0 {
+			part = part[:i]
+		}
+		if part != "" {
+			names = append(names, part)
+		}
+	}
+	return names
+}
+
+// nestModule places resources in the configuration's module_calls tree.
+func nestModule(module map[string]any, path []string, resources []any) {
+	calls, _ := module["module_calls"].(map[string]any)
+	if calls == nil {
+		calls = map[string]any{}
+		module["module_calls"] = calls
+	}
+	call, _ := calls[path[0]].(map[string]any)
+	if call == nil {
+		call = map[string]any{"module": map[string]any{}}
+		calls[path[0]] = call
+	}
+	child := call["module"].(map[string]any)
+	if len(path) == 1 {
+		existing, _ := child["resources"].([]any)
+		child["resources"] = append(existing, resources...)
+		return
+	}
+	nestModule(child, path[1:], resources)
 }

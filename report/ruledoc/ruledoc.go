@@ -22,6 +22,9 @@ func Table(w io.Writer, rules []evaluator.Rule) error {
 		if m.Advisory {
 			sev += " (advisory)"
 		}
+		if m.Optional {
+			sev += " (optional)"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.ID, sev, m.Category, shortTypes(m.ResourceTypes), m.Title)
 	}
 	return tw.Flush()
@@ -67,10 +70,14 @@ func Explain(w io.Writer, rule evaluator.Rule) error {
 }
 
 func severityText(m evaluator.RuleMeta) string {
+	s := m.Severity.String()
 	if m.Advisory {
-		return m.Severity.String() + " (advisory)"
+		s += " (advisory)"
 	}
-	return m.Severity.String()
+	if m.Optional {
+		s += " (optional: off unless the policy enables it)"
+	}
+	return s
 }
 
 func writeRule(b *strings.Builder, m evaluator.RuleMeta, anchor bool) {
