@@ -2,10 +2,15 @@ package evaluator
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"strconv"
+	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // scanner is a validating, allocation-free JSON reader over a byte slice.
@@ -17,6 +22,18 @@ type scanner struct {
 	data  []byte
 	pos   int
 	stack []byte // open containers while skipping a value
+	// release, when set, learns every releaseEvery bytes how far the scan has
+	// come (see ParseOptions.Release).
+	release  func(offset int)
+	released int
+}
+
+// progress reports scan progress to release.
+func (s *scanner) progress() {
+	if s.release != nil && s.pos-s.released >= releaseEvery {
+		s.released = s.pos
+		s.release(s.pos)
+	}
 }
 
 // syntaxError is a JSON syntax error at a byte offset.
@@ -84,6 +101,7 @@ func (s *scanner) value() ([]byte, error) {
 	stack := s.stack[:0]
 	defer func() { s.stack = stack[:0] }()
 	for {
+		s.progress()
 		// A value is expected here.
 		switch c := s.peek(); {
 		case c == '{':
@@ -249,23 +267,29 @@ func (s *scanner) str() (content []byte, escaped bool, err error) {
 	s.pos++ // opening quote
 	start := s.pos
 	for {
-		// Find the next quote with the vectorised search, then check the span
-		// before it for escapes and control characters.
-		q := bytes.IndexByte(d[s.pos:], '"')
-		if q < 0 {
-			s.pos = len(d)
-			return nil, false, s.eof()
+		// Eight bytes at a time: stop at the first quote, backslash or
+		// control character (the lowest flagged byte is exact).
+		for s.pos+8 <= len(d) {
+			w := binary.LittleEndian.Uint64(d[s.pos:])
+			if m := specialBytes(w); m != 0 {
+				s.pos += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			s.pos += 8
 		}
-		end := s.pos + q
-		for s.pos < end && plainStringByte[d[s.pos]] {
+		for s.pos < len(d) && plainStringByte[d[s.pos]] {
 			s.pos++
 		}
-		if s.pos == end {
-			content = d[start:end]
-			s.pos = end + 1
-			return content, escaped, nil
+		if s.pos >= len(d) {
+			return nil, false, s.eof()
 		}
-		if d[s.pos] != '\\' {
+		switch c := d[s.pos]; c {
+		case '"':
+			content = d[start:s.pos]
+			s.pos++
+			return content, escaped, nil
+		case '\\':
+		default:
 			return nil, false, s.fail("invalid character in string literal (control characters must be escaped)")
 		}
 		escaped = true
@@ -291,6 +315,23 @@ func (s *scanner) str() (content []byte, escaped bool, err error) {
 			return nil, false, s.fail("invalid character in string escape code")
 		}
 	}
+}
+
+const (
+	swarOnes  = 0x0101010101010101
+	swarHighs = 0x8080808080808080
+)
+
+// specialBytes flags (in the byte's high bit) each byte of w that is a quote,
+// a backslash or below 0x20. Bytes above the lowest flagged one may be
+// flagged wrongly by borrows; callers use only the lowest.
+func specialBytes(w uint64) uint64 {
+	quote := w ^ (swarOnes * '"')
+	backslash := w ^ (swarOnes * '\\')
+	zeroQuote := (quote - swarOnes) &^ quote
+	zeroBackslash := (backslash - swarOnes) &^ backslash
+	control := (w - swarOnes*0x20) &^ w
+	return (zeroQuote | zeroBackslash | control) & swarHighs
 }
 
 func isHex(c byte) bool {
@@ -349,6 +390,7 @@ func (s *scanner) array(element func() error) error {
 		return nil
 	}
 	for {
+		s.progress()
 		if err := element(); err != nil {
 			return err
 		}
@@ -408,25 +450,110 @@ type fieldTypeError struct {
 	field, got, want string
 }
 
+// prefixField adds the path of the enclosing value to a type error's field.
+func prefixField(err error, prefix string) error {
+	if fte, ok := err.(*fieldTypeError); ok {
+		if fte.field == "" {
+			fte.field = prefix
+		} else if !strings.HasPrefix(fte.field, prefix) {
+			fte.field = prefix + "." + fte.field
+		}
+	}
+	return err
+}
+
 func (e *fieldTypeError) Error() string {
 	return fmt.Sprintf("field %q: got JSON %s, want %s", e.field, e.got, e.want)
 }
 
 // unquote turns string contents into a Go string. Contents without escapes
-// (nearly all of a plan) are copied as they are.
+// (nearly all of a plan) are used in place.
 func unquote(content []byte, escaped bool) string {
 	if !escaped && utf8.Valid(content) {
-		return string(content)
+		if len(content) == 0 {
+			return ""
+		}
+		// Zero-copy: the plan's bytes are never modified after parsing
+		// (ParsePlan's contract), so strings may share them.
+		return unsafe.String(&content[0], len(content))
 	}
 	// Escapes, or invalid UTF-8, which encoding/json replaces with U+FFFD.
-	quoted := make([]byte, 0, len(content)+2)
-	quoted = append(append(append(quoted, '"'), content...), '"')
-	var out string
-	if err := json.Unmarshal(quoted, &out); err != nil {
-		// The scanner validated the escapes; this cannot happen.
-		return string(content)
+	out := make([]byte, 0, len(content))
+	for i := 0; i < len(content); {
+		c := content[i]
+		switch {
+		case c == '\\' && i+1 < len(content):
+			i++
+			switch e := content[i]; e {
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				r, size := decodeEscapedRune(content[i-1:])
+				out = utf8.AppendRune(out, r)
+				i += size - 2
+			default: // " \ /
+				out = append(out, e)
+			}
+			i++
+		case c < utf8.RuneSelf:
+			out = append(out, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(content[i:])
+			out = utf8.AppendRune(out, r) // invalid bytes become U+FFFD
+			i += size
+		}
 	}
-	return out
+	return string(out)
+}
+
+// decodeEscapedRune reads \uXXXX (and a following low surrogate) at the start
+// of b, returning the rune and the bytes used; bad surrogates give U+FFFD as
+// encoding/json does.
+func decodeEscapedRune(b []byte) (rune, int) {
+	r1, ok := hex4(b)
+	if !ok {
+		return utf8.RuneError, 2
+	}
+	if !utf16.IsSurrogate(r1) {
+		return r1, 6
+	}
+	if len(b) >= 12 && b[6] == '\\' && b[7] == 'u' {
+		if r2, ok := hex4(b[6:]); ok {
+			if r := utf16.DecodeRune(r1, r2); r != utf8.RuneError {
+				return r, 12
+			}
+		}
+	}
+	return utf8.RuneError, 6
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 6 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[2:6] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 // keyBytes returns an object key's text; switching on string(keyBytes(…))

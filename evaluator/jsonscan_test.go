@@ -77,3 +77,35 @@ func FuzzScannerAgreesWithEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestSpecialBytesFindsTheFirstSpecialByte(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	interesting := []byte{'"', '\\', 0x00, 0x1f, 0x20, 0x21, 'a', 0x7f, 0x80, 0xff, 0xe9, '!', '#', '[', ']', 0x5b, 0x5d}
+	for i := 0; i < 200000; i++ {
+		var b [8]byte
+		for j := range b {
+			b[j] = interesting[rng.Intn(len(interesting))]
+		}
+		want := -1
+		for j, c := range b {
+			if c == '"' || c == '\\' || c < 0x20 {
+				want = j
+				break
+			}
+		}
+		m := specialBytes(uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56)
+		got := -1
+		if m != 0 {
+			for j := 0; j < 8; j++ {
+				if m&(0x80<<(8*j)) != 0 {
+					got = j
+					break
+				}
+			}
+		}
+		if got != want {
+			t.Fatalf("%q: first special byte %d, specialBytes says %d", b, want, got)
+		}
+	}
+}

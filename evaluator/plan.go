@@ -92,9 +92,25 @@ func ReadPlan(r io.Reader) (*Plan, error) {
 	return ParsePlan(data)
 }
 
+// ParseOptions tune ParsePlanWith.
+type ParseOptions struct {
+	// Release, when set, is called as the scan moves on with the offset below
+	// which the scanner will not look again; a caller holding the plan in a
+	// file mapping can drop those pages from memory. Parts the plan keeps
+	// (resource values) may be read again later, so the caller must only
+	// drop pages it can bring back (a file-backed mapping can).
+	Release func(offset int)
+}
+
+// releaseEvery is how often, in bytes, the scanner reports progress to Release.
+const releaseEvery = 4 << 20
+
 // ParsePlan decodes plan JSON held in memory. The plan keeps references into
 // data, which must not be changed afterwards. See ReadPlan.
-func ParsePlan(data []byte) (*Plan, error) {
+func ParsePlan(data []byte) (*Plan, error) { return ParsePlanWith(data, ParseOptions{}) }
+
+// ParsePlanWith is ParsePlan with options.
+func ParsePlanWith(data []byte, opts ParseOptions) (*Plan, error) {
 	data, err := toUTF8(data)
 	if err != nil {
 		return nil, &InputError{What: "plan", Err: err}
@@ -107,7 +123,7 @@ func ParsePlan(data []byte) (*Plan, error) {
 		return nil, &InputError{What: "plan", Err: errors.New("not JSON: expected the output of `terraform show -json PLANFILE` (a binary plan file must be converted first)")}
 	}
 	p := &Plan{byType: make(map[string][]*Resource)}
-	sc := &scanner{data: data}
+	sc := &scanner{data: data, release: opts.Release}
 	if err := p.decode(sc); err != nil {
 		return nil, &InputError{What: "plan", Err: describeJSONError(data, err)}
 	}
@@ -164,7 +180,7 @@ func (p *Plan) decode(sc *scanner) error {
 }
 
 func (p *Plan) addChange(sc *scanner, i int) error {
-	rc, err := readResourceChange(sc, fmt.Sprintf("resource_changes[%d]", i))
+	rc, err := readResourceChange(sc, "resource_changes", i)
 	if err != nil {
 		return err
 	}
@@ -193,7 +209,7 @@ func (p *Plan) addChange(sc *scanner, i int) error {
 }
 
 func (p *Plan) addDrift(sc *scanner, i int) error {
-	rc, err := readResourceChange(sc, fmt.Sprintf("resource_drift[%d]", i))
+	rc, err := readResourceChange(sc, "resource_drift", i)
 	if err != nil || !rc.hasChange {
 		return err
 	}
@@ -212,57 +228,62 @@ type planError struct{ msg string }
 
 func (e *planError) Error() string { return e.msg }
 
-func readResourceChange(sc *scanner, field string) (*rawResourceChange, error) {
+// readResourceChange reads element i of section. Field names for errors are
+// built only when there is an error: this runs once per resource.
+func readResourceChange(sc *scanner, section string, i int) (*rawResourceChange, error) {
 	if sc.peek() == 'n' {
-		return nil, &planError{field + " is null"}
+		return nil, &planError{fmt.Sprintf("%s[%d] is null", section, i)}
 	}
 	if sc.peek() != '{' {
-		return nil, sc.typeError(field, "object")
+		return nil, prefixField(sc.typeError("", "object"), fmt.Sprintf("%s[%d]", section, i))
 	}
 	rc := &rawResourceChange{}
 	err := sc.object(func(key []byte, escaped bool) error {
 		var err error
 		switch string(keyBytes(key, escaped)) {
 		case "address":
-			rc.address, err = sc.stringValue(field + ".address")
+			rc.address, err = sc.stringValue("address")
 		case "module_address":
-			rc.moduleAddress, err = sc.stringValue(field + ".module_address")
+			rc.moduleAddress, err = sc.stringValue("module_address")
 		case "mode":
-			rc.mode, err = sc.stringValue(field + ".mode")
+			rc.mode, err = sc.stringValue("mode")
 		case "type":
-			rc.typ, err = sc.stringValue(field + ".type")
+			rc.typ, err = sc.stringValue("type")
 		case "name":
-			rc.name, err = sc.stringValue(field + ".name")
+			rc.name, err = sc.stringValue("name")
 		case "deposed":
-			rc.deposed, err = sc.stringValue(field + ".deposed")
+			rc.deposed, err = sc.stringValue("deposed")
 		case "action_reason":
 			var reason string
-			reason, err = sc.stringValue(field + ".action_reason")
+			reason, err = sc.stringValue("action_reason")
 			rc.actionReason = tfjson.ActionReason(reason)
 		case "change":
 			if sc.peek() == 'n' {
 				return sc.literal("null")
 			}
 			rc.hasChange = true
-			err = readChange(sc, field+".change", &rc.change)
+			err = prefixField(readChange(sc, &rc.change), "change")
 		default:
 			_, err = sc.value()
 		}
 		return err
 	})
-	return rc, err
+	if err != nil {
+		return nil, prefixField(err, fmt.Sprintf("%s[%d]", section, i))
+	}
+	return rc, nil
 }
 
-func readChange(sc *scanner, field string, ch *rawChange) error {
+func readChange(sc *scanner, ch *rawChange) error {
 	if sc.peek() != '{' {
-		return sc.typeError(field, "object")
+		return sc.typeError("", "object")
 	}
 	return sc.object(func(key []byte, escaped bool) error {
 		var err error
 		switch string(keyBytes(key, escaped)) {
 		case "actions":
-			err = sc.arrayOf(field+".actions", func(int) error {
-				a, err := sc.stringValue(field + ".actions")
+			err = sc.arrayOf("actions", func(int) error {
+				a, err := sc.stringValue("actions")
 				ch.actions = append(ch.actions, tfjson.Action(a))
 				return err
 			})

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 
 	"github.com/prodgate/prodgate/evaluator"
@@ -20,6 +19,7 @@ var zipMagic = []byte("PK\x03\x04")
 // must be the initialised working directory the plan was made in.
 func readPlan(ctx context.Context, path string, stdin io.Reader) (*evaluator.Plan, error) {
 	var data []byte
+	var release func(int)
 	var err error
 	if path == "-" {
 		data, err = io.ReadAll(stdin)
@@ -27,7 +27,7 @@ func readPlan(ctx context.Context, path string, stdin io.Reader) (*evaluator.Pla
 			return nil, fmt.Errorf("read plan from stdin: %w", err)
 		}
 	} else {
-		data, err = os.ReadFile(path)
+		data, release, err = loadFile(path)
 		if err != nil {
 			return nil, badInput(fmt.Errorf("read plan: %w", err))
 		}
@@ -40,8 +40,9 @@ func readPlan(ctx context.Context, path string, stdin io.Reader) (*evaluator.Pla
 		if err != nil {
 			return nil, err
 		}
+		release = nil
 	}
-	plan, err := evaluator.ParsePlan(data)
+	plan, err := evaluator.ParsePlanWith(data, evaluator.ParseOptions{Release: release})
 	if err != nil {
 		var ie *evaluator.InputError
 		if errors.As(err, &ie) {

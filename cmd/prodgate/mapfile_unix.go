@@ -1,0 +1,50 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// mapThreshold is the size from which a plan file is mapped instead of read:
+// large plans then cost page cache, not heap, and pages the scan has passed
+// are dropped from memory as it goes.
+const mapThreshold = 8 << 20
+
+// loadFile returns the file's bytes. Large files are mapped read-only; release
+// drops already-scanned pages from resident memory (the kernel reads them
+// back from the file if a rule looks at them again).
+func loadFile(path string) (data []byte, release func(offset int), err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() || st.Size() < mapThreshold || st.Size() > 1<<40 {
+		data, err := os.ReadFile(path)
+		return data, nil, err
+	}
+	data, err = unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_PRIVATE)
+	if err != nil {
+		return nil, nil, fmt.Errorf("map %s: %w", path, err)
+	}
+	// The mapping lives until the process exits: the plan keeps references into it.
+	page := os.Getpagesize()
+	done := 0
+	release = func(offset int) {
+		end := offset / page * page
+		if end <= done {
+			return
+		}
+		_ = unix.Madvise(data[done:end], unix.MADV_DONTNEED)
+		done = end
+	}
+	return data, release, nil
+}
