@@ -1,6 +1,7 @@
 package evaluator_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -326,5 +327,41 @@ func TestPlanFacts(t *testing.T) {
 	}
 	if len(rep.Notes) == 0 || !strings.Contains(rep.Notes[0], "incomplete") {
 		t.Errorf("an incomplete plan must be said; notes %v", rep.Notes)
+	}
+}
+
+// TestParallelEvaluationKeepsPlanOrder judges a plan large enough to be split
+// across CPUs: findings must come out as a sequential run would order them.
+// scripts/test.sh also runs it under the race detector.
+func TestParallelEvaluationKeepsPlanOrder(t *testing.T) {
+	const n = 5000
+	changes := make([]evaltest.Change, n)
+	for i := range changes {
+		changes[i] = db(fmt.Sprintf("test_db.r%05d", i), map[string]any{"protect": i%3 != 0, "retention": 9})
+	}
+	rep := compile(t, "").Evaluate(evaltest.Plan(t, changes...), evaluator.RunContext{}, today)
+	if len(rep.Findings) != 2*n {
+		t.Fatalf("%d findings, want %d", len(rep.Findings), 2*n)
+	}
+	failed := 0
+	for _, f := range rep.Findings {
+		if f.Status == evaluator.StatusFail {
+			failed++
+		}
+	}
+	if want := (n + 2) / 3; failed != want || rep.Counts.Blocking != want {
+		t.Errorf("%d failures (%d blocking), want %d", failed, rep.Counts.Blocking, want)
+	}
+	// Sorted output groups by status, then address: within the passes the
+	// addresses must be strictly increasing.
+	last := ""
+	for _, f := range rep.Findings {
+		if f.Status != evaluator.StatusPass || f.Attribute != "protect" {
+			continue
+		}
+		if f.Address <= last {
+			t.Fatalf("findings out of order: %s after %s", f.Address, last)
+		}
+		last = f.Address
 	}
 }

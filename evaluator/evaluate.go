@@ -2,6 +2,8 @@ package evaluator
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/prodgate/prodgate/config"
 	"sort"
@@ -72,13 +74,7 @@ func (e *Engine) Evaluate(plan *Plan, run RunContext, now time.Time) *Report {
 		}
 	}
 
-	for _, res := range plan.Resources {
-		for _, list := range [2][]boundRule{byType[res.Type], anyType} {
-			for _, b := range list {
-				rep.Findings = append(rep.Findings, e.runRule(b.rule, b.ctx, res)...)
-			}
-		}
-	}
+	rep.Findings = e.checkAll(plan.Resources, byType, anyType)
 
 	used := make([]int, len(e.waivers))
 	for i := range rep.Findings {
@@ -97,6 +93,50 @@ func (e *Engine) Evaluate(plan *Plan, run RunContext, now time.Time) *Report {
 	e.conclude(rep, plan)
 	rep.Duration = time.Since(start)
 	return rep
+}
+
+// parallelFrom is the plan size from which resources are judged on every
+// CPU; below it the goroutines cost more than they save.
+const parallelFrom = 2048
+
+// checkAll runs the rules over the resources, split across CPUs for large
+// plans. Findings keep plan order whatever the split, so reports are stable.
+func (e *Engine) checkAll(resources []*Resource, byType map[string][]boundRule, anyType []boundRule) []Finding {
+	check := func(part []*Resource) []Finding {
+		var out []Finding
+		for _, res := range part {
+			for _, list := range [2][]boundRule{byType[res.Type], anyType} {
+				for _, b := range list {
+					out = append(out, e.runRule(b.rule, b.ctx, res)...)
+				}
+			}
+		}
+		return out
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(resources) < parallelFrom || workers < 2 {
+		return check(resources)
+	}
+	parts := make([][]Finding, workers)
+	var wg sync.WaitGroup
+	size := (len(resources) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*size, min((w+1)*size, len(resources))
+		if lo >= hi {
+			break
+		}
+		wg.Go(func() { parts[w] = check(resources[lo:hi]) })
+	}
+	wg.Wait()
+	total := 0
+	for _, p := range parts {
+		total += len(p)
+	}
+	out := make([]Finding, 0, total)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
 }
 
 type boundRule struct {

@@ -146,7 +146,9 @@ type RuleMeta struct {
 
 // Rule is a built-in or team-written check. Check is called once for every
 // resource change whose type is in Meta().ResourceTypes and must be
-// deterministic; it returns pass findings too, so reports can count tests.
+// deterministic and safe to call from several goroutines at once (large
+// plans are judged in parallel); it returns pass findings too, so reports can
+// count tests.
 type Rule interface {
 	Meta() RuleMeta
 	Check(c *Context, r *Resource) []Finding

@@ -31,3 +31,6 @@ fi
 
 echo "== go test"
 go test -count=1 -timeout 15m ./...
+
+echo "== race detector on the concurrent parts"
+go test -count=1 -race -run 'Parallel|Serve|TFC|Callback|Store|Queue' ./evaluator/ ./runtask/ ./runtask/tfcfake/

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Times `prodgate check` (full built-in standard) against `conftest test` (a Rego
+# policy with the same six controls, bench/conftest/policy) on the same generated
+# plans, in one run on one machine. Prints wall time (median of RUNS), MB/s, peak
+# RSS and the ratio.
+#
+#   bench/compare.sh            # 1k, 20k and 100k resource changes
+#   SIZES="20000" RUNS=7 bench/compare.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=bench/out
+mkdir -p "$out/bin"
+SIZES=${SIZES:-"1000 20000 100000"}
+RUNS=${RUNS:-5}
+
+if ! command -v /usr/bin/time >/dev/null || ! /usr/bin/time -f %M true >/dev/null 2>&1; then
+  echo "compare.sh needs GNU time (/usr/bin/time); installing the Debian package 'time'" >&2
+  apt-get update -qq && apt-get install -y -qq time >/dev/null
+fi
+go build -o "$out/bin/prodgate" ./cmd/prodgate
+if [ ! -x "$out/bin/conftest" ]; then
+  echo "installing conftest v0.71.1 (go install)…" >&2
+  GOBIN="$(pwd)/$out/bin" go install github.com/open-policy-agent/conftest@v0.71.1
+fi
+
+# measure CMD...: runs RUNS times, prints "median_seconds max_rss_kb".
+measure() {
+  local times=() rss=0 line tmp
+  tmp=$(mktemp)
+  for _ in $(seq "$RUNS"); do
+    # prodgate and conftest exit 1 when the plan breaks the policy: expected here.
+    /usr/bin/time -o "$tmp" -f "%e %M" "$@" >/dev/null 2>&1 || true
+    line=$(tail -1 "$tmp")
+    times+=("${line% *}")
+    [ "${line#* }" -gt "$rss" ] && rss=${line#* }
+  done
+  rm -f "$tmp"
+  printf '%s\n' "${times[@]}" | sort -n | awk -v rss="$rss" '{a[NR]=$1} END {printf "%s %s\n", a[int((NR+1)/2)], rss}'
+}
+
+printf '%-9s %8s | %-28s | %-28s | %s\n' "resources" "size MB" "prodgate: s, MB/s, RSS MB" "conftest: s, MB/s, RSS MB" "speed-up"
+for n in $SIZES; do
+  plan="$out/plan-$n.json"
+  [ -f "$plan" ] || go run ./bench/gen -n "$n" -o "$plan" 2>/dev/null
+  mb=$(awk -v b="$(stat -c %s "$plan")" 'BEGIN {printf "%.1f", b/1048576}')
+  read -r pt pr < <(measure "$out/bin/prodgate" check --plan "$plan" --format atlantis)
+  read -r ct cr < <(measure "$out/bin/conftest" test --no-color -p bench/conftest/policy "$plan")
+  awk -v n="$n" -v mb="$mb" -v pt="$pt" -v pr="$pr" -v ct="$ct" -v cr="$cr" 'BEGIN {
+    printf "%-9s %8s | %6.3f s %7.0f MB/s %5.0f MB | %6.3f s %7.0f MB/s %5.0f MB | %5.1fx\n",
+      n, mb, pt, (pt > 0 ? mb/pt : 0), pr/1024, ct, (ct > 0 ? mb/ct : 0), cr/1024, (pt > 0 ? ct/pt : 0) }'
+done
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(go version | cut -d' ' -f3)"
