@@ -27,6 +27,7 @@ import (
 // client's transaction type differs, which this interface hides.
 type jobQueue interface {
 	enqueue(ctx context.Context, args evaluateArgs) (duplicate bool, err error)
+	enqueueMany(ctx context.Context, args []evaluateArgs) (duplicates []bool, err error)
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 }
@@ -39,6 +40,24 @@ func (q *riverQueue[TTx]) enqueue(ctx context.Context, args evaluateArgs) (bool,
 		return false, fmt.Errorf("enqueue task %s: %w", args.TaskResultID, err)
 	}
 	return res.UniqueSkippedAsDuplicate, nil
+}
+
+func (q *riverQueue[TTx]) enqueueMany(ctx context.Context, args []evaluateArgs) ([]bool, error) {
+	params := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		params[i] = river.InsertManyParams{Args: a}
+	}
+	res, err := q.client.InsertMany(ctx, params)
+	if err != nil {
+		return nil, fmt.Errorf("enqueue %d tasks: %w", len(args), err)
+	}
+	dups := make([]bool, len(args))
+	for i := range res {
+		if i < len(dups) {
+			dups[i] = res[i].UniqueSkippedAsDuplicate
+		}
+	}
+	return dups, nil
 }
 
 func (q *riverQueue[TTx]) start(ctx context.Context) error { return q.client.Start(ctx) }

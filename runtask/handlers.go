@@ -75,17 +75,12 @@ func (s *Service) handleRunTask(c *gin.Context) {
 	answer(http.StatusOK, stage, "accepted", "")
 }
 
-// accept records the task and enqueues its job. A duplicate delivery of a task
-// already stored is still offered to the queue, whose unique key makes it
-// harmless: that covers a crash between the two steps.
+// accept records the task and enqueues its job, batched with concurrent
+// requests. A duplicate delivery of a task already stored is still offered to
+// the queue, whose unique key makes it harmless: that covers a crash between
+// the two steps.
 func (s *Service) accept(ctx context.Context, req *Request) error {
 	now := s.now()
-	if _, err := s.db.store.recordReceived(ctx, Task{
-		TaskResultID: req.TaskResultID, RunID: req.RunID, Organization: req.OrganizationName,
-		Workspace: req.WorkspaceName, Project: req.ProjectName, Stage: string(req.Stage), ReceivedAt: now,
-	}); err != nil {
-		return err
-	}
 	plain, err := json.Marshal(req)
 	if err != nil {
 		return err
@@ -98,7 +93,10 @@ func (s *Service) accept(ctx context.Context, req *Request) error {
 	if err != nil {
 		return err
 	}
-	duplicate, err := s.db.queue.enqueue(ctx, evaluateArgs{TaskResultID: req.TaskResultID, Sealed: sealed, ReceivedAt: now})
+	duplicate, err := s.acceptor.accept(ctx, Task{
+		TaskResultID: req.TaskResultID, RunID: req.RunID, Organization: req.OrganizationName,
+		Workspace: req.WorkspaceName, Project: req.ProjectName, Stage: string(req.Stage), ReceivedAt: now,
+	}, evaluateArgs{TaskResultID: req.TaskResultID, Sealed: sealed, ReceivedAt: now})
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,7 @@ type Service struct {
 	engine   *evaluator.Engine
 	tfc      *TFCClient
 	db       *database
+	acceptor *acceptor
 	metrics  *metrics
 	http     *http.Server
 	listener net.Listener
@@ -98,6 +99,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s.db = db
+	s.acceptor = newAcceptor(db)
 	s.metrics = newMetrics(db.store.unfinished)
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	return s, nil
@@ -156,6 +158,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return fmt.Errorf("start job queue: %w", err)
 	}
 	s.started = true
+	go s.acceptor.run()
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("HTTP server stopped", zap.Error(err))
@@ -186,6 +189,7 @@ func (s *Service) Stop(ctx context.Context) error {
 				errs = append(errs, fmt.Errorf("stop HTTP server: %w", err))
 			}
 		}
+		s.acceptor.stop()
 		if s.started {
 			if err := s.db.queue.stop(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("stop job queue: %w", err))

@@ -115,6 +115,29 @@ func (s *store) recordReceived(ctx context.Context, t Task) (inserted bool, err 
 	return n == 1, nil
 }
 
+// recordReceivedMany stores new tasks in one statement; tasks already known
+// (duplicate deliveries) are left as they are.
+func (s *store) recordReceivedMany(ctx context.Context, tasks []Task) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO prodgate_task (task_result_id, run_id, organization, workspace, project, stage, status, received_at) VALUES `)
+	args := make([]any, 0, len(tasks)*8)
+	for i, t := range tasks {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage, TaskQueued, t.ReceivedAt.UnixMilli())
+	}
+	b.WriteString(" ON CONFLICT (task_result_id) DO NOTHING")
+	if _, err := s.db.ExecContext(ctx, s.rebind(b.String()), args...); err != nil {
+		return fmt.Errorf("record %d tasks: %w", len(tasks), err)
+	}
+	return nil
+}
+
 func (s *store) markRunning(ctx context.Context, id string) error {
 	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET status = ? WHERE task_result_id = ? AND status = ?`), TaskRunning, id, TaskQueued)
 	if err != nil {

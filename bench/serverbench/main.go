@@ -1,0 +1,177 @@
+// Command serverbench measures `prodgate serve` on loopback: N concurrent,
+// signed run-task POSTs from a fake HCP Terraform (runtask/tfcfake) that
+// serves a ~1 MB plan through the documented 307 redirect and records the
+// callbacks. It reports how fast the POST is answered and how long each task
+// takes from request to final callback.
+//
+//	go build -o /tmp/prodgate ./cmd/prodgate
+//	go run ./bench/serverbench -binary /tmp/prodgate -n 200
+//	go run ./bench/serverbench -binary /tmp/prodgate -n 200 -database-url postgres://…
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prodgate/prodgate/bench/plangen"
+	"github.com/prodgate/prodgate/runtask/tfcfake"
+)
+
+const hmacKey = "serverbench-key"
+
+func main() {
+	binary := flag.String("binary", "", "path to the prodgate binary (required)")
+	n := flag.Int("n", 200, "run-task requests to send, all at once")
+	resources := flag.Int("resources", 650, "resource changes in the plan (650 ≈ 1 MB)")
+	dbURL := flag.String("database-url", "", "database for prodgate serve (default: a SQLite file in a temp dir)")
+	workers := flag.Int("workers", 10, "prodgate serve --workers")
+	sequential := flag.Int("sequential", 50, "also send this many requests one at a time, each waiting for its final callback (unloaded latency)")
+	flag.Parse()
+	if *binary == "" {
+		fmt.Fprintln(os.Stderr, "serverbench: -binary is required")
+		os.Exit(2)
+	}
+	if err := run(*binary, *n, *resources, *dbURL, *workers, *sequential); err != nil {
+		fmt.Fprintln(os.Stderr, "serverbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(binary string, n, resources int, dbURL string, workers, sequential int) error {
+	templates, err := plangen.Templates(plangen.DefaultDirs(".")...)
+	if err != nil {
+		return err
+	}
+	var plan bytes.Buffer
+	if err := plangen.Write(&plan, resources, templates); err != nil {
+		return err
+	}
+	peer, err := tfcfake.New()
+	if err != nil {
+		return err
+	}
+	defer peer.Close()
+	planID, _ := peer.AddPlan(plan.Bytes())
+
+	tmp, err := os.MkdirTemp("", "serverbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if dbURL == "" {
+		dbURL = filepath.Join(tmp, "prodgate.db")
+	}
+	addrFile := filepath.Join(tmp, "addr")
+	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--hmac-key", hmacKey,
+		"--allowed-hosts", "127.0.0.1", "--database-url", dbURL, "--workers", fmt.Sprint(workers), "--log-level", "warn")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	addr, err := waitAddr(addrFile)
+	if err != nil {
+		return fmt.Errorf("%w\n%s", err, logs.String())
+	}
+	target := "http://" + addr + "/runtask"
+
+	// Warm up connections, the database and the code paths.
+	if _, _, err := sendAll(peer, target, planID, 20); err != nil {
+		return err
+	}
+	var onePost, oneE2E []time.Duration
+	for i := 0; i < sequential; i++ {
+		p, e, err := sendAll(peer, target, planID, 1)
+		if err != nil {
+			return fmt.Errorf("%w\n%s", err, logs.String())
+		}
+		onePost, oneE2E = append(onePost, p...), append(oneE2E, e...)
+	}
+	post, e2e, err := sendAll(peer, target, planID, n)
+	if err != nil {
+		return fmt.Errorf("%w\n%s", err, logs.String())
+	}
+	db := "sqlite"
+	if strings.HasPrefix(dbURL, "postgres") {
+		db = "postgres"
+	}
+	fmt.Printf("prodgate serve (%s, %d workers), %d concurrent signed POSTs, plan %.2f MB (%d resource changes)\n",
+		db, workers, n, float64(plan.Len())/(1<<20), resources)
+	if sequential > 0 {
+		fmt.Printf("  one at a time (%d tasks):\n", sequential)
+		fmt.Printf("    POST answered:            p50 %7.2f ms   p99 %7.2f ms\n", pct(onePost, 50), pct(onePost, 99))
+		fmt.Printf("    request → final callback: p50 %7.2f ms   p99 %7.2f ms\n", pct(oneE2E, 50), pct(oneE2E, 99))
+	}
+	fmt.Printf("  all %d at once:\n", n)
+	fmt.Printf("  POST answered:            p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms\n", pct(post, 50), pct(post, 99), pct(post, 100))
+	fmt.Printf("  request → final callback: p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms\n", pct(e2e, 50), pct(e2e, 99), pct(e2e, 100))
+	return nil
+}
+
+// sendAll delivers n tasks at once and waits for every final callback.
+func sendAll(peer *tfcfake.Server, target, planID string, n int) (post, e2e []time.Duration, err error) {
+	tasks := make([]*tfcfake.Task, n)
+	for i := range tasks {
+		tasks[i] = peer.NewTask(tfcfake.TaskOptions{PlanID: planID, Workspace: fmt.Sprintf("ws-%d", i)})
+	}
+	starts := make([]time.Time, n)
+	post = make([]time.Duration, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for i, task := range tasks {
+		wg.Go(func() {
+			starts[i] = time.Now()
+			status, latency, err := peer.Deliver(ctx, target, task.Payload(), hmacKey)
+			post[i] = latency
+			if err == nil && status != 200 {
+				err = fmt.Errorf("POST answered %d", status)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	for i, task := range tasks {
+		cb, err := peer.WaitFinal(ctx, task.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		e2e = append(e2e, cb.At.Sub(starts[i]))
+	}
+	return post, e2e, nil
+}
+
+func waitAddr(path string) (string, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(path); err == nil && bytes.HasSuffix(data, []byte("\n")) {
+			return strings.TrimSpace(string(data)), nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return "", fmt.Errorf("prodgate serve did not start")
+}
+
+func pct(ds []time.Duration, p float64) float64 {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(float64(len(s))*p/100+0.5) - 1
+	i = max(0, min(i, len(s)-1))
+	return float64(s[i]) / float64(time.Millisecond)
+}
