@@ -76,6 +76,14 @@ func TestProtectionDrift(t *testing.T) {
 			want: []evaluator.Finding{pass(id, "aws_lb.internal", "", "drifted outside Terraform, but no protection attribute changed")},
 		},
 		{
+			name: "an RDS instance made public in the console warns with the exposure mark",
+			change: evaltest.Change{Address: "aws_db_instance.main", Type: "aws_db_instance", Actions: []string{"update"},
+				DriftBefore: map[string]any{"publicly_accessible": false}, DriftAfter: map[string]any{"publicly_accessible": true},
+				Before: map[string]any{"publicly_accessible": true}, After: map[string]any{"publicly_accessible": false}},
+			want: []evaluator.Finding{warn(id, "aws_db_instance.main", "publicly_accessible",
+				"publicly_accessible changed outside Terraform: false → true (weakening protection from public access); this plan restores it to false")},
+		},
+		{
 			name:   "no drift, no finding",
 			change: evaltest.Change{Type: "aws_db_instance", Actions: []string{"update"}, Before: rds(true, 7), After: rds(false, 7)},
 			want:   nil,

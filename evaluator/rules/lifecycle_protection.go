@@ -14,7 +14,7 @@ type ProtectionLowered struct{}
 func (ProtectionLowered) Meta() evaluator.RuleMeta {
 	return evaluator.RuleMeta{
 		ID:            "lifecycle-protection-lowered",
-		Title:         "Plans do not weaken deletion protection or backups",
+		Title:         "Plans do not weaken deletion protection, backups or public-access settings",
 		Severity:      evaluator.SeverityCritical,
 		Category:      "lifecycle",
 		Provider:      "any",
@@ -23,7 +23,9 @@ func (ProtectionLowered) Meta() evaluator.RuleMeta {
 		Doc: evaluator.RuleDoc{
 			Summary: "Turning protection off (deletion_protection true → false, backup retention 14 → 3, " +
 				"skip_final_snapshot false → true) is how a database is readied for deletion. Even when the " +
-				"weaker value would still pass the other rules, the lowering itself deserves its own reviewed change.",
+				"weaker value would still pass the other rules, the lowering itself deserves its own reviewed change. " +
+				"The same holds for settings that keep data off the internet (publicly_accessible true, an S3 public " +
+				"access block flag turned off, public network access turned on) and for geo-redundancy given up.",
 			Pass: "A resource that existed before this plan and still exists after it (update, no-op, replace) " +
 				"whose protection attribute was protective before (bool: true, or false for the false-protects " +
 				"attributes; number: above 0; string: a protective value) and is at least as protective after " +

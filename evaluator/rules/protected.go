@@ -29,9 +29,13 @@ const (
 
 // protectionClass groups attributes by what they protect against, for messages.
 const (
-	classDeletion = "deletion protection"
-	classBackup   = "backups"
-	classRecovery = "recovery of deleted data"
+	classDeletion   = "deletion protection"
+	classBackup     = "backups"
+	classRecovery   = "recovery of deleted data"
+	classRedundancy = "geo-redundancy"
+	// classExposure: settings that keep data off the internet
+	// (publicly_accessible = false, S3 public access block flags).
+	classExposure = "protection from public access"
 )
 
 // protectedAttr is one attribute that protects a resource's data.
@@ -49,6 +53,17 @@ type protectedAttr struct {
 // protectedAttrs lists, per resource type, the attributes whose protective
 // value lifecycle-protection-lowered keeps from being weakened and
 // lifecycle-drift-protected watches for out-of-band change. Keep types sorted.
+//
+// Default is the provider's value when the attribute is unset. Attributes with
+// a schema default always appear in real plans, so Default matters mostly for
+// hand-written plans and for Optional+Computed attributes; it is left nil when
+// the provider computes the value (nothing is assumed).
+//
+// Deliberately left out: aws_cloudwatch_log_group retention_in_days (0 means
+// "never expire", the most protective value, which no kind here orders
+// correctly), RDS multi_az and other availability settings (they protect
+// uptime, not data), and ISO-8601 duration strings (MSSQL long-term retention,
+// KMS destroy_scheduled_duration), which need a duration kind.
 var protectedAttrs = map[string][]protectedAttr{
 	// AWS: deletion protection, final snapshots and automated backups.
 	"aws_alb": {{Path: "enable_deletion_protection", Kind: protectWhenTrue, Class: classDeletion, Default: false}},
@@ -63,6 +78,7 @@ var protectedAttrs = map[string][]protectedAttr{
 		{Path: "skip_final_snapshot", Kind: protectWhenFalse, Class: classBackup, Default: false},
 		{Path: "backup_retention_period", Kind: protectWhenHigher, Class: classBackup},
 		{Path: "delete_automated_backups", Kind: protectWhenFalse, Class: classBackup, Default: true},
+		{Path: "publicly_accessible", Kind: protectWhenFalse, Class: classExposure, Default: false},
 	},
 	"aws_docdb_cluster": {
 		{Path: "deletion_protection", Kind: protectWhenTrue, Class: classDeletion, Default: false},
@@ -113,6 +129,9 @@ var protectedAttrs = map[string][]protectedAttr{
 		{Path: "skip_final_snapshot", Kind: protectWhenFalse, Class: classBackup, Default: false},
 		{Path: "backup_retention_period", Kind: protectWhenHigher, Class: classBackup, Default: int64(1)},
 	},
+	"aws_networkfirewall_firewall": {
+		{Path: "delete_protection", Kind: protectWhenTrue, Class: classDeletion, Default: false},
+	},
 	"aws_qldb_ledger": {{Path: "deletion_protection", Kind: protectWhenTrue, Class: classDeletion, Default: true}},
 	"aws_rds_cluster": {
 		{Path: "deletion_protection", Kind: protectWhenTrue, Class: classDeletion, Default: false},
@@ -120,17 +139,36 @@ var protectedAttrs = map[string][]protectedAttr{
 		{Path: "backup_retention_period", Kind: protectWhenHigher, Class: classBackup, Default: int64(1)},
 		{Path: "delete_automated_backups", Kind: protectWhenFalse, Class: classBackup, Default: true},
 	},
+	"aws_rds_cluster_instance": {
+		{Path: "publicly_accessible", Kind: protectWhenFalse, Class: classExposure, Default: false},
+	},
 	"aws_redshift_cluster": {
 		{Path: "skip_final_snapshot", Kind: protectWhenFalse, Class: classBackup, Default: false},
 		{Path: "automated_snapshot_retention_period", Kind: protectWhenHigher, Class: classBackup, Default: int64(1)},
+		// Default false since AWS provider 5.0 (it was true before).
+		{Path: "publicly_accessible", Kind: protectWhenFalse, Class: classExposure, Default: false},
 	},
 	"aws_route53_zone": {{Path: "force_destroy", Kind: protectWhenFalse, Class: classRecovery, Default: false}},
+	"aws_s3_account_public_access_block": {
+		{Path: "block_public_acls", Kind: protectWhenTrue, Class: classExposure, Default: false},
+		{Path: "block_public_policy", Kind: protectWhenTrue, Class: classExposure, Default: false},
+		{Path: "ignore_public_acls", Kind: protectWhenTrue, Class: classExposure, Default: false},
+		{Path: "restrict_public_buckets", Kind: protectWhenTrue, Class: classExposure, Default: false},
+	},
 	"aws_s3_bucket": {
 		{Path: "force_destroy", Kind: protectWhenFalse, Class: classRecovery, Default: false},
 		{Path: "versioning.enabled", Kind: protectWhenTrue, Class: classRecovery},
+		{Path: "object_lock_enabled", Kind: protectWhenTrue, Class: classRecovery, Default: false},
+	},
+	"aws_s3_bucket_public_access_block": {
+		{Path: "block_public_acls", Kind: protectWhenTrue, Class: classExposure, Default: false},
+		{Path: "block_public_policy", Kind: protectWhenTrue, Class: classExposure, Default: false},
+		{Path: "ignore_public_acls", Kind: protectWhenTrue, Class: classExposure, Default: false},
+		{Path: "restrict_public_buckets", Kind: protectWhenTrue, Class: classExposure, Default: false},
 	},
 	"aws_s3_bucket_versioning": {
 		{Path: "versioning_configuration.status", Kind: protectWhenOneOf, Values: []string{"Enabled"}, Class: classRecovery},
+		{Path: "versioning_configuration.mfa_delete", Kind: protectWhenOneOf, Values: []string{"Enabled"}, Class: classRecovery},
 	},
 	"aws_secretsmanager_secret": {
 		{Path: "recovery_window_in_days", Kind: protectWhenHigher, Class: classRecovery, Default: int64(30)},
@@ -150,9 +188,13 @@ var protectedAttrs = map[string][]protectedAttr{
 	},
 	"azurerm_mariadb_server": {
 		{Path: "backup_retention_days", Kind: protectWhenHigher, Class: classBackup, Default: int64(7)},
+		{Path: "geo_redundant_backup_enabled", Kind: protectWhenTrue, Class: classBackup, Default: false},
 	},
 	"azurerm_mssql_database": {
 		{Path: "short_term_retention_policy.retention_days", Kind: protectWhenHigher, Class: classBackup},
+	},
+	"azurerm_mssql_server": {
+		{Path: "public_network_access_enabled", Kind: protectWhenFalse, Class: classExposure, Default: true},
 	},
 	"azurerm_mysql_flexible_server": {
 		{Path: "backup_retention_days", Kind: protectWhenHigher, Class: classBackup, Default: int64(7)},
@@ -160,6 +202,7 @@ var protectedAttrs = map[string][]protectedAttr{
 	},
 	"azurerm_mysql_server": {
 		{Path: "backup_retention_days", Kind: protectWhenHigher, Class: classBackup, Default: int64(7)},
+		{Path: "geo_redundant_backup_enabled", Kind: protectWhenTrue, Class: classBackup, Default: false},
 	},
 	"azurerm_postgresql_flexible_server": {
 		{Path: "backup_retention_days", Kind: protectWhenHigher, Class: classBackup, Default: int64(7)},
@@ -167,6 +210,7 @@ var protectedAttrs = map[string][]protectedAttr{
 	},
 	"azurerm_postgresql_server": {
 		{Path: "backup_retention_days", Kind: protectWhenHigher, Class: classBackup, Default: int64(7)},
+		{Path: "geo_redundant_backup_enabled", Kind: protectWhenTrue, Class: classBackup, Default: false},
 	},
 	"azurerm_recovery_services_vault": {
 		{Path: "soft_delete_enabled", Kind: protectWhenTrue, Class: classRecovery, Default: true},
@@ -175,6 +219,9 @@ var protectedAttrs = map[string][]protectedAttr{
 		{Path: "blob_properties.versioning_enabled", Kind: protectWhenTrue, Class: classRecovery},
 		{Path: "blob_properties.delete_retention_policy.days", Kind: protectWhenHigher, Class: classRecovery},
 		{Path: "blob_properties.container_delete_retention_policy.days", Kind: protectWhenHigher, Class: classRecovery},
+		{Path: "account_replication_type", Kind: protectWhenOneOf, Values: []string{"GRS", "RAGRS", "GZRS", "RAGZRS"}, Class: classRedundancy},
+		{Path: "public_network_access_enabled", Kind: protectWhenFalse, Class: classExposure, Default: true},
+		{Path: "allow_nested_items_to_be_public", Kind: protectWhenFalse, Class: classExposure, Default: true},
 	},
 
 	// Google Cloud: Terraform-side and API-side deletion protection, backups.
@@ -204,13 +251,16 @@ var protectedAttrs = map[string][]protectedAttr{
 		{Path: "settings.deletion_protection_enabled", Kind: protectWhenTrue, Class: classDeletion, Default: false},
 		{Path: "settings.backup_configuration.enabled", Kind: protectWhenTrue, Class: classBackup, Default: false},
 		{Path: "settings.backup_configuration.point_in_time_recovery_enabled", Kind: protectWhenTrue, Class: classBackup, Default: false},
+		{Path: "settings.backup_configuration.binary_log_enabled", Kind: protectWhenTrue, Class: classBackup, Default: false},
 		{Path: "settings.backup_configuration.backup_retention_settings.retained_backups", Kind: protectWhenHigher, Class: classBackup},
 		{Path: "settings.backup_configuration.transaction_log_retention_days", Kind: protectWhenHigher, Class: classBackup},
+		{Path: "settings.ip_configuration.ipv4_enabled", Kind: protectWhenFalse, Class: classExposure, Default: true},
 	},
 	"google_storage_bucket": {
 		{Path: "force_destroy", Kind: protectWhenFalse, Class: classRecovery, Default: false},
 		{Path: "versioning.enabled", Kind: protectWhenTrue, Class: classRecovery},
 		{Path: "soft_delete_policy.retention_duration_seconds", Kind: protectWhenHigher, Class: classRecovery},
+		{Path: "public_access_prevention", Kind: protectWhenOneOf, Values: []string{"enforced"}, Class: classExposure, Default: "inherited"},
 	},
 }
 

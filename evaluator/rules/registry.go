@@ -27,6 +27,7 @@ func All() []evaluator.Rule {
 		StatefulForget{},
 		ProtectionLowered{},
 		ProtectionDrift{},
+		TagsRequired{},
 	}
 }
 

@@ -16,9 +16,16 @@ import (
 // (aws_rds_cluster_instance, aws_docdb_cluster_instance,
 // aws_neptune_cluster_instance, google_alloydb_instance) are left out because
 // the data lives in the cluster volume; teams that want them add them with
-// extra_types. Entries are exact type names (no prefixes), so that parameter
-// groups, subnet groups and other configuration-only types of the same
-// service are never mistaken for data. Keep each group sorted.
+// extra_types. For the same reason aws_instance is left out (the
+// aws-ec2-termination-protection rule asks for disable_api_termination where
+// the policy wants it; replacing instances is routine elsewhere), and so are
+// resources whose deletion protection guards configuration rather than data
+// (aws_networkfirewall_firewall, load balancers): lifecycle-protection-lowered
+// still watches their protection flags.
+//
+// Entries are exact type names (no prefixes), so that parameter groups,
+// subnet groups and other configuration-only types of the same service are
+// never mistaken for data. Keep each group sorted.
 var statefulTypes = map[string]bool{
 	// AWS relational, document, graph and warehouse databases: destroying the
 	// instance or cluster deletes its storage (and, with
@@ -93,6 +100,10 @@ var statefulTypes = map[string]bool{
 	"aws_codecommit_repository": true,
 	"aws_ecr_repository":        true,
 	"aws_route53_zone":          true,
+
+	// AWS logs: deleting a log group deletes its log events at once, with no
+	// recovery window (aws-cloudwatch-log-retention keeps them long enough).
+	"aws_cloudwatch_log_group": true,
 
 	// AWS Kubernetes: the cluster holds workloads, secrets and persistent
 	// volume claims that Terraform does not describe.
