@@ -208,3 +208,245 @@ func googleSQLReplicaOf(r *evaluator.Resource) sqlReplicaState {
 func googleSQLReplicaUnknown(c *evaluator.Context, r *evaluator.Resource, path string) evaluator.Finding {
 	return c.Unknown(r, "master_instance_name", "a read replica, or a primary with "+path+" = true")
 }
+
+// GoogleSQLDeletionProtectionAPI requires Cloud SQL's own deletion protection
+// (settings.deletion_protection_enabled), which guards the instance on every
+// surface, not only in Terraform.
+type GoogleSQLDeletionProtectionAPI struct{}
+
+const googleSQLAPIProtectionPath = "settings.deletion_protection_enabled"
+
+func (GoogleSQLDeletionProtectionAPI) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "google-sql-deletion-protection-api",
+		Title:         "Cloud SQL instances have Cloud SQL deletion protection enabled",
+		Severity:      evaluator.SeverityCritical,
+		Category:      "deletion-protection",
+		Provider:      "google",
+		ResourceTypes: googleSQLTypes,
+		Doc: evaluator.RuleDoc{
+			Summary: "Cloud SQL instances carry two different deletion guards. The top-level deletion_protection argument " +
+				"(provider default true, judged by google-sql-deletion-protection) lives only in Terraform state: it makes " +
+				"`terraform destroy` or a forced replacement fail, but the console, gcloud, the Cloud SQL Admin API and any other " +
+				"tool can still delete the instance, and a change that sets it to false removes it in the same apply. " +
+				"settings.deletion_protection_enabled (provider default false, judged here) is a setting of the instance " +
+				"itself, stored by Cloud SQL: while it is true every delete request is refused, whoever sends it, Terraform " +
+				"included. A production database needs both: the Terraform flag stops a bad plan, the Cloud SQL flag stops " +
+				"a person or script outside Terraform. Read replicas are judged like primaries. Not judged (no finding): " +
+				"destroyed or forgotten instances (the lifecycle rules cover them).",
+			Pass: "google_sql_database_instance that will exist after apply (create, update, no-op, replace) with " +
+				"settings.deletion_protection_enabled = true.",
+			Fail: "settings.deletion_protection_enabled = false or not set (provider default false), including a change that " +
+				"turns it from true to false; deletion_protection = true does not satisfy this rule.",
+			Unknown: "settings.deletion_protection_enabled is known only after apply because the configuration sets it from a " +
+				"value not yet known (an unset value is judged as the default false when the plan's configuration shows it " +
+				"is not written).",
+			Remediation: "Set `deletion_protection_enabled = true` in the `settings` block, and keep the top-level " +
+				"`deletion_protection` at its default of true. To retire the instance, turn both off in a reviewed change of its own.",
+			Example: "resource \"google_sql_database_instance\" \"main\" {\n  database_version    = \"POSTGRES_16\"\n  deletion_protection = true\n\n  settings {\n    tier                        = \"db-custom-2-7680\"\n    deletion_protection_enabled = true\n  }\n}",
+		},
+	}
+}
+
+func (GoogleSQLDeletionProtectionAPI) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, googleSQLAPIProtectionPath, true, false)}
+}
+
+// GoogleSQLRetainedBackups requires Cloud SQL primaries to keep at least
+// min_backups automated backups.
+type GoogleSQLRetainedBackups struct{}
+
+const (
+	googleSQLRetainedPath      = "settings.backup_configuration.backup_retention_settings.retained_backups"
+	googleSQLRetentionUnitPath = "settings.backup_configuration.backup_retention_settings.retention_unit"
+)
+
+func (GoogleSQLRetainedBackups) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "google-sql-retained-backups",
+		Title:         "Cloud SQL instances keep enough automated backups",
+		Severity:      evaluator.SeverityHigh,
+		Category:      "backup",
+		Provider:      "google",
+		ResourceTypes: googleSQLTypes,
+		Params: []evaluator.ParamSpec{{
+			Name:    "min_backups",
+			Kind:    evaluator.ParamInt,
+			Default: int64(7),
+			Source: "7 backups: the Cloud SQL default number of retained automated backups (\"By default, Cloud SQL retains 7 " +
+				"automated backups\", Cloud SQL backups overview), about a week of daily backups",
+			Doc: "Fewest automated backups (settings.backup_configuration.backup_retention_settings.retained_backups, " +
+				"retention_unit COUNT) a primary instance must keep.",
+		}},
+		Doc: evaluator.RuleDoc{
+			Summary: "Cloud SQL keeps a fixed number of automated backups and deletes the oldest when a new one is taken. " +
+				"Lowering the count shortens how far back a restore can go: with 1 backup a corruption noticed a day late " +
+				"can no longer be rolled back. Whether backups are taken at all is judged by google-sql-backup-enabled; this " +
+				"rule judges the retention setting whatever settings.backup_configuration.enabled says. Not judged (no " +
+				"finding): destroyed or forgotten instances (the lifecycle rules cover them) and read replicas, which Cloud " +
+				"SQL does not back up: master_instance_name is set, or it is written in the configuration but known only " +
+				"after apply.",
+			Pass: "A primary google_sql_database_instance (master_instance_name not set) that will exist after apply with " +
+				"settings.backup_configuration.backup_retention_settings.retained_backups >= min_backups (default 7), or not " +
+				"set (no backup_configuration or backup_retention_settings block: the Cloud SQL default of 7 applies), while " +
+				"retention_unit is \"COUNT\" or not set (default \"COUNT\").",
+			Fail: "retained_backups below min_backups (an unset value counts as 7, so it fails only when min_backups is raised " +
+				"above 7); or retention_unit is set to a value other than \"COUNT\", which prodgate cannot compare with a count " +
+				"(the gate fails closed).",
+			Unknown: "retained_backups or retention_unit is known only after apply because the configuration sets it from a " +
+				"value not yet known; or retained_backups is below min_backups while master_instance_name is known only after " +
+				"apply and the plan has no configuration section to show whether the instance is a replica.",
+			Remediation: "Set `retained_backups` (with `retention_unit = \"COUNT\"`) in " +
+				"`settings.backup_configuration.backup_retention_settings` to at least the minimum (7 by default).",
+			Example: "resource \"google_sql_database_instance\" \"main\" {\n  database_version = \"POSTGRES_16\"\n\n  settings {\n    tier = \"db-custom-2-7680\"\n\n    backup_configuration {\n      enabled = true\n\n      backup_retention_settings {\n        retained_backups = 14\n        retention_unit   = \"COUNT\"\n      }\n    }\n  }\n}",
+		},
+	}
+}
+
+func (GoogleSQLRetainedBackups) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	replica := googleSQLReplicaOf(r)
+	if replica == sqlReplica {
+		return nil
+	}
+	minBackups := c.Int("min_backups")
+	unit := evaluator.EffectiveAfter(r, googleSQLRetentionUnitPath, "COUNT")
+	if !unit.Known() {
+		return []evaluator.Finding{c.Unknown(r, googleSQLRetentionUnitPath, `"COUNT"`)}
+	}
+	if s, _ := unit.Raw.(string); s != "COUNT" {
+		return []evaluator.Finding{c.Fail(r, googleSQLRetentionUnitPath,
+			fmt.Sprintf("%s is %s, so the retained backups cannot be compared with a count", googleSQLRetentionUnitPath, unit.Display()),
+			`"COUNT"`, unit.Display())}
+	}
+	f := evaluator.RequireAtLeast(c, r, googleSQLRetainedPath, minBackups, int64(7))
+	if f.Status == evaluator.StatusFail && replica == sqlReplicaUnknown {
+		return []evaluator.Finding{c.Unknown(r, "master_instance_name",
+			fmt.Sprintf("a read replica, or a primary with %s >= %d", googleSQLRetainedPath, minBackups))}
+	}
+	return []evaluator.Finding{f}
+}
+
+// GoogleSQLNoPublicIP requires Cloud SQL instances without a public IPv4 address.
+type GoogleSQLNoPublicIP struct{}
+
+const googleSQLIPv4Path = "settings.ip_configuration.ipv4_enabled"
+
+func (GoogleSQLNoPublicIP) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "google-sql-no-public-ip",
+		Title:         "Cloud SQL instances have no public IP address",
+		Severity:      evaluator.SeverityHigh,
+		Category:      "exposure",
+		Provider:      "google",
+		ResourceTypes: googleSQLTypes,
+		References:    []string{"AVD-GCP-0017", "CKV_GCP_60", "CIS GCP 6.6"},
+		Doc: evaluator.RuleDoc{
+			Summary: "An instance with a public IPv4 address can be reached from the internet by anything its authorized " +
+				"networks admit, and is one mistaken authorized network away from being open to everyone. Production " +
+				"databases belong on private IP (private_network) or Private Service Connect, reached through the VPC or the " +
+				"Cloud SQL connectors. Cloud SQL assigns a public IP unless told not to, so an unset ipv4_enabled fails. " +
+				"Read replicas are judged like primaries (they get their own address). Not judged (no finding): destroyed or " +
+				"forgotten instances.",
+			Pass: "google_sql_database_instance that will exist after apply (create, update, no-op, replace) with " +
+				"settings.ip_configuration.ipv4_enabled = false.",
+			Fail: "settings.ip_configuration.ipv4_enabled = true, or not set, or no ip_configuration block (provider and Cloud " +
+				"SQL default true: a public IPv4 address is assigned).",
+			Unknown: "settings.ip_configuration.ipv4_enabled is known only after apply because the configuration sets it from " +
+				"a value not yet known (an unset value is judged as the default true when the plan's configuration shows it " +
+				"is not written).",
+			Remediation: "Set `ipv4_enabled = false` in `settings.ip_configuration` and give the instance a `private_network` " +
+				"(or enable Private Service Connect); connect through the VPC or the Cloud SQL Auth Proxy.",
+			Example: "resource \"google_sql_database_instance\" \"main\" {\n  database_version = \"POSTGRES_16\"\n\n  settings {\n    tier = \"db-custom-2-7680\"\n\n    ip_configuration {\n      ipv4_enabled    = false\n      private_network = google_compute_network.private.id\n    }\n  }\n}",
+		},
+	}
+}
+
+func (GoogleSQLNoPublicIP) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, googleSQLIPv4Path, false, true)}
+}
+
+// GoogleSQLAuthorizedNetworksOpen forbids authorized networks that admit every address.
+type GoogleSQLAuthorizedNetworksOpen struct{}
+
+const googleSQLNetworksPath = "settings.ip_configuration.authorized_networks"
+
+func (GoogleSQLAuthorizedNetworksOpen) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "google-sql-authorized-networks-open",
+		Title:         "Cloud SQL authorized networks are not open to the whole internet",
+		Severity:      evaluator.SeverityHigh,
+		Category:      "exposure",
+		Provider:      "google",
+		ResourceTypes: googleSQLTypes,
+		References:    []string{"CKV_GCP_11", "CKV2_GCP_21", "AVD-GCP-0017", "CIS GCP 6.5"},
+		Doc: evaluator.RuleDoc{
+			Summary: "An authorized network of 0.0.0.0/0 lets any address on the internet try to log in to the database's " +
+				"public IP, leaving passwords as the only defence. The networks are judged whatever ipv4_enabled says, because " +
+				"turning the public IP on (or forgetting to turn it off) would open the instance at once; google-sql-no-public-ip " +
+				"judges the public IP itself. Only networks with a prefix length of 0 (0.0.0.0/0, ::/0 or any a.b.c.d/0) count " +
+				"as open; broad but partial ranges are not judged. Not judged (no finding): destroyed or forgotten instances.",
+			Pass: "google_sql_database_instance that will exist after apply (create, update, no-op, replace) whose " +
+				"settings.ip_configuration.authorized_networks has no entry whose value ends in \"/0\", including no " +
+				"ip_configuration block, no authorized_networks, or an empty list.",
+			Fail: "At least one authorized_networks entry has a value ending in \"/0\" (for example \"0.0.0.0/0\"); the finding " +
+				"names every such entry.",
+			Unknown: "No entry is open and either the authorized_networks list or the value of one of its entries is known " +
+				"only after apply (the configuration writes it from a value not yet known, or the plan has no configuration " +
+				"section to show it is not written).",
+			Remediation: "Remove the 0.0.0.0/0 entry and list only the addresses that need access, or better, turn the public " +
+				"IP off (`ipv4_enabled = false`) and connect over private IP or the Cloud SQL Auth Proxy.",
+			Example: "resource \"google_sql_database_instance\" \"main\" {\n  database_version = \"POSTGRES_16\"\n\n  settings {\n    tier = \"db-custom-2-7680\"\n\n    ip_configuration {\n      ipv4_enabled = true\n\n      authorized_networks {\n        name  = \"office\"\n        value = \"203.0.113.0/24\"\n      }\n    }\n  }\n}",
+		},
+	}
+}
+
+func (GoogleSQLAuthorizedNetworksOpen) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	const expected = "no authorized network ending in /0"
+	networks := r.After(googleSQLNetworksPath)
+	if networks.State == evaluator.Unknown {
+		if r.Configured(googleSQLNetworksPath) == evaluator.ConfigNotSet {
+			return []evaluator.Finding{c.Pass(r, googleSQLNetworksPath, googleSQLNetworksPath+" is not set")}
+		}
+		return []evaluator.Finding{c.Unknown(r, googleSQLNetworksPath, expected)}
+	}
+	list, _ := networks.List()
+	var open []string
+	unknownAt := ""
+	for i := range list {
+		path := fmt.Sprintf("%s.%d.value", googleSQLNetworksPath, i)
+		v := r.After(path)
+		if v.State == evaluator.Unknown {
+			if unknownAt == "" {
+				unknownAt = path
+			}
+			continue
+		}
+		if s, ok := v.Str(); ok && strings.HasSuffix(strings.TrimSpace(s), "/0") {
+			open = append(open, v.Display())
+		}
+	}
+	switch {
+	case len(open) > 0:
+		actual := strings.Join(open, ", ")
+		return []evaluator.Finding{c.Fail(r, googleSQLNetworksPath,
+			fmt.Sprintf("%s admits every address: %s", googleSQLNetworksPath, actual), expected, actual)}
+	case unknownAt != "":
+		return []evaluator.Finding{c.Unknown(r, unknownAt, expected)}
+	case len(list) == 0:
+		return []evaluator.Finding{c.Pass(r, googleSQLNetworksPath, googleSQLNetworksPath+" is not set")}
+	}
+	return []evaluator.Finding{c.Pass(r, googleSQLNetworksPath,
+		fmt.Sprintf("none of the %d authorized networks ends in /0", len(list)))}
+}

@@ -276,3 +276,291 @@ func TestGoogleSQLPITR(t *testing.T) {
 	}
 	runRuleCases(t, GoogleSQLPITR{}, tests)
 }
+
+// sqlSettings builds a Cloud SQL instance's planned object from one settings block.
+func sqlSettings(settings map[string]any, extra map[string]any) map[string]any {
+	after := map[string]any{"database_version": "POSTGRES_16", "settings": []any{settings}}
+	for k, v := range extra {
+		after[k] = v
+	}
+	return after
+}
+
+func TestGoogleSQLDeletionProtectionAPI(t *testing.T) {
+	const id = "google-sql-deletion-protection-api"
+	const path = "settings.deletion_protection_enabled"
+	notSet := "not set (provider default false)"
+	tests := []ruleCase{
+		{
+			name:   "an instance with Cloud SQL deletion protection passes",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"deletion_protection_enabled": true}, nil)},
+			want:   []evaluator.Finding{pass(id, sqlAddr, path, path+" is true")},
+		},
+		{
+			name:   "an instance with Cloud SQL deletion protection off fails",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"deletion_protection_enabled": false}, nil)},
+			want:   []evaluator.Finding{fail(id, sqlAddr, path, path+" is false", "true", "false")},
+		},
+		{
+			name:   "an unset flag fails on the provider default of false",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, nil)},
+			want:   []evaluator.Finding{fail(id, sqlAddr, path, path+" is "+notSet, "true", notSet)},
+		},
+		{
+			name: "the Terraform flag alone does not satisfy the Cloud SQL flag",
+			change: evaltest.Change{Type: "google_sql_database_instance",
+				After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, map[string]any{"deletion_protection": true})},
+			want: []evaluator.Finding{fail(id, sqlAddr, path, path+" is "+notSet, "true", notSet)},
+		},
+		{
+			name: "turning Cloud SQL deletion protection off fails",
+			change: evaltest.Change{Type: "google_sql_database_instance", Actions: []string{"update"},
+				Before: sqlSettings(map[string]any{"deletion_protection_enabled": true}, nil),
+				After:  sqlSettings(map[string]any{"deletion_protection_enabled": false}, nil)},
+			want: []evaluator.Finding{fail(id, sqlAddr, path, path+" is false", "true", "false")},
+		},
+		{
+			name: "a flag known only after apply is unknown",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, nil),
+				AfterUnknown: map[string]any{"settings": []any{map[string]any{"deletion_protection_enabled": true}}},
+				Config: map[string]any{"settings": []any{map[string]any{
+					"deletion_protection_enabled": map[string]any{"references": []any{"var.protect"}}}}}},
+			want: []evaluator.Finding{unknown(id, sqlAddr, path, "true")},
+		},
+		{
+			name: "a computed flag the configuration does not write is judged on the default",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, nil),
+				AfterUnknown: map[string]any{"settings": []any{map[string]any{"deletion_protection_enabled": true}}},
+				Config:       sqlConfig(nil)},
+			want: []evaluator.Finding{fail(id, sqlAddr, path, path+" is "+notSet, "true", notSet)},
+		},
+		{
+			name: "a read replica is judged like a primary",
+			change: evaltest.Change{Type: "google_sql_database_instance",
+				After: sqlSettings(map[string]any{"deletion_protection_enabled": true}, map[string]any{"master_instance_name": "prod-primary"})},
+			want: []evaluator.Finding{pass(id, sqlAddr, path, path+" is true")},
+		},
+		{
+			name:   "a destroyed instance is left to the lifecycle rules",
+			change: evaltest.Change{Type: "google_sql_database_instance", Actions: []string{"delete"}, Before: sqlSettings(map[string]any{}, nil)},
+			want:   nil,
+		},
+	}
+	runRuleCases(t, GoogleSQLDeletionProtectionAPI{}, tests)
+}
+
+// sqlRetention builds a backup_configuration with backup_retention_settings.
+func sqlRetention(retention map[string]any) map[string]any {
+	return map[string]any{"enabled": true, "backup_retention_settings": []any{retention}}
+}
+
+func TestGoogleSQLRetainedBackups(t *testing.T) {
+	const id = "google-sql-retained-backups"
+	const path = "settings.backup_configuration.backup_retention_settings.retained_backups"
+	const unit = "settings.backup_configuration.backup_retention_settings.retention_unit"
+	tests := []ruleCase{
+		{
+			name: "fourteen retained backups pass",
+			change: evaltest.Change{Type: "google_sql_database_instance",
+				After: sqlInstance("POSTGRES_16", sqlRetention(map[string]any{"retained_backups": 14, "retention_unit": "COUNT"}), nil)},
+			want: []evaluator.Finding{pass(id, sqlAddr, path, path+" is 14")},
+		},
+		{
+			name: "three retained backups fail",
+			change: evaltest.Change{Type: "google_sql_database_instance",
+				After: sqlInstance("MYSQL_8_0", sqlRetention(map[string]any{"retained_backups": 3, "retention_unit": "COUNT"}), nil)},
+			want: []evaluator.Finding{fail(id, sqlAddr, path, path+" is 3, below the minimum of 7", ">= 7", "3")},
+		},
+		{
+			name:   "no retention settings pass on the Cloud SQL default of 7",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlInstance("POSTGRES_16", map[string]any{"enabled": true}, nil)},
+			want:   []evaluator.Finding{pass(id, sqlAddr, path, path+" is not set (provider default 7)")},
+		},
+		{
+			name:   "no backup_configuration block at all passes on the default of 7",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlInstance("POSTGRES_16", nil, nil)},
+			want:   []evaluator.Finding{pass(id, sqlAddr, path, path+" is not set (provider default 7)")},
+		},
+		{
+			name:   "a raised minimum fails the default of 7",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlInstance("POSTGRES_16", nil, nil)},
+			params: map[string]any{"min_backups": int64(30)},
+			want: []evaluator.Finding{fail(id, sqlAddr, path, path+" is not set (provider default 7), below the minimum of 30",
+				">= 30", "not set (provider default 7)")},
+		},
+		{
+			name: "a lowered minimum passes three backups",
+			change: evaltest.Change{Type: "google_sql_database_instance",
+				After: sqlInstance("POSTGRES_16", sqlRetention(map[string]any{"retained_backups": 3}), nil)},
+			params: map[string]any{"min_backups": int64(3)},
+			want:   []evaluator.Finding{pass(id, sqlAddr, path, path+" is 3")},
+		},
+		{
+			name: "a count known only after apply is unknown",
+			change: evaltest.Change{Type: "google_sql_database_instance",
+				After: sqlInstance("POSTGRES_16", sqlRetention(map[string]any{"retention_unit": "COUNT"}), nil),
+				AfterUnknown: map[string]any{"settings": []any{map[string]any{"backup_configuration": []any{map[string]any{
+					"backup_retention_settings": []any{map[string]any{"retained_backups": true}}}}}}}},
+			want: []evaluator.Finding{unknown(id, sqlAddr, path, ">= 7")},
+		},
+		{
+			name: "a computed block the configuration does not write is judged on the defaults",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlInstance("POSTGRES_16", map[string]any{"enabled": true}, nil),
+				AfterUnknown: map[string]any{"settings": []any{map[string]any{"backup_configuration": []any{map[string]any{
+					"backup_retention_settings": true}}}}},
+				Config: sqlConfig(map[string]any{"enabled": map[string]any{"constant_value": true}})},
+			want: []evaluator.Finding{pass(id, sqlAddr, path, path+" is not set (provider default 7)")},
+		},
+		{
+			name: "a retention unit other than COUNT fails closed",
+			change: evaltest.Change{Type: "google_sql_database_instance",
+				After: sqlInstance("POSTGRES_16", sqlRetention(map[string]any{"retained_backups": 30, "retention_unit": "DAYS"}), nil)},
+			want: []evaluator.Finding{fail(id, sqlAddr, unit,
+				unit+` is "DAYS", so the retained backups cannot be compared with a count`, `"COUNT"`, `"DAYS"`)},
+		},
+		{
+			name: "a read replica gets no finding",
+			change: evaltest.Change{Type: "google_sql_database_instance",
+				After: sqlInstance("POSTGRES_16", sqlRetention(map[string]any{"retained_backups": 1}), map[string]any{"master_instance_name": "prod-primary"})},
+			want: nil,
+		},
+		{
+			name: "too few backups with an unknown master and no configuration is unknown",
+			change: evaltest.Change{Type: "google_sql_database_instance",
+				After:        sqlInstance("POSTGRES_16", sqlRetention(map[string]any{"retained_backups": 2, "retention_unit": "COUNT"}), nil),
+				AfterUnknown: map[string]any{"master_instance_name": true}},
+			want: []evaluator.Finding{unknown(id, sqlAddr, "master_instance_name", "a read replica, or a primary with "+path+" >= 7")},
+		},
+		{
+			name:   "a destroyed instance is left to the lifecycle rules",
+			change: evaltest.Change{Type: "google_sql_database_instance", Actions: []string{"delete"}, Before: sqlInstance("POSTGRES_16", nil, nil)},
+			want:   nil,
+		},
+	}
+	runRuleCases(t, GoogleSQLRetainedBackups{}, tests)
+}
+
+func TestGoogleSQLNoPublicIP(t *testing.T) {
+	const id = "google-sql-no-public-ip"
+	const path = "settings.ip_configuration.ipv4_enabled"
+	notSet := "not set (provider default true)"
+	ip := func(cfg map[string]any) map[string]any {
+		return sqlSettings(map[string]any{"ip_configuration": []any{cfg}}, nil)
+	}
+	tests := []ruleCase{
+		{
+			name:   "an instance on private IP only passes",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: ip(map[string]any{"ipv4_enabled": false, "private_network": "projects/p/global/networks/main"})},
+			want:   []evaluator.Finding{pass(id, sqlAddr, path, path+" is false")},
+		},
+		{
+			name:   "an instance with a public IP fails",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: ip(map[string]any{"ipv4_enabled": true})},
+			want:   []evaluator.Finding{fail(id, sqlAddr, path, path+" is true", "false", "true")},
+		},
+		{
+			name:   "an instance without ip_configuration fails as Cloud SQL assigns a public IP by default",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, nil)},
+			want:   []evaluator.Finding{fail(id, sqlAddr, path, path+" is "+notSet, "false", notSet)},
+		},
+		{
+			name: "a value known only after apply is unknown",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: ip(map[string]any{}),
+				AfterUnknown: map[string]any{"settings": []any{map[string]any{"ip_configuration": []any{map[string]any{"ipv4_enabled": true}}}}},
+				Config: map[string]any{"settings": []any{map[string]any{"ip_configuration": []any{map[string]any{
+					"ipv4_enabled": map[string]any{"references": []any{"var.public"}}}}}}}},
+			want: []evaluator.Finding{unknown(id, sqlAddr, path, "false")},
+		},
+		{
+			name: "a computed block the configuration does not write fails on the default",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, nil),
+				AfterUnknown: map[string]any{"settings": []any{map[string]any{"ip_configuration": true}}},
+				Config:       sqlConfig(nil)},
+			want: []evaluator.Finding{fail(id, sqlAddr, path, path+" is "+notSet, "false", notSet)},
+		},
+		{
+			name:   "a destroyed instance gets no finding",
+			change: evaltest.Change{Type: "google_sql_database_instance", Actions: []string{"delete"}, Before: ip(map[string]any{"ipv4_enabled": true})},
+			want:   nil,
+		},
+	}
+	runRuleCases(t, GoogleSQLNoPublicIP{}, tests)
+}
+
+func TestGoogleSQLAuthorizedNetworksOpen(t *testing.T) {
+	const id = "google-sql-authorized-networks-open"
+	const path = "settings.ip_configuration.authorized_networks"
+	const expected = "no authorized network ending in /0"
+	networks := func(values ...any) map[string]any {
+		var list []any
+		for _, v := range values {
+			list = append(list, map[string]any{"name": "n", "value": v})
+		}
+		return sqlSettings(map[string]any{"ip_configuration": []any{map[string]any{"ipv4_enabled": true, "authorized_networks": list}}}, nil)
+	}
+	tests := []ruleCase{
+		{
+			name:   "specific networks pass",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: networks("203.0.113.0/24", "198.51.100.7/32")},
+			want:   []evaluator.Finding{pass(id, sqlAddr, path, "none of the 2 authorized networks ends in /0")},
+		},
+		{
+			name:   "a network of 0.0.0.0/0 fails",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: networks("203.0.113.0/24", "0.0.0.0/0")},
+			want: []evaluator.Finding{fail(id, sqlAddr, path, path+` admits every address: "0.0.0.0/0"`,
+				expected, `"0.0.0.0/0"`)},
+		},
+		{
+			name:   "every open network is named",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: networks("0.0.0.0/0", "::/0")},
+			want: []evaluator.Finding{fail(id, sqlAddr, path, path+` admits every address: "0.0.0.0/0", "::/0"`,
+				expected, `"0.0.0.0/0", "::/0"`)},
+		},
+		{
+			name:   "no ip_configuration block passes",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, nil)},
+			want:   []evaluator.Finding{pass(id, sqlAddr, path, path+" is not set")},
+		},
+		{
+			name: "an open network counts even while the public IP is off",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"ip_configuration": []any{map[string]any{
+				"ipv4_enabled": false, "authorized_networks": []any{map[string]any{"value": "0.0.0.0/0"}}}}}, nil)},
+			want: []evaluator.Finding{fail(id, sqlAddr, path, path+` admits every address: "0.0.0.0/0"`, expected, `"0.0.0.0/0"`)},
+		},
+		{
+			name: "a network value known only after apply is unknown",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: networks("203.0.113.0/24", nil),
+				AfterUnknown: map[string]any{"settings": []any{map[string]any{"ip_configuration": []any{map[string]any{
+					"authorized_networks": []any{map[string]any{}, map[string]any{"value": true}}}}}}}},
+			want: []evaluator.Finding{unknown(id, sqlAddr, path+".1.value", expected)},
+		},
+		{
+			name: "a known open network fails even beside an unknown one",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: networks(nil, "0.0.0.0/0"),
+				AfterUnknown: map[string]any{"settings": []any{map[string]any{"ip_configuration": []any{map[string]any{
+					"authorized_networks": []any{map[string]any{"value": true}, map[string]any{}}}}}}}},
+			want: []evaluator.Finding{fail(id, sqlAddr, path, path+` admits every address: "0.0.0.0/0"`, expected, `"0.0.0.0/0"`)},
+		},
+		{
+			name: "a whole list known only after apply is unknown",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"ip_configuration": []any{map[string]any{}}}, nil),
+				AfterUnknown: map[string]any{"settings": []any{map[string]any{"ip_configuration": []any{map[string]any{"authorized_networks": true}}}}},
+				Config: map[string]any{"settings": []any{map[string]any{"ip_configuration": []any{map[string]any{
+					"authorized_networks": map[string]any{"references": []any{"var.networks"}}}}}}}},
+			want: []evaluator.Finding{unknown(id, sqlAddr, path, expected)},
+		},
+		{
+			name: "a computed list the configuration does not write passes",
+			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, nil),
+				AfterUnknown: map[string]any{"settings": []any{map[string]any{"ip_configuration": true}}},
+				Config:       sqlConfig(nil)},
+			want: []evaluator.Finding{pass(id, sqlAddr, path, path+" is not set")},
+		},
+		{
+			name:   "a destroyed instance gets no finding",
+			change: evaltest.Change{Type: "google_sql_database_instance", Actions: []string{"delete"}, Before: networks("0.0.0.0/0")},
+			want:   nil,
+		},
+	}
+	runRuleCases(t, GoogleSQLAuthorizedNetworksOpen{}, tests)
+}

@@ -1,0 +1,248 @@
+package rules
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/prodgate/prodgate/evaluator"
+)
+
+// Deletion protection of Google Cloud data stores other than Cloud SQL and GKE:
+// BigQuery tables, Spanner databases, Bigtable instances and tables, and
+// Firestore databases. Terraform-side flags (deletion_protection, default true)
+// only stop Terraform; API-side flags (Spanner drop protection, Bigtable table
+// and Firestore delete protection) stop every caller.
+
+// GoogleBigQueryTableDeletionProtection requires Terraform deletion protection on BigQuery tables.
+type GoogleBigQueryTableDeletionProtection struct{}
+
+func (GoogleBigQueryTableDeletionProtection) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "google-bigquery-table-deletion-protection",
+		Title:         "BigQuery tables keep Terraform deletion protection",
+		Severity:      evaluator.SeverityCritical,
+		Category:      "deletion-protection",
+		Provider:      "google",
+		ResourceTypes: []string{"google_bigquery_table"},
+		References:    []string{"CKV_GCP_121"},
+		Doc: evaluator.RuleDoc{
+			Summary: "Deleting a BigQuery table deletes its data; it can be undeleted only within the dataset's time-travel " +
+				"window (7 days at most). deletion_protection makes a `terraform destroy`, a removed resource or a forced " +
+				"replacement (a changed schema or partitioning often forces one) fail instead. Checkov fails an unset value; " +
+				"prodgate passes it, because the provider's default is true. Not judged (no finding): destroyed or forgotten " +
+				"tables (the lifecycle rules cover them).",
+			Pass: "google_bigquery_table that will exist after apply (create, update, no-op, replace) with deletion_protection = " +
+				"true, or not set (provider default true).",
+			Fail:    "deletion_protection = false, including a change that turns it from true to false.",
+			Unknown: "deletion_protection is known only after apply (computed from a value not yet known).",
+			Remediation: "Remove `deletion_protection = false` or set `deletion_protection = true`. To retire the table, turn it " +
+				"off in a reviewed change of its own.",
+			Example: "resource \"google_bigquery_table\" \"events\" {\n  dataset_id          = google_bigquery_dataset.analytics.dataset_id\n  table_id            = \"events\"\n  deletion_protection = true\n}",
+		},
+	}
+}
+
+func (GoogleBigQueryTableDeletionProtection) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "deletion_protection", true, true)}
+}
+
+// GoogleSpannerDatabaseDeletionProtection requires Terraform deletion protection on Spanner databases.
+type GoogleSpannerDatabaseDeletionProtection struct{}
+
+func (GoogleSpannerDatabaseDeletionProtection) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "google-spanner-database-deletion-protection",
+		Title:         "Spanner databases keep Terraform deletion protection",
+		Severity:      evaluator.SeverityCritical,
+		Category:      "deletion-protection",
+		Provider:      "google",
+		ResourceTypes: []string{"google_spanner_database"},
+		References:    []string{"CKV_GCP_119"},
+		Doc: evaluator.RuleDoc{
+			Summary: "Dropping a Spanner database deletes its data and its version history. deletion_protection makes a " +
+				"`terraform destroy`, a removed resource or a forced replacement fail; it lives only in Terraform state and " +
+				"does not stop the console, gcloud or the API, which enable_drop_protection does (judged by " +
+				"google-spanner-database-drop-protection). Not judged (no finding): destroyed or forgotten databases.",
+			Pass: "google_spanner_database that will exist after apply (create, update, no-op, replace) with deletion_protection = " +
+				"true, or not set (provider default true).",
+			Fail:    "deletion_protection = false, including a change that turns it from true to false.",
+			Unknown: "deletion_protection is known only after apply (computed from a value not yet known).",
+			Remediation: "Remove `deletion_protection = false` or set `deletion_protection = true`. To retire the database, turn " +
+				"it off in a reviewed change of its own.",
+			Example: "resource \"google_spanner_database\" \"main\" {\n  instance               = google_spanner_instance.main.name\n  name                   = \"orders\"\n  deletion_protection    = true\n  enable_drop_protection = true\n}",
+		},
+	}
+}
+
+func (GoogleSpannerDatabaseDeletionProtection) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "deletion_protection", true, true)}
+}
+
+// GoogleSpannerDatabaseDropProtection requires Spanner's own drop protection.
+type GoogleSpannerDatabaseDropProtection struct{}
+
+func (GoogleSpannerDatabaseDropProtection) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "google-spanner-database-drop-protection",
+		Title:         "Spanner databases have Spanner drop protection enabled",
+		Severity:      evaluator.SeverityCritical,
+		Category:      "deletion-protection",
+		Provider:      "google",
+		ResourceTypes: []string{"google_spanner_database"},
+		References:    []string{"CKV_GCP_120"},
+		Doc: evaluator.RuleDoc{
+			Summary: "enable_drop_protection is a setting Spanner itself enforces: while it is true the database cannot be " +
+				"dropped by anyone (console, gcloud, API, Terraform), and its instance cannot be deleted either. The Terraform " +
+				"flag deletion_protection (judged by google-spanner-database-deletion-protection) only stops Terraform. Not " +
+				"judged (no finding): destroyed or forgotten databases.",
+			Pass: "google_spanner_database that will exist after apply (create, update, no-op, replace) with " +
+				"enable_drop_protection = true.",
+			Fail:        "enable_drop_protection = false or not set (provider default false), including a change that turns it off.",
+			Unknown:     "enable_drop_protection is known only after apply (the configuration sets it from a value not yet known).",
+			Remediation: "Set `enable_drop_protection = true`. To retire the database, turn it off in a reviewed change of its own.",
+			Example:     "resource \"google_spanner_database\" \"main\" {\n  instance               = google_spanner_instance.main.name\n  name                   = \"orders\"\n  enable_drop_protection = true\n}",
+		},
+	}
+}
+
+func (GoogleSpannerDatabaseDropProtection) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "enable_drop_protection", true, false)}
+}
+
+// GoogleBigtableInstanceDeletionProtection requires Terraform deletion protection on Bigtable instances.
+type GoogleBigtableInstanceDeletionProtection struct{}
+
+func (GoogleBigtableInstanceDeletionProtection) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "google-bigtable-instance-deletion-protection",
+		Title:         "Bigtable instances keep Terraform deletion protection",
+		Severity:      evaluator.SeverityCritical,
+		Category:      "deletion-protection",
+		Provider:      "google",
+		ResourceTypes: []string{"google_bigtable_instance"},
+		References:    []string{"CKV_GCP_122"},
+		Doc: evaluator.RuleDoc{
+			Summary: "Deleting a Bigtable instance deletes every table in it. deletion_protection makes a `terraform destroy`, " +
+				"a removed resource or a forced replacement fail. Checkov fails an unset value; prodgate passes it, because " +
+				"the provider's default is true. Not judged (no finding): destroyed or forgotten instances.",
+			Pass: "google_bigtable_instance that will exist after apply (create, update, no-op, replace) with deletion_protection = " +
+				"true, or not set (provider default true).",
+			Fail:    "deletion_protection = false, including a change that turns it from true to false.",
+			Unknown: "deletion_protection is known only after apply (computed from a value not yet known).",
+			Remediation: "Remove `deletion_protection = false` or set `deletion_protection = true`. To retire the instance, turn " +
+				"it off in a reviewed change of its own.",
+			Example: "resource \"google_bigtable_instance\" \"main\" {\n  name                = \"prod\"\n  deletion_protection = true\n\n  cluster {\n    cluster_id = \"prod-c1\"\n    zone       = \"europe-west1-b\"\n  }\n}",
+		},
+	}
+}
+
+func (GoogleBigtableInstanceDeletionProtection) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "deletion_protection", true, true)}
+}
+
+// GoogleBigtableTableDeletionProtection requires Bigtable's own table protection.
+type GoogleBigtableTableDeletionProtection struct{}
+
+func (GoogleBigtableTableDeletionProtection) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "google-bigtable-table-deletion-protection",
+		Title:         "Bigtable tables have Bigtable deletion protection enabled",
+		Severity:      evaluator.SeverityCritical,
+		Category:      "deletion-protection",
+		Provider:      "google",
+		ResourceTypes: []string{"google_bigtable_table"},
+		Doc: evaluator.RuleDoc{
+			Summary: "On google_bigtable_table, deletion_protection is not a Terraform flag but a Bigtable setting with the " +
+				"values \"PROTECTED\" and \"UNPROTECTED\": while the table is PROTECTED, Bigtable refuses to delete the table, " +
+				"its column families or the instance that holds it, whoever asks. Unset means UNPROTECTED (the API default). " +
+				"Not judged (no finding): destroyed or forgotten tables.",
+			Pass: "google_bigtable_table that will exist after apply (create, update, no-op, replace) with deletion_protection = " +
+				"\"PROTECTED\".",
+			Fail: "deletion_protection = \"UNPROTECTED\", any other value, or not set (API default \"UNPROTECTED\"), including a " +
+				"change from \"PROTECTED\" to anything else.",
+			Unknown: "deletion_protection is known only after apply (the configuration sets it from a value not yet known, or " +
+				"the plan has no configuration section to show it is not written).",
+			Remediation: "Set `deletion_protection = \"PROTECTED\"`. To retire the table, set it to \"UNPROTECTED\" in a reviewed " +
+				"change of its own.",
+			Example: "resource \"google_bigtable_table\" \"events\" {\n  name                = \"events\"\n  instance_name       = google_bigtable_instance.main.name\n  deletion_protection = \"PROTECTED\"\n}",
+		},
+	}
+}
+
+func (GoogleBigtableTableDeletionProtection) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{googleRequireString(c, r, "deletion_protection", "PROTECTED", "UNPROTECTED")}
+}
+
+// GoogleFirestoreDeleteProtection requires Firestore's own delete protection.
+type GoogleFirestoreDeleteProtection struct{}
+
+func (GoogleFirestoreDeleteProtection) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "google-firestore-database-delete-protection",
+		Title:         "Firestore databases have delete protection enabled",
+		Severity:      evaluator.SeverityCritical,
+		Category:      "deletion-protection",
+		Provider:      "google",
+		ResourceTypes: []string{"google_firestore_database"},
+		Doc: evaluator.RuleDoc{
+			Summary: "delete_protection_state = \"DELETE_PROTECTION_ENABLED\" makes Firestore refuse to delete the database, " +
+				"whoever asks. The Terraform-side deletion_policy is a different thing: with its default \"ABANDON\", " +
+				"`terraform destroy` only forgets the database, while \"DELETE\" deletes it; neither stops the console, gcloud " +
+				"or the API, so this rule judges only delete_protection_state. The provider default " +
+				"\"DELETE_PROTECTION_STATE_UNSPECIFIED\" currently means disabled. Not judged (no finding): destroyed or " +
+				"forgotten databases.",
+			Pass: "google_firestore_database that will exist after apply (create, update, no-op, replace) with " +
+				"delete_protection_state = \"DELETE_PROTECTION_ENABLED\".",
+			Fail: "delete_protection_state = \"DELETE_PROTECTION_DISABLED\", \"DELETE_PROTECTION_STATE_UNSPECIFIED\", any other " +
+				"value, or not set (provider default \"DELETE_PROTECTION_STATE_UNSPECIFIED\"), including a change that turns it off.",
+			Unknown: "delete_protection_state is known only after apply (the configuration sets it from a value not yet known, " +
+				"or the plan has no configuration section to show it is not written).",
+			Remediation: "Set `delete_protection_state = \"DELETE_PROTECTION_ENABLED\"`. To retire the database, disable it in a " +
+				"reviewed change of its own (and set `deletion_policy = \"DELETE\"` if Terraform should delete it).",
+			Example: "resource \"google_firestore_database\" \"main\" {\n  name                    = \"(default)\"\n  location_id             = \"eur3\"\n  type                    = \"FIRESTORE_NATIVE\"\n  delete_protection_state = \"DELETE_PROTECTION_ENABLED\"\n}",
+		},
+	}
+}
+
+func (GoogleFirestoreDeleteProtection) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{googleRequireString(c, r, "delete_protection_state", "DELETE_PROTECTION_ENABLED", "DELETE_PROTECTION_STATE_UNSPECIFIED")}
+}
+
+// googleRequireString is the check "string attribute must be want", with the
+// provider default used when the attribute is unset ("" for none).
+func googleRequireString(c *evaluator.Context, r *evaluator.Resource, path, want, providerDefault string) evaluator.Finding {
+	var def any
+	if providerDefault != "" {
+		def = providerDefault
+	}
+	e := evaluator.EffectiveAfter(r, path, def)
+	expected := strconv.Quote(want)
+	if !e.Known() {
+		if e.Value.State == evaluator.Unknown {
+			return c.Unknown(r, path, expected)
+		}
+		return c.Fail(r, path, path+" is not set", expected, e.Display())
+	}
+	if s, ok := e.Raw.(string); !ok || s != want {
+		return c.Fail(r, path, fmt.Sprintf("%s is %s", path, e.Display()), expected, e.Display())
+	}
+	return c.Pass(r, path, fmt.Sprintf("%s is %s", path, e.Display()))
+}
