@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"regexp"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,9 +84,9 @@ func TestCheckExitCodesAndFormats(t *testing.T) {
 		{"an unsafe plan fails the gate with exit 1", []string{"check", "--plan", "examples/plans/unsafe.json"}, nil, 1,
 			[]string{"prodgate FAILED", "aws_db_instance.orders", "deletion_protection is false", "backup_retention_period is 1, below the minimum of 7"}, ""},
 		{"a compliant plan passes with exit 0", []string{"check", "--plan", "examples/plans/compliant.json"}, nil, 0,
-			[]string{"prodgate PASSED", "13 checks"}, ""},
+			[]string{"prodgate PASSED", "passing checks not listed"}, ""},
 		{"--exit-zero reports a failure with exit 0", []string{"check", "--plan", "examples/plans/unsafe.json", "--exit-zero", "--format", "atlantis"}, nil, 0,
-			[]string{"- FAIL [critical] aws_db_instance.orders: deletion_protection is false (aws-rds-deletion-protection)", "12 tests, 4 passed, 0 warnings, 8 failures", "prodgate: gate failed"}, ""},
+			[]string{"- FAIL [critical] aws_db_instance.orders: deletion_protection is false (aws-rds-deletion-protection)", " failures", "prodgate: gate failed"}, ""},
 		{"--show-passed lists passes in atlantis output", []string{"check", "--plan", "examples/plans/compliant.json", "--format", "atlantis", "--show-passed"}, nil, 0,
 			[]string{"+ PASS [critical] aws_db_instance.orders: deletion_protection is true (aws-rds-deletion-protection)"}, ""},
 		{"Atlantis variables select the scope", []string{"check", "--plan", "examples/plans/unsafe.json", "--policy", "examples/prodgate.yaml", "--format", "atlantis"},
@@ -107,6 +109,7 @@ func TestCheckExitCodesAndFormats(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := prodgate(t, "", tc.env, "", tc.args...)
+			checkConftestSummary(t, r.stdout)
 			if r.code != tc.wantCode {
 				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.wantCode, r.stdout, r.stderr)
 			}
@@ -122,6 +125,27 @@ func TestCheckExitCodesAndFormats(t *testing.T) {
 	}
 }
 
+var summaryLine = regexp.MustCompile(`(?m)^(\d+) tests?, (\d+) passed, (\d+) warnings?, (\d+) failures?`)
+
+// checkConftestSummary checks that an atlantis summary line, where there is
+// one, counts exactly the blocking lines above it.
+func checkConftestSummary(t *testing.T, out string) {
+	t.Helper()
+	m := summaryLine.FindStringSubmatch(out)
+	if m == nil {
+		return
+	}
+	failures := 0
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "- FAIL ") || strings.HasPrefix(line, "- UNKNOWN ") {
+			failures++
+		}
+	}
+	if fmt.Sprint(failures) != m[4] {
+		t.Errorf("summary says %s failures, output lists %d:\n%s", m[4], failures, out)
+	}
+}
+
 func TestCheckReadsStdinAndWritesJSON(t *testing.T) {
 	plan, err := os.ReadFile(filepath.Join(repoRoot(t), "examples", "plans", "unsafe.json"))
 	if err != nil {
@@ -134,16 +158,29 @@ func TestCheckReadsStdinAndWritesJSON(t *testing.T) {
 	var doc struct {
 		SchemaVersion int    `json:"schema_version"`
 		Verdict       string `json:"verdict"`
-		Counts        struct{ Blocking int }
+		Counts        struct{ Blocking, Total int }
 		Findings      []struct {
-			RuleID string `json:"rule_id"`
+			RuleID   string `json:"rule_id"`
+			Blocking bool   `json:"blocking"`
 		}
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, r.stdout)
 	}
-	if doc.SchemaVersion != 1 || doc.Verdict != "failed" || doc.Counts.Blocking != 8 || len(doc.Findings) != 12 {
+	blocking, rules := 0, map[string]bool{}
+	for _, f := range doc.Findings {
+		if f.Blocking {
+			blocking++
+		}
+		rules[f.RuleID] = true
+	}
+	if doc.SchemaVersion != 1 || doc.Verdict != "failed" || blocking == 0 || doc.Counts.Blocking != blocking || doc.Counts.Total != len(doc.Findings) {
 		t.Errorf("unexpected report %+v", doc)
+	}
+	for _, id := range []string{"aws-rds-deletion-protection", "aws-rds-backup-retention", "lifecycle-stateful-destroy", "aws-dynamodb-pitr"} {
+		if !rules[id] {
+			t.Errorf("the JSON report lacks a %s finding", id)
+		}
 	}
 }
 

@@ -70,3 +70,119 @@ func (ElastiCacheBackupRetention) Check(c *evaluator.Context, r *evaluator.Resou
 	}
 	return []evaluator.Finding{f}
 }
+
+// ElastiCacheAutomaticFailover requires automatic failover on replication groups.
+type ElastiCacheAutomaticFailover struct{}
+
+func (ElastiCacheAutomaticFailover) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-elasticache-automatic-failover",
+		Title:         "ElastiCache replication groups fail over automatically",
+		Severity:      evaluator.SeverityMedium,
+		Category:      "resilience",
+		Provider:      "aws",
+		ResourceTypes: []string{"aws_elasticache_replication_group"},
+		References:    []string{"CKV2_AWS_50", "AWS FSBP ElastiCache.3"},
+		Doc: evaluator.RuleDoc{
+			Summary: "Without automatic failover a failed primary stays failed: writes stop until someone promotes a replica " +
+				"by hand. Automatic failover needs at least one replica (num_cache_clusters >= 2, or replicas_per_node_group " +
+				">= 1). Not judged (no finding): destroyed or forgotten replication groups (the lifecycle rules cover them).",
+			Pass: "aws_elasticache_replication_group that will exist after apply (create, update, no-op, replace) with " +
+				"automatic_failover_enabled = true.",
+			Fail: "automatic_failover_enabled = false, or not set (the AWS provider default is false). A single-node group " +
+				"cannot enable it and fails: add a replica.",
+			Unknown: "automatic_failover_enabled is known only after apply because the configuration sets it from a value " +
+				"not yet known.",
+			Remediation: "Add at least one replica and set `automatic_failover_enabled = true` (and `multi_az_enabled = true`, " +
+				"see aws-elasticache-multi-az).",
+			Example: "resource \"aws_elasticache_replication_group\" \"cache\" {\n  num_cache_clusters         = 2\n" +
+				"  automatic_failover_enabled = true\n}",
+		},
+	}
+}
+
+func (ElastiCacheAutomaticFailover) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "automatic_failover_enabled", true, false)}
+}
+
+// ElastiCacheMultiAZ requires replicas in another Availability Zone to take
+// over.
+type ElastiCacheMultiAZ struct{}
+
+func (ElastiCacheMultiAZ) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-elasticache-multi-az",
+		Title:         "ElastiCache replication groups are Multi-AZ",
+		Severity:      evaluator.SeverityMedium,
+		Category:      "resilience",
+		Provider:      "aws",
+		ResourceTypes: []string{"aws_elasticache_replication_group"},
+		Doc: evaluator.RuleDoc{
+			Summary: "multi_az_enabled makes ElastiCache place replicas in other Availability Zones than the primary and fail " +
+				"over to them when the primary's zone fails; automatic failover alone may promote a replica in the same " +
+				"zone. It requires automatic_failover_enabled = true. No Checkov, Trivy or FSBP check covers this attribute " +
+				"(Checkov CKV2_AWS_50 and FSBP ElastiCache.3 look at automatic failover only). Not judged (no finding): " +
+				"destroyed or forgotten replication groups (the lifecycle rules cover them).",
+			Pass: "aws_elasticache_replication_group that will exist after apply (create, update, no-op, replace) with " +
+				"multi_az_enabled = true.",
+			Fail:    "multi_az_enabled = false, or not set (the AWS provider default is false).",
+			Unknown: "multi_az_enabled is known only after apply because the configuration sets it from a value not yet known.",
+			Remediation: "Set `multi_az_enabled = true` together with `automatic_failover_enabled = true` and at least one " +
+				"replica, and spread `preferred_cache_cluster_azs` over several zones.",
+			Example: "resource \"aws_elasticache_replication_group\" \"cache\" {\n  num_cache_clusters         = 2\n" +
+				"  automatic_failover_enabled = true\n  multi_az_enabled           = true\n}",
+		},
+	}
+}
+
+func (ElastiCacheMultiAZ) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "multi_az_enabled", true, false)}
+}
+
+// ElastiCacheAtRestEncryption requires encryption at rest on replication groups.
+type ElastiCacheAtRestEncryption struct{}
+
+func (ElastiCacheAtRestEncryption) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-elasticache-at-rest-encryption",
+		Title:         "ElastiCache replication groups are encrypted at rest",
+		Severity:      evaluator.SeverityHigh,
+		Category:      "encryption",
+		Provider:      "aws",
+		ResourceTypes: []string{"aws_elasticache_replication_group"},
+		References:    []string{"CKV_AWS_29", "AVD-AWS-0045", "AWS FSBP ElastiCache.4"},
+		Doc: evaluator.RuleDoc{
+			Summary: "At-rest encryption covers the data ElastiCache writes to disk: swap, backups and snapshots, which " +
+				"outlive the cache. It can only be chosen when the group is created. The provider's default depends on the " +
+				"engine: false for \"redis\", true for \"valkey\". Not judged (no finding): destroyed or forgotten " +
+				"replication groups (the lifecycle rules cover them).",
+			Pass: "aws_elasticache_replication_group that will exist after apply (create, update, no-op, replace) with " +
+				"at_rest_encryption_enabled = true (the provider may write it as the string \"true\"), or not set with " +
+				"engine \"valkey\" (provider default true).",
+			Fail: "at_rest_encryption_enabled = false; or not set while engine is \"redis\", not set or known only after " +
+				"apply (judged as the provider default false).",
+			Unknown: "at_rest_encryption_enabled is known only after apply because the configuration sets it from a value " +
+				"not yet known.",
+			Remediation: "Set `at_rest_encryption_enabled = true` (optionally with `kms_key_id`) when creating the group; an " +
+				"existing group must be rebuilt from a snapshot.",
+			Example: "resource \"aws_elasticache_replication_group\" \"cache\" {\n  at_rest_encryption_enabled = true\n}",
+		},
+	}
+}
+
+func (ElastiCacheAtRestEncryption) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	def := false
+	if engine, ok := r.After("engine").Str(); ok && strings.EqualFold(engine, "valkey") {
+		def = true
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "at_rest_encryption_enabled", true, def)}
+}

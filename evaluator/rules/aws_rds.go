@@ -1,6 +1,10 @@
 package rules
 
-import "github.com/prodgate/prodgate/evaluator"
+import (
+	"fmt"
+
+	"github.com/prodgate/prodgate/evaluator"
+)
 
 // awsRDSTypes are the RDS/Aurora resource types that carry the same
 // protection and backup attributes.
@@ -102,6 +106,12 @@ func (RDSBackupRetention) Check(c *evaluator.Context, r *evaluator.Resource) []e
 	return []evaluator.Finding{evaluator.RequireAtLeast(c, r, "backup_retention_period", c.Int("min_days"), def)}
 }
 
+// awsFinalSnapshotTypes are the RDS-API database clusters and instances whose
+// provider refuses a destroy without final_snapshot_identifier unless
+// skip_final_snapshot is true. DocumentDB and Neptune run on the RDS
+// platform and share the attributes and the behaviour.
+var awsFinalSnapshotTypes = []string{"aws_db_instance", "aws_rds_cluster", "aws_docdb_cluster", "aws_neptune_cluster"}
+
 // RDSFinalSnapshot requires a final snapshot to be taken when the database
 // is destroyed.
 type RDSFinalSnapshot struct{}
@@ -109,20 +119,23 @@ type RDSFinalSnapshot struct{}
 func (RDSFinalSnapshot) Meta() evaluator.RuleMeta {
 	return evaluator.RuleMeta{
 		ID:            "aws-rds-final-snapshot",
-		Title:         "RDS databases take a final snapshot when destroyed",
+		Title:         "RDS, DocumentDB and Neptune databases take a final snapshot when destroyed",
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "aws",
-		ResourceTypes: awsRDSTypes,
+		ResourceTypes: awsFinalSnapshotTypes,
 		Doc: evaluator.RuleDoc{
 			Summary: "Automated backups are deleted with the database by default; the final snapshot is the only copy left " +
 				"after a destroy. skip_final_snapshot = true, or a missing final_snapshot_identifier (the provider then " +
 				"refuses the destroy, and the usual way out is to set skip_final_snapshot = true), means no such copy. " +
+				"DocumentDB (aws_docdb_cluster) and Neptune (aws_neptune_cluster) clusters run on the RDS platform and " +
+				"behave the same way; Redshift has its own rule, aws-redshift-final-snapshot. " +
 				"Not judged (no finding): destroyed or forgotten databases (the lifecycle rules cover them) and " +
 				"aws_db_instance read replicas (replicate_source_db set, or known only after apply): RDS takes no final " +
 				"snapshot of a read replica. No Checkov, Trivy or FSBP check covers this attribute.",
-			Pass: "aws_db_instance or aws_rds_cluster that will exist after apply with skip_final_snapshot false or not set " +
-				"(provider default false) and final_snapshot_identifier set to a known, non-empty name.",
+			Pass: "aws_db_instance, aws_rds_cluster, aws_docdb_cluster or aws_neptune_cluster that will exist after apply with " +
+				"skip_final_snapshot false or not set (provider default false) and final_snapshot_identifier set to a " +
+				"known, non-empty name.",
 			Fail: "skip_final_snapshot = true (reported on skip_final_snapshot); or skip_final_snapshot false/not set while " +
 				"final_snapshot_identifier is not set or empty (reported on final_snapshot_identifier, because the provider " +
 				"refuses to destroy such a database: \"FinalSnapshotIdentifier is required when a final snapshot is required\").",
@@ -139,35 +152,42 @@ func (RDSFinalSnapshot) Check(c *evaluator.Context, r *evaluator.Resource) []eva
 	if !r.Exists() || rdsReadReplica(r) {
 		return nil
 	}
+	return []evaluator.Finding{finalSnapshotFinding(c, r, "database")}
+}
+
+// finalSnapshotFinding judges the skip_final_snapshot / final_snapshot_identifier
+// pair shared by the RDS-family and Redshift resources; noun names the
+// resource in messages ("database", "cluster").
+func finalSnapshotFinding(c *evaluator.Context, r *evaluator.Resource, noun string) evaluator.Finding {
 	const skipAttr, idAttr = "skip_final_snapshot", "final_snapshot_identifier"
 	skip := evaluator.EffectiveAfter(r, skipAttr, false)
 	if !skip.Known() {
-		return []evaluator.Finding{c.Unknown(r, skipAttr, "false")}
+		return c.Unknown(r, skipAttr, "false")
 	}
 	if !skip.Defaulted {
 		b, ok := skip.Value.Bool()
 		if !ok {
-			return []evaluator.Finding{c.Fail(r, skipAttr, "skip_final_snapshot is not a boolean", "false", skip.Display())}
+			return c.Fail(r, skipAttr, "skip_final_snapshot is not a boolean", "false", skip.Display())
 		}
 		if b {
-			return []evaluator.Finding{c.Fail(r, skipAttr,
-				"skip_final_snapshot is true: destroying the database keeps no final snapshot", "false", skip.Display())}
+			return c.Fail(r, skipAttr,
+				"skip_final_snapshot is true: destroying the "+noun+" keeps no final snapshot", "false", skip.Display())
 		}
 	}
 	id := r.After(idAttr)
 	switch id.State {
 	case evaluator.Unknown:
-		return []evaluator.Finding{c.Unknown(r, idAttr, "a snapshot name")}
+		return c.Unknown(r, idAttr, "a snapshot name")
 	case evaluator.Known:
 		if s, ok := id.Str(); ok && s != "" {
-			return []evaluator.Finding{c.Pass(r, idAttr, "a final snapshot is taken on destroy (skip_final_snapshot is "+
-				skip.Display()+", final_snapshot_identifier is set)")}
+			return c.Pass(r, idAttr, "a final snapshot is taken on destroy (skip_final_snapshot is "+
+				skip.Display()+", final_snapshot_identifier is set)")
 		}
 	}
-	return []evaluator.Finding{c.Fail(r, idAttr,
+	return c.Fail(r, idAttr,
 		"final_snapshot_identifier is "+id.Display()+" while skip_final_snapshot is "+skip.Display()+
-			": the provider refuses to destroy the database until a snapshot name is set",
-		"a snapshot name", id.Display())}
+			": the provider refuses to destroy the "+noun+" until a snapshot name is set",
+		"a snapshot name", id.Display())
 }
 
 // RDSStorageEncrypted requires encryption at rest.
@@ -222,4 +242,174 @@ func (RDSStorageEncrypted) Check(c *evaluator.Context, r *evaluator.Resource) []
 		return nil
 	}
 	return []evaluator.Finding{evaluator.RequireBool(c, r, attr, true, false)}
+}
+
+// RDSMultiAZ requires a standby in a second Availability Zone for RDS
+// instances.
+type RDSMultiAZ struct{}
+
+func (RDSMultiAZ) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-rds-multi-az",
+		Title:         "RDS instances run Multi-AZ",
+		Severity:      evaluator.SeverityMedium,
+		Category:      "resilience",
+		Provider:      "aws",
+		ResourceTypes: []string{"aws_db_instance"},
+		References:    []string{"CKV_AWS_157", "AWS FSBP RDS.5"},
+		Doc: evaluator.RuleDoc{
+			Summary: "A single-AZ instance goes down with its Availability Zone, and every OS patch or instance-class change " +
+				"is an outage; Multi-AZ keeps a synchronous standby that RDS fails over to in a minute or two. Only " +
+				"aws_db_instance is judged: an Aurora cluster (aws_rds_cluster) is resilient through its instances " +
+				"(aws_rds_cluster_instance) in several Availability Zones, which this rule does not count. Not judged (no " +
+				"finding): destroyed or forgotten instances (the lifecycle rules cover them) and read replicas " +
+				"(replicate_source_db set, or known only after apply), which are themselves a copy of the source.",
+			Pass: "aws_db_instance that will exist after apply (create, update, no-op, replace), is not a read replica, and " +
+				"has multi_az = true.",
+			Fail: "multi_az = false, or not set (the AWS provider default is false). Engines that cannot run Multi-AZ " +
+				"(sqlserver-ex, SQL Server Express) also fail: choose another edition for production.",
+			Unknown: "multi_az is known only after apply because the configuration sets it from a value not yet known (an " +
+				"unset multi_az shown as known after apply is judged as the default false when the configuration shows it " +
+				"is not written).",
+			Remediation: "Set `multi_az = true`. Converting an existing instance is an online change, but schedule it: the " +
+				"first standby is built from a snapshot and I/O may be slower meanwhile.",
+			Example: "resource \"aws_db_instance\" \"main\" {\n  multi_az = true\n}",
+		},
+	}
+}
+
+func (RDSMultiAZ) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() || rdsReadReplica(r) {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "multi_az", true, false)}
+}
+
+// RDSPubliclyAccessible forbids public endpoints on RDS and Aurora instances.
+type RDSPubliclyAccessible struct{}
+
+func (RDSPubliclyAccessible) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-rds-publicly-accessible",
+		Title:         "RDS instances are not publicly accessible",
+		Severity:      evaluator.SeverityHigh,
+		Category:      "exposure",
+		Provider:      "aws",
+		ResourceTypes: []string{"aws_db_instance", "aws_rds_cluster_instance"},
+		References:    []string{"CKV_AWS_17", "AVD-AWS-0180", "AWS FSBP RDS.2"},
+		Doc: evaluator.RuleDoc{
+			Summary: "publicly_accessible = true gives the instance a DNS name that resolves to a public IP address; from " +
+				"then on only its security groups stand between the database and the internet. Aurora instances " +
+				"(aws_rds_cluster_instance) carry the same flag. Not judged (no finding): destroyed or forgotten " +
+				"instances (the lifecycle rules cover them).",
+			Pass: "aws_db_instance or aws_rds_cluster_instance that will exist after apply (create, update, no-op, replace) " +
+				"with publicly_accessible = false or not set (the AWS provider default is false).",
+			Fail: "publicly_accessible = true.",
+			Unknown: "publicly_accessible is known only after apply because the configuration sets it from a value not yet " +
+				"known.",
+			Remediation: "Set `publicly_accessible = false` (or remove it) and reach the database through the VPC: a bastion, " +
+				"Session Manager port forwarding, a VPN or RDS Proxy.",
+			Example: "resource \"aws_db_instance\" \"main\" {\n  publicly_accessible = false\n}",
+		},
+	}
+}
+
+func (RDSPubliclyAccessible) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "publicly_accessible", false, false)}
+}
+
+// RDSCopyTagsToSnapshot requires tags to follow the database onto its snapshots.
+type RDSCopyTagsToSnapshot struct{}
+
+func (RDSCopyTagsToSnapshot) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-rds-copy-tags-to-snapshot",
+		Title:         "RDS databases copy their tags to snapshots",
+		Severity:      evaluator.SeverityLow,
+		Category:      "backup",
+		Provider:      "aws",
+		ResourceTypes: awsRDSTypes,
+		References:    []string{"CKV2_AWS_60", "CKV_AWS_313", "AWS FSBP RDS.16", "AWS FSBP RDS.17"},
+		Doc: evaluator.RuleDoc{
+			Summary: "Snapshots without the database's tags lose their owner, environment and cost-centre labels: " +
+				"tag-based IAM conditions, AWS Backup selections, cost reports and clean-up jobs no longer find them, and " +
+				"after the database is gone nobody can tell what a snapshot belongs to. Not judged (no finding): destroyed " +
+				"or forgotten databases (the lifecycle rules cover them).",
+			Pass: "aws_db_instance or aws_rds_cluster that will exist after apply (create, update, no-op, replace) with " +
+				"copy_tags_to_snapshot = true.",
+			Fail: "copy_tags_to_snapshot = false, or not set (the AWS provider default is false).",
+			Unknown: "copy_tags_to_snapshot is known only after apply because the configuration sets it from a value not " +
+				"yet known.",
+			Remediation: "Set `copy_tags_to_snapshot = true`; it applies to snapshots taken from then on.",
+			Example:     "resource \"aws_rds_cluster\" \"main\" {\n  copy_tags_to_snapshot = true\n}",
+		},
+	}
+}
+
+func (RDSCopyTagsToSnapshot) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "copy_tags_to_snapshot", true, false)}
+}
+
+// RDSLogExports requires database logs to be published to CloudWatch Logs.
+type RDSLogExports struct{}
+
+func (RDSLogExports) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-rds-log-exports",
+		Title:         "RDS databases publish logs to CloudWatch Logs",
+		Severity:      evaluator.SeverityLow,
+		Category:      "logging",
+		Provider:      "aws",
+		ResourceTypes: awsRDSTypes,
+		References:    []string{"CKV_AWS_129", "CKV_AWS_324", "AWS FSBP RDS.9"},
+		Doc: evaluator.RuleDoc{
+			Summary: "Database error, slow-query and audit logs kept only on the instance rotate away within days and " +
+				"vanish with the instance; exported to CloudWatch Logs they survive an incident and can be searched and " +
+				"alarmed on. The rule asks for at least one log type; which types a team needs depends on the engine " +
+				"(postgresql, upgrade; error, general, slowquery, audit; alert, trace, listener …). Not judged (no " +
+				"finding): destroyed or forgotten databases (the lifecycle rules cover them).",
+			Pass: "aws_db_instance or aws_rds_cluster that will exist after apply (create, update, no-op, replace) whose " +
+				"enabled_cloudwatch_logs_exports is a known list with at least one entry (entries known only after apply " +
+				"count).",
+			Fail:    "enabled_cloudwatch_logs_exports is an empty list, or not set (the default: nothing is exported).",
+			Unknown: "enabled_cloudwatch_logs_exports as a whole is known only after apply (set from a value not yet known).",
+			Remediation: "Set `enabled_cloudwatch_logs_exports` to the engine's log types, e.g. [\"postgresql\", \"upgrade\"] " +
+				"or [\"error\", \"slowquery\", \"audit\"], and give the log groups a retention (aws-cloudwatch-log-retention).",
+			Example: "resource \"aws_db_instance\" \"main\" {\n  engine                          = \"postgres\"\n" +
+				"  enabled_cloudwatch_logs_exports = [\"postgresql\", \"upgrade\"]\n}",
+		},
+	}
+}
+
+func (RDSLogExports) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{requireNonEmptyList(c, r, "enabled_cloudwatch_logs_exports", "at least one log type")}
+}
+
+// requireNonEmptyList passes a known list or set with at least one element,
+// fails an empty or unset one, and is unknown when the whole value is.
+func requireNonEmptyList(c *evaluator.Context, r *evaluator.Resource, attr, expected string) evaluator.Finding {
+	v := r.After(attr)
+	switch v.State {
+	case evaluator.Unknown:
+		return c.Unknown(r, attr, expected)
+	case evaluator.Known:
+		list, ok := v.List()
+		if !ok {
+			return c.Fail(r, attr, attr+" is not a list", expected, v.Display())
+		}
+		if len(list) > 0 {
+			return c.Pass(r, attr, fmt.Sprintf("%s has %d entries", attr, len(list)))
+		}
+		return c.Fail(r, attr, attr+" is empty", expected, "empty list")
+	}
+	return c.Fail(r, attr, attr+" is not set", expected, v.Display())
 }

@@ -238,3 +238,124 @@ func TestRDSStorageEncrypted(t *testing.T) {
 	}
 	runRuleCases(t, RDSStorageEncrypted{}, tests)
 }
+
+func TestRDSFinalSnapshotDocDBAndNeptune(t *testing.T) {
+	const id = "aws-rds-final-snapshot"
+	tests := []ruleCase{
+		{
+			name: "a DocumentDB cluster that names its final snapshot passes",
+			change: evaltest.Change{Type: "aws_docdb_cluster",
+				After: map[string]any{"skip_final_snapshot": false, "final_snapshot_identifier": "docs-final"}},
+			want: []evaluator.Finding{pass(id, "aws_docdb_cluster.this", "final_snapshot_identifier",
+				"a final snapshot is taken on destroy (skip_final_snapshot is false, final_snapshot_identifier is set)")},
+		},
+		{
+			name:   "a Neptune cluster that skips the final snapshot fails",
+			change: evaltest.Change{Type: "aws_neptune_cluster", After: map[string]any{"skip_final_snapshot": true}},
+			want: []evaluator.Finding{fail(id, "aws_neptune_cluster.this", "skip_final_snapshot",
+				"skip_final_snapshot is true: destroying the database keeps no final snapshot", "false", "true")},
+		},
+		{
+			name:   "a DocumentDB cluster without a snapshot name fails on the missing name",
+			change: evaltest.Change{Type: "aws_docdb_cluster", After: map[string]any{"skip_final_snapshot": false}},
+			want: []evaluator.Finding{fail(id, "aws_docdb_cluster.this", "final_snapshot_identifier",
+				"final_snapshot_identifier is not set while skip_final_snapshot is false: "+
+					"the provider refuses to destroy the database until a snapshot name is set",
+				"a snapshot name", "not set")},
+		},
+		{
+			name: "a Neptune snapshot name known only after apply is unknown",
+			change: evaltest.Change{Type: "aws_neptune_cluster", After: map[string]any{},
+				AfterUnknown: map[string]any{"final_snapshot_identifier": true}},
+			want: []evaluator.Finding{unknown(id, "aws_neptune_cluster.this", "final_snapshot_identifier", "a snapshot name")},
+		},
+		{
+			name: "a destroyed Neptune cluster is left to the lifecycle rules",
+			change: evaltest.Change{Type: "aws_neptune_cluster", Actions: []string{"delete"},
+				Before: map[string]any{"skip_final_snapshot": true}},
+			want: nil,
+		},
+	}
+	runRuleCases(t, RDSFinalSnapshot{}, tests)
+}
+
+func TestRDSMultiAZ(t *testing.T) {
+	const id = "aws-rds-multi-az"
+	tests := awsBoolCases(id, "aws_db_instance", "multi_az", true, false, nil)
+	tests = append(tests,
+		ruleCase{
+			name: "a read replica is not judged because it is itself a copy of the source",
+			change: evaltest.Change{Type: "aws_db_instance",
+				After: map[string]any{"replicate_source_db": "main", "multi_az": false}},
+			want: nil,
+		},
+		ruleCase{
+			name:   "an Aurora cluster is not judged",
+			change: evaltest.Change{Type: "aws_rds_cluster", After: map[string]any{"engine": "aurora-postgresql"}},
+			want:   nil,
+		},
+	)
+	runRuleCases(t, RDSMultiAZ{}, tests)
+}
+
+func TestRDSPubliclyAccessible(t *testing.T) {
+	const id = "aws-rds-publicly-accessible"
+	tests := awsBoolCases(id, "aws_db_instance", "publicly_accessible", false, false, nil)
+	tests = append(tests, awsBoolCases(id, "aws_rds_cluster_instance", "publicly_accessible", false, false, nil)[:2]...)
+	tests = append(tests, ruleCase{
+		name:   "an Aurora cluster itself is not judged: its instances carry the flag",
+		change: evaltest.Change{Type: "aws_rds_cluster", After: map[string]any{"engine": "aurora-mysql"}},
+		want:   nil,
+	})
+	runRuleCases(t, RDSPubliclyAccessible{}, tests)
+}
+
+func TestRDSCopyTagsToSnapshot(t *testing.T) {
+	const id = "aws-rds-copy-tags-to-snapshot"
+	tests := awsBoolCases(id, "aws_db_instance", "copy_tags_to_snapshot", true, false, nil)
+	tests = append(tests, awsBoolCases(id, "aws_rds_cluster", "copy_tags_to_snapshot", true, false, nil)[1:3]...)
+	runRuleCases(t, RDSCopyTagsToSnapshot{}, tests)
+}
+
+func TestRDSLogExports(t *testing.T) {
+	const id = "aws-rds-log-exports"
+	const attr = "enabled_cloudwatch_logs_exports"
+	tests := []ruleCase{
+		{
+			name:   "an instance exporting two log types passes",
+			change: evaltest.Change{Type: "aws_db_instance", After: map[string]any{attr: []any{"postgresql", "upgrade"}}},
+			want:   []evaluator.Finding{pass(id, "aws_db_instance.this", attr, "enabled_cloudwatch_logs_exports has 2 entries")},
+		},
+		{
+			name: "a cluster whose log type is known only after apply still exports one",
+			change: evaltest.Change{Type: "aws_rds_cluster", After: map[string]any{attr: []any{nil}},
+				AfterUnknown: map[string]any{attr: []any{true}}},
+			want: []evaluator.Finding{pass(id, "aws_rds_cluster.this", attr, "enabled_cloudwatch_logs_exports has 1 entries")},
+		},
+		{
+			name:   "an empty list fails",
+			change: evaltest.Change{Type: "aws_rds_cluster", After: map[string]any{attr: []any{}}},
+			want: []evaluator.Finding{fail(id, "aws_rds_cluster.this", attr, "enabled_cloudwatch_logs_exports is empty",
+				"at least one log type", "empty list")},
+		},
+		{
+			name:   "an absent attribute fails: nothing is exported",
+			change: evaltest.Change{Type: "aws_db_instance", After: map[string]any{"engine": "mysql"}},
+			want: []evaluator.Finding{fail(id, "aws_db_instance.this", attr, "enabled_cloudwatch_logs_exports is not set",
+				"at least one log type", "not set")},
+		},
+		{
+			name: "a list known only after apply is unknown",
+			change: evaltest.Change{Type: "aws_db_instance", After: map[string]any{},
+				AfterUnknown: map[string]any{attr: true}},
+			want: []evaluator.Finding{unknown(id, "aws_db_instance.this", attr, "at least one log type")},
+		},
+		{
+			name: "a destroyed database is left to the lifecycle rules",
+			change: evaltest.Change{Type: "aws_db_instance", Actions: []string{"delete"},
+				Before: map[string]any{attr: []any{}}},
+			want: nil,
+		},
+	}
+	runRuleCases(t, RDSLogExports{}, tests)
+}

@@ -87,3 +87,59 @@ func TestAzureDBBackupRetention(t *testing.T) {
 	}
 	runRuleCases(t, AzureDBBackupRetention{}, tests)
 }
+
+func TestAzureDBGeoRedundantBackup(t *testing.T) {
+	const id = "azure-db-geo-redundant-backup"
+	const attr = "geo_redundant_backup_enabled"
+	const pgFlex = "azurerm_postgresql_flexible_server.this"
+	tests := []ruleCase{
+		{
+			name:   "a PostgreSQL flexible server with geo-redundant backup passes",
+			change: evaltest.Change{Type: "azurerm_postgresql_flexible_server", After: map[string]any{attr: true}},
+			want:   []evaluator.Finding{pass(id, pgFlex, attr, "geo_redundant_backup_enabled is true")},
+		},
+		{
+			name:   "a single-server MySQL with geo-redundant backup passes",
+			change: evaltest.Change{Type: "azurerm_mysql_server", After: map[string]any{attr: true}},
+			want:   []evaluator.Finding{pass(id, "azurerm_mysql_server.this", attr, "geo_redundant_backup_enabled is true")},
+		},
+		{
+			name:   "a MySQL flexible server with locally redundant backup fails",
+			change: evaltest.Change{Type: "azurerm_mysql_flexible_server", After: map[string]any{attr: false}},
+			want: []evaluator.Finding{fail(id, "azurerm_mysql_flexible_server.this", attr,
+				"geo_redundant_backup_enabled is false", "true", "false")},
+		},
+		{
+			name:   "an unset value fails on the provider default of false",
+			change: evaltest.Change{Type: "azurerm_postgresql_flexible_server", After: map[string]any{"sku_name": "GP_Standard_D2s_v3"}},
+			want: []evaluator.Finding{fail(id, pgFlex, attr,
+				"geo_redundant_backup_enabled is not set (provider default false)", "true", "not set (provider default false)")},
+		},
+		{
+			name: "a computed value the configuration does not write counts as the default",
+			change: evaltest.Change{Type: "azurerm_postgresql_server", After: map[string]any{},
+				AfterUnknown: map[string]any{attr: true}, Config: map[string]any{}},
+			want: []evaluator.Finding{fail(id, "azurerm_postgresql_server.this", attr,
+				"geo_redundant_backup_enabled is not set (provider default false)", "true", "not set (provider default false)")},
+		},
+		{
+			name: "a configured value known only after apply is unknown",
+			change: evaltest.Change{Type: "azurerm_postgresql_flexible_server", After: map[string]any{},
+				AfterUnknown: map[string]any{attr: true},
+				Config:       map[string]any{attr: map[string]any{"references": []any{"var.geo_backup"}}}},
+			want: []evaluator.Finding{unknown(id, pgFlex, attr, "true")},
+		},
+		{
+			name: "a replica keeps no backups of its own and is not judged",
+			change: evaltest.Change{Type: "azurerm_postgresql_flexible_server",
+				After: map[string]any{"create_mode": "Replica", attr: false}},
+			want: nil,
+		},
+		{
+			name:   "a destroyed server is left to the lifecycle rules",
+			change: evaltest.Change{Type: "azurerm_mysql_flexible_server", Actions: []string{"delete"}, Before: map[string]any{attr: false}},
+			want:   nil,
+		},
+	}
+	runRuleCases(t, AzureDBGeoRedundantBackup{}, tests)
+}

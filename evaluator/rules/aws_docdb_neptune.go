@@ -1,0 +1,229 @@
+package rules
+
+import "github.com/prodgate/prodgate/evaluator"
+
+// DocumentDB and Neptune clusters run on the RDS platform: the same
+// deletion_protection, backup_retention_period and storage_encrypted
+// attributes, the same provider defaults. Each service keeps its own rule ids
+// so that references, waivers and scopes can name one without the other. The
+// final snapshot of both is judged by aws-rds-final-snapshot.
+
+// clusterBackupDaysParam is the min_days parameter of the DocumentDB and
+// Neptune retention rules.
+func clusterBackupDaysParam(source string) []evaluator.ParamSpec {
+	return []evaluator.ParamSpec{{
+		Name:    "min_days",
+		Kind:    evaluator.ParamInt,
+		Default: int64(7),
+		Source:  source,
+		Doc:     "Fewest days of automated backups (backup_retention_period) a cluster must keep.",
+	}}
+}
+
+// DocDBDeletionProtection requires deletion_protection on DocumentDB clusters.
+type DocDBDeletionProtection struct{}
+
+func (DocDBDeletionProtection) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-docdb-deletion-protection",
+		Title:         "DocumentDB clusters have deletion protection",
+		Severity:      evaluator.SeverityCritical,
+		Category:      "deletion-protection",
+		Provider:      "aws",
+		ResourceTypes: []string{"aws_docdb_cluster"},
+		References:    []string{"AWS FSBP DocumentDB.5"},
+		Doc: evaluator.RuleDoc{
+			Summary: "Without deletion protection a `terraform destroy`, a renamed resource or a console click deletes the " +
+				"cluster and, by default, its automated backups. Checkov and Trivy have no check for this attribute. Not " +
+				"judged (no finding): destroyed or forgotten clusters (the lifecycle rules cover them).",
+			Pass: "aws_docdb_cluster that will exist after apply (create, update, no-op, replace) with deletion_protection = true.",
+			Fail: "deletion_protection = false, or not set (the AWS provider and the DocumentDB API default to false).",
+			Unknown: "deletion_protection is known only after apply because the configuration sets it from a value not yet " +
+				"known.",
+			Remediation: "Set `deletion_protection = true`. To retire the cluster, turn it off in a reviewed change of its own first.",
+			Example:     "resource \"aws_docdb_cluster\" \"docs\" {\n  deletion_protection = true\n}",
+		},
+	}
+}
+
+func (DocDBDeletionProtection) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "deletion_protection", true, false)}
+}
+
+// NeptuneDeletionProtection requires deletion_protection on Neptune clusters.
+type NeptuneDeletionProtection struct{}
+
+func (NeptuneDeletionProtection) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-neptune-deletion-protection",
+		Title:         "Neptune clusters have deletion protection",
+		Severity:      evaluator.SeverityCritical,
+		Category:      "deletion-protection",
+		Provider:      "aws",
+		ResourceTypes: []string{"aws_neptune_cluster"},
+		References:    []string{"CKV2_AWS_58", "AWS FSBP Neptune.4"},
+		Doc: evaluator.RuleDoc{
+			Summary: "Without deletion protection a `terraform destroy`, a renamed resource or a console click deletes the " +
+				"graph database and, by default, its automated backups. Trivy has no check for this attribute. Not judged " +
+				"(no finding): destroyed or forgotten clusters (the lifecycle rules cover them).",
+			Pass: "aws_neptune_cluster that will exist after apply (create, update, no-op, replace) with deletion_protection = true.",
+			Fail: "deletion_protection = false, or not set (the AWS provider and the Neptune API default to false).",
+			Unknown: "deletion_protection is known only after apply because the configuration sets it from a value not yet " +
+				"known.",
+			Remediation: "Set `deletion_protection = true`. To retire the cluster, turn it off in a reviewed change of its own first.",
+			Example:     "resource \"aws_neptune_cluster\" \"graph\" {\n  deletion_protection = true\n}",
+		},
+	}
+}
+
+func (NeptuneDeletionProtection) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "deletion_protection", true, false)}
+}
+
+// DocDBBackupRetention requires DocumentDB clusters to keep automated backups
+// for at least min_days.
+type DocDBBackupRetention struct{}
+
+func (DocDBBackupRetention) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-docdb-backup-retention",
+		Title:         "DocumentDB clusters keep automated backups long enough",
+		Severity:      evaluator.SeverityHigh,
+		Category:      "backup",
+		Provider:      "aws",
+		ResourceTypes: []string{"aws_docdb_cluster"},
+		Params: clusterBackupDaysParam("7 days: AWS FSBP DocumentDB.2 and Checkov CKV_AWS_360 " +
+			"(\"adequate backup retention period\", at least 7 days)"),
+		References: []string{"CKV_AWS_360", "AWS FSBP DocumentDB.2"},
+		Doc: evaluator.RuleDoc{
+			Summary: "Automated backups are what point-in-time restore reads from; with the default of 1 day a corruption " +
+				"noticed after a weekend can no longer be rolled back. Not judged (no finding): destroyed or forgotten " +
+				"clusters (the lifecycle rules cover them).",
+			Pass: "aws_docdb_cluster that will exist after apply (create, update, no-op, replace) with " +
+				"backup_retention_period >= min_days (default 7).",
+			Fail: "backup_retention_period below min_days, or not set (judged as the provider and API default, 1 day).",
+			Unknown: "backup_retention_period is known only after apply because the configuration sets it from a value not " +
+				"yet known.",
+			Remediation: "Set `backup_retention_period` to at least the minimum (7 days by default, 35 at most).",
+			Example:     "resource \"aws_docdb_cluster\" \"docs\" {\n  backup_retention_period = 7\n}",
+		},
+	}
+}
+
+func (DocDBBackupRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireAtLeast(c, r, "backup_retention_period", c.Int("min_days"), int64(1))}
+}
+
+// NeptuneBackupRetention requires Neptune clusters to keep automated backups
+// for at least min_days.
+type NeptuneBackupRetention struct{}
+
+func (NeptuneBackupRetention) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-neptune-backup-retention",
+		Title:         "Neptune clusters keep automated backups long enough",
+		Severity:      evaluator.SeverityHigh,
+		Category:      "backup",
+		Provider:      "aws",
+		ResourceTypes: []string{"aws_neptune_cluster"},
+		Params: clusterBackupDaysParam("7 days: AWS FSBP Neptune.5 and Checkov CKV_AWS_361 " +
+			"(automated backups with a retention of at least 7 days)"),
+		References: []string{"CKV_AWS_361", "AWS FSBP Neptune.5"},
+		Doc: evaluator.RuleDoc{
+			Summary: "Automated backups are what point-in-time restore reads from; with the default of 1 day a bad bulk " +
+				"load noticed after a weekend can no longer be rolled back. Not judged (no finding): destroyed or " +
+				"forgotten clusters (the lifecycle rules cover them).",
+			Pass: "aws_neptune_cluster that will exist after apply (create, update, no-op, replace) with " +
+				"backup_retention_period >= min_days (default 7).",
+			Fail: "backup_retention_period below min_days, or not set (judged as the provider default, 1 day).",
+			Unknown: "backup_retention_period is known only after apply because the configuration sets it from a value not " +
+				"yet known.",
+			Remediation: "Set `backup_retention_period` to at least the minimum (7 days by default, 35 at most).",
+			Example:     "resource \"aws_neptune_cluster\" \"graph\" {\n  backup_retention_period = 7\n}",
+		},
+	}
+}
+
+func (NeptuneBackupRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireAtLeast(c, r, "backup_retention_period", c.Int("min_days"), int64(1))}
+}
+
+// DocDBStorageEncrypted requires encryption at rest on DocumentDB clusters.
+type DocDBStorageEncrypted struct{}
+
+func (DocDBStorageEncrypted) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-docdb-storage-encrypted",
+		Title:         "DocumentDB clusters are encrypted at rest",
+		Severity:      evaluator.SeverityHigh,
+		Category:      "encryption",
+		Provider:      "aws",
+		ResourceTypes: []string{"aws_docdb_cluster"},
+		References:    []string{"CKV_AWS_74", "AVD-AWS-0021", "AWS FSBP DocumentDB.1"},
+		Doc: evaluator.RuleDoc{
+			Summary: "Storage encryption covers the cluster volume, its instances, automated backups and snapshots. It can " +
+				"only be chosen when the cluster is created; fixing it later means a snapshot, an encrypted restore and a " +
+				"new endpoint. Not judged (no finding): destroyed or forgotten clusters (the lifecycle rules cover them).",
+			Pass: "aws_docdb_cluster that will exist after apply (create, update, no-op, replace) with storage_encrypted = true.",
+			Fail: "storage_encrypted = false, or not set (the AWS provider default is false).",
+			Unknown: "storage_encrypted is known only after apply because the configuration sets it from a value not yet " +
+				"known.",
+			Remediation: "Set `storage_encrypted = true` (optionally with `kms_key_id`) when creating the cluster; for an " +
+				"existing one, restore a snapshot into a new encrypted cluster.",
+			Example: "resource \"aws_docdb_cluster\" \"docs\" {\n  storage_encrypted = true\n}",
+		},
+	}
+}
+
+func (DocDBStorageEncrypted) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "storage_encrypted", true, false)}
+}
+
+// NeptuneStorageEncrypted requires encryption at rest on Neptune clusters.
+type NeptuneStorageEncrypted struct{}
+
+func (NeptuneStorageEncrypted) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "aws-neptune-storage-encrypted",
+		Title:         "Neptune clusters are encrypted at rest",
+		Severity:      evaluator.SeverityHigh,
+		Category:      "encryption",
+		Provider:      "aws",
+		ResourceTypes: []string{"aws_neptune_cluster"},
+		References:    []string{"CKV_AWS_44", "AVD-AWS-0076", "AWS FSBP Neptune.1"},
+		Doc: evaluator.RuleDoc{
+			Summary: "Storage encryption covers the cluster volume, its instances, automated backups and snapshots. It can " +
+				"only be chosen when the cluster is created; fixing it later means a snapshot, an encrypted restore and a " +
+				"new endpoint. Not judged (no finding): destroyed or forgotten clusters (the lifecycle rules cover them).",
+			Pass: "aws_neptune_cluster that will exist after apply (create, update, no-op, replace) with storage_encrypted = true.",
+			Fail: "storage_encrypted = false, or not set (the AWS provider default is false).",
+			Unknown: "storage_encrypted is known only after apply because the configuration sets it from a value not yet " +
+				"known.",
+			Remediation: "Set `storage_encrypted = true` (optionally with `kms_key_arn`) when creating the cluster; for an " +
+				"existing one, restore a snapshot into a new encrypted cluster.",
+			Example: "resource \"aws_neptune_cluster\" \"graph\" {\n  storage_encrypted = true\n}",
+		},
+	}
+}
+
+func (NeptuneStorageEncrypted) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "storage_encrypted", true, false)}
+}

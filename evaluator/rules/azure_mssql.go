@@ -1,0 +1,258 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/prodgate/prodgate/evaluator"
+)
+
+// azureMSSQLDefaultRetentionDays is the point-in-time restore window Azure SQL
+// Database keeps when short_term_retention_policy is left unset.
+const azureMSSQLDefaultRetentionDays = int64(7)
+
+// azureMSSQLSecondary reports whether the database is created as a geo-secondary
+// (create_mode "Secondary" or "OnlineSecondary"), whose backups the primary owns.
+func azureMSSQLSecondary(r *evaluator.Resource) bool {
+	mode, ok := r.After("create_mode").Str()
+	return ok && (strings.EqualFold(mode, "Secondary") || strings.EqualFold(mode, "OnlineSecondary"))
+}
+
+// AzureMSSQLShortTermRetention requires a minimum point-in-time restore window
+// on Azure SQL databases.
+type AzureMSSQLShortTermRetention struct{}
+
+func (AzureMSSQLShortTermRetention) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "azure-mssql-short-term-retention",
+		Title:         "Azure SQL databases keep point-in-time backups long enough",
+		Severity:      evaluator.SeverityHigh,
+		Category:      "backup",
+		Provider:      "azurerm",
+		ResourceTypes: []string{"azurerm_mssql_database"},
+		Params: []evaluator.ParamSpec{{
+			Name:    "min_days",
+			Kind:    evaluator.ParamInt,
+			Default: azureMSSQLDefaultRetentionDays,
+			Source: "7 days: the Azure SQL Database default point-in-time restore window, which azurerm applies when the " +
+				"block is unset (internal/services/mssql/helper/sql_retention_policies.go expands and reads back 7); " +
+				"azurerm accepts 1 to 35",
+			Doc: "Fewest days of point-in-time restore (short_term_retention_policy.retention_days) a database must keep.",
+		}},
+		Doc: evaluator.RuleDoc{
+			Summary: "short_term_retention_policy.retention_days is how far back a point-in-time restore can go; azurerm " +
+				"accepts values down to 1 day, which leaves almost no time to notice a bad migration or a deleted table. " +
+				"Not judged (no finding): destroyed or forgotten databases (the lifecycle rules cover them) and " +
+				"geo-secondaries (create_mode = \"Secondary\" or \"OnlineSecondary\"), whose backups the primary keeps.",
+			Pass: "azurerm_mssql_database that will exist after apply with short_term_retention_policy.retention_days >= " +
+				"min_days (default 7), or the block not set when min_days <= 7 (Azure default 7 days; a block that shows as " +
+				"known after apply on create counts as the default when the configuration does not write it).",
+			Fail: "short_term_retention_policy.retention_days below min_days, or the block not set when min_days > 7.",
+			Unknown: "short_term_retention_policy.retention_days is known only after apply and the configuration writes it, " +
+				"or the plan has no configuration section to show that it was left unset.",
+			Remediation: "Add `short_term_retention_policy { retention_days = N }` with N >= min_days (Azure accepts up to 35).",
+			Example: "resource \"azurerm_mssql_database\" \"main\" {\n  name      = \"orders\"\n  server_id = azurerm_mssql_server.main.id\n" +
+				"  short_term_retention_policy {\n    retention_days = 14\n  }\n}",
+		},
+	}
+}
+
+func (AzureMSSQLShortTermRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() || azureMSSQLSecondary(r) {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireAtLeast(c, r, "short_term_retention_policy.retention_days",
+		c.Int("min_days"), azureMSSQLDefaultRetentionDays)}
+}
+
+// AzureMSSQLLongTermRetention requires a long-term (weekly, monthly or yearly)
+// backup retention policy on Azure SQL databases.
+type AzureMSSQLLongTermRetention struct{}
+
+// azureLTRFields are the long_term_retention_policy durations; any one of them
+// non-zero keeps long-term backups.
+var azureLTRFields = []string{"weekly_retention", "monthly_retention", "yearly_retention"}
+
+func (AzureMSSQLLongTermRetention) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "azure-mssql-long-term-retention",
+		Title:         "Azure SQL databases keep long-term backups",
+		Severity:      evaluator.SeverityHigh,
+		Category:      "backup",
+		Provider:      "azurerm",
+		ResourceTypes: []string{"azurerm_mssql_database"},
+		Optional:      true,
+		Doc: evaluator.RuleDoc{
+			Summary: "Point-in-time backups last at most 35 days; long-term retention (LTR) keeps weekly, monthly or yearly " +
+				"full backups for up to 10 years, for audits, legal holds and problems found late. Optional (off unless " +
+				"the policy turns it on, for example in a production scope): how long to keep backups is a data-retention " +
+				"decision, and LTR storage is billed. Not judged (no finding): destroyed or forgotten databases and " +
+				"geo-secondaries (create_mode = \"Secondary\" or \"OnlineSecondary\").",
+			Pass: "azurerm_mssql_database that will exist after apply whose long_term_retention_policy sets at least one of " +
+				"weekly_retention, monthly_retention or yearly_retention to a non-zero ISO 8601 duration (e.g. \"P4W\", \"P12M\", \"P5Y\").",
+			Fail: "No long_term_retention_policy block, or one whose three durations are all zero (\"PT0S\", the azurerm " +
+				"default for each), empty or null. A block that shows as known after apply on create counts as not set when " +
+				"the configuration does not write it.",
+			Unknown: "No duration is known to be non-zero, and either one of the three is known only after apply, or the " +
+				"whole block is while the configuration writes it (or the plan has no configuration section).",
+			Remediation: "Add `long_term_retention_policy` with the durations your retention policy requires, for example " +
+				"`weekly_retention = \"P4W\"`, `monthly_retention = \"P12M\"`, `yearly_retention = \"P5Y\"` and `week_of_year = 1`.",
+			Example: "resource \"azurerm_mssql_database\" \"main\" {\n  name      = \"orders\"\n  server_id = azurerm_mssql_server.main.id\n" +
+				"  long_term_retention_policy {\n    weekly_retention  = \"P4W\"\n    monthly_retention = \"P12M\"\n" +
+				"    yearly_retention  = \"P5Y\"\n    week_of_year      = 1\n  }\n}",
+		},
+	}
+}
+
+func (AzureMSSQLLongTermRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() || azureMSSQLSecondary(r) {
+		return nil
+	}
+	const block = "long_term_retention_policy"
+	const expected = "a non-zero weekly_retention, monthly_retention or yearly_retention"
+	blockValue := r.After(block)
+	if blockValue.State == evaluator.Unknown {
+		if r.Configured(block) == evaluator.ConfigNotSet {
+			return []evaluator.Finding{c.Fail(r, block, block+" is not set, so no long-term backups are kept",
+				expected, "not set (provider default \"PT0S\")")}
+		}
+		return []evaluator.Finding{c.Unknown(r, block, expected)}
+	}
+	var unknownField string
+	var set []string
+	for _, field := range azureLTRFields {
+		path := block + "." + field
+		v := r.After(path)
+		switch v.State {
+		case evaluator.Unknown:
+			if unknownField == "" {
+				unknownField = path
+			}
+		case evaluator.Known:
+			if s, ok := v.Str(); ok && !azureISO8601Zero(s) {
+				set = append(set, fmt.Sprintf("%s = %s", field, v.Display()))
+			}
+		}
+	}
+	switch {
+	case len(set) > 0:
+		return []evaluator.Finding{c.Pass(r, block, block+" sets "+strings.Join(set, ", "))}
+	case unknownField != "":
+		return []evaluator.Finding{c.Unknown(r, unknownField, expected)}
+	case blockValue.State == evaluator.NotSet || azureEmptyList(blockValue):
+		return []evaluator.Finding{c.Fail(r, block, block+" is not set, so no long-term backups are kept",
+			expected, "not set (provider default \"PT0S\")")}
+	}
+	return []evaluator.Finding{c.Fail(r, block, block+" keeps no long-term backups: every retention is zero",
+		expected, azureLTRDisplay(r, block))}
+}
+
+func azureLTRDisplay(r *evaluator.Resource, block string) string {
+	parts := make([]string, 0, len(azureLTRFields))
+	for _, field := range azureLTRFields {
+		parts = append(parts, field+" = "+r.After(block+"."+field).Display())
+	}
+	return strings.Join(parts, ", ")
+}
+
+func azureEmptyList(v evaluator.Value) bool {
+	l, ok := v.List()
+	return ok && len(l) == 0
+}
+
+// azureISO8601Zero reports whether an ISO 8601 duration is empty or zero
+// ("", "PT0S", "P0D", "P0W"): every number in it is 0.
+func azureISO8601Zero(d string) bool {
+	for _, ch := range d {
+		if ch >= '1' && ch <= '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// AzureMSSQLZoneRedundant requires zone redundancy on Azure SQL databases and
+// elastic pools.
+type AzureMSSQLZoneRedundant struct{}
+
+func (AzureMSSQLZoneRedundant) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "azure-mssql-zone-redundant",
+		Title:         "Azure SQL databases and elastic pools are zone redundant",
+		Severity:      evaluator.SeverityMedium,
+		Category:      "resilience",
+		Provider:      "azurerm",
+		ResourceTypes: []string{"azurerm_mssql_database", "azurerm_mssql_elasticpool"},
+		Optional:      true,
+		Doc: evaluator.RuleDoc{
+			Summary: "A zone-redundant database keeps its replicas in several availability zones, so the loss of one " +
+				"datacenter does not take it down. Optional (off unless the policy turns it on): zone redundancy is only " +
+				"available for some service tiers (Premium, Business Critical, General Purpose vCore and Hyperscale) and " +
+				"regions with availability zones. A database in an elastic pool (elastic_pool_id set, or known only after " +
+				"apply while the configuration writes it) takes zone redundancy from the pool, so the " +
+				"azurerm_mssql_elasticpool is judged instead and the database gets no finding. Not judged: destroyed or " +
+				"forgotten resources.",
+			Pass: "azurerm_mssql_database outside an elastic pool, or azurerm_mssql_elasticpool, that will exist after apply " +
+				"with zone_redundant = true.",
+			Fail: "zone_redundant = false, or not set (Azure creates databases and pools without zone redundancy; the azurerm " +
+				"default for pools is false; an unset value that shows as known after apply on create counts as false when " +
+				"the configuration does not write it).",
+			Unknown: "zone_redundant is known only after apply and the configuration writes it (or the plan has no " +
+				"configuration section to show that it was left unset).",
+			Remediation: "Set `zone_redundant = true` on the database, or on its elastic pool, with a SKU that supports it.",
+			Example: "resource \"azurerm_mssql_database\" \"main\" {\n  name           = \"orders\"\n  server_id      = azurerm_mssql_server.main.id\n" +
+				"  sku_name       = \"BC_Gen5_2\"\n  zone_redundant = true\n}",
+		},
+	}
+}
+
+func (AzureMSSQLZoneRedundant) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	if r.Type == "azurerm_mssql_database" {
+		pool := r.After("elastic_pool_id")
+		if s, ok := pool.Str(); ok && s != "" {
+			return nil
+		}
+		if pool.State == evaluator.Unknown && r.Configured("elastic_pool_id") != evaluator.ConfigNotSet {
+			return nil
+		}
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "zone_redundant", true, false)}
+}
+
+// AzureSQLPublicNetworkAccess requires Azure SQL logical servers to refuse
+// connections over their public endpoint.
+type AzureSQLPublicNetworkAccess struct{}
+
+func (AzureSQLPublicNetworkAccess) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{
+		ID:            "azure-sql-public-network-access",
+		Title:         "Azure SQL servers disable public network access",
+		Severity:      evaluator.SeverityHigh,
+		Category:      "exposure",
+		Provider:      "azurerm",
+		ResourceTypes: []string{"azurerm_mssql_server"},
+		References:    []string{"CKV_AZURE_113", "AVD-AZU-0022"},
+		Doc: evaluator.RuleDoc{
+			Summary: "With public network access on, the server's endpoint answers from the internet and only its firewall " +
+				"rules stand between the databases and anyone who obtains a login; private endpoints keep the traffic " +
+				"inside your networks. Not judged (no finding): destroyed or forgotten servers.",
+			Pass: "azurerm_mssql_server that will exist after apply with public_network_access_enabled = false.",
+			Fail: "public_network_access_enabled = true, or not set (the azurerm default is true).",
+			Unknown: "public_network_access_enabled is known only after apply and the configuration writes it (or the plan " +
+				"has no configuration section to show that it was left unset).",
+			Remediation: "Set `public_network_access_enabled = false` and reach the server through an `azurerm_private_endpoint`.",
+			Example: "resource \"azurerm_mssql_server\" \"main\" {\n  name                          = \"example-sql\"\n  version                       = \"12.0\"\n" +
+				"  public_network_access_enabled = false\n}",
+		},
+	}
+}
+
+func (AzureSQLPublicNetworkAccess) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	if !r.Exists() {
+		return nil
+	}
+	return []evaluator.Finding{evaluator.RequireBool(c, r, "public_network_access_enabled", false, true)}
+}
