@@ -130,7 +130,7 @@ type RuleMeta struct {
 	ID       string
 	Title    string
 	Severity Severity
-	Category string // deletion-protection, backup, lifecycle, encryption, exposure, drift, tagging, custom
+	Category string // deletion-protection, backup, resilience, lifecycle, encryption, exposure, logging, drift, tagging, custom
 	Provider string // aws, google, azurerm, any
 	// ResourceTypes are the types the engine calls Check for; "*" means all.
 	ResourceTypes []string

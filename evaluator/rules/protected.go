@@ -145,7 +145,7 @@ var protectedAttrs = map[string][]protectedAttr{
 	"aws_redshift_cluster": {
 		{Path: "skip_final_snapshot", Kind: protectWhenFalse, Class: classBackup, Default: false},
 		{Path: "automated_snapshot_retention_period", Kind: protectWhenHigher, Class: classBackup, Default: int64(1)},
-		// Default false since AWS provider 5.0 (it was true before).
+		// Default false since AWS provider 6.0 (it was true before; plans always show the value).
 		{Path: "publicly_accessible", Kind: protectWhenFalse, Class: classExposure, Default: false},
 	},
 	"aws_route53_zone": {{Path: "force_destroy", Kind: protectWhenFalse, Class: classRecovery, Default: false}},
