@@ -392,6 +392,11 @@ func (p *Plan) readStateResource(sc *scanner, moduleAddress *string) error {
 		return err
 	}
 	rc.moduleAddress = *moduleAddress
+	// Terraform 0.12 wrote child-module resource addresses without the module
+	// prefix; add it so the address matches resource_changes.
+	if rc.moduleAddress != "" && !strings.HasPrefix(rc.address, rc.moduleAddress+".") {
+		rc.address = rc.moduleAddress + "." + rc.address
+	}
 	if p.state == nil {
 		p.state = make(map[string][]*Resource)
 	}

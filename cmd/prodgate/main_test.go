@@ -292,3 +292,18 @@ func TestExplainValidateInitVersion(t *testing.T) {
 		t.Errorf("version: %d %s", r.code, r.stdout)
 	}
 }
+
+// TestCoverageDocNamesRealRules keeps docs/coverage.md honest: every prodgate
+// rule id it mentions must exist.
+func TestCoverageDocNamesRealRules(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "coverage.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := prodgate(t, "", nil, "", "rules")
+	for _, id := range regexp.MustCompile("`((?:aws|google|azure|lifecycle|tags)-[a-z0-9-]+)`").FindAllStringSubmatch(string(doc), -1) {
+		if !strings.Contains(r.stdout, id[1]+" ") {
+			t.Errorf("docs/coverage.md names %s, which is not a rule", id[1])
+		}
+	}
+}

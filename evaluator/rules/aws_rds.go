@@ -82,14 +82,18 @@ func (RDSBackupRetention) Meta() evaluator.RuleMeta {
 				"(the lifecycle rules cover them) and aws_db_instance read replicas (replicate_source_db set, or known only " +
 				"after apply), whose recovery point is the source database; FSBP RDS.11 also excludes them.",
 			Pass: "aws_db_instance or aws_rds_cluster that will exist after apply (create, update, no-op, replace) with " +
-				"backup_retention_period >= min_days (default 7).",
-			Fail: "backup_retention_period below min_days, or not set. Not set is judged as the default: 0 for aws_db_instance " +
+				"backup_retention_period >= min_days (default 7), or, whatever its native retention, a database that AWS " +
+				"Backup covers (the alternative satisfier). " + awsBackupDocSelection,
+			Fail: "backup_retention_period below min_days, or not set, and no aws_backup_selection covers the database. " +
+				"Not set is judged as the default: 0 for aws_db_instance " +
 				"(the AWS provider's documented default; the RDS API itself applies 1 day when the value is omitted, which is " +
 				"still below any production minimum) and 1 for aws_rds_cluster (provider and API default).",
 			Unknown: "backup_retention_period is known only after apply because the configuration sets it from a value not yet " +
 				"known (an unset Optional+Computed value is judged as the default, not as unknown, when the plan's " +
-				"configuration shows it is not written).",
-			Remediation: "Set `backup_retention_period` to at least the minimum (7 days by default, 35 at most).",
+				"configuration shows it is not written), or the native setting fails and an aws_backup_selection might " +
+				"cover the database but depends on values known only after apply.",
+			Remediation: "Set `backup_retention_period` to at least the minimum (7 days by default, 35 at most), or add the " +
+				"database's ARN to an aws_backup_selection.",
 			Example:     "resource \"aws_db_instance\" \"main\" {\n  backup_retention_period = 7\n}",
 		},
 	}
@@ -103,7 +107,8 @@ func (RDSBackupRetention) Check(c *evaluator.Context, r *evaluator.Resource) []e
 	if r.Type == "aws_rds_cluster" {
 		def = 1
 	}
-	return []evaluator.Finding{evaluator.RequireAtLeast(c, r, "backup_retention_period", c.Int("min_days"), def)}
+	native := evaluator.RequireAtLeast(c, r, "backup_retention_period", c.Int("min_days"), def)
+	return []evaluator.Finding{orAWSBackup(c, r, native)}
 }
 
 // awsFinalSnapshotTypes are the RDS-API database clusters and instances whose

@@ -359,3 +359,31 @@ func TestRDSLogExports(t *testing.T) {
 	}
 	runRuleCases(t, RDSLogExports{}, tests)
 }
+
+func TestRDSBackupRetentionAcceptsAWSBackup(t *testing.T) {
+	tests := []ruleCase{
+		{
+			name: "one day of native retention passes when an AWS Backup selection lists the database's ARN",
+			changes: []evaltest.Change{
+				{Address: "aws_db_instance.orders", Type: "aws_db_instance",
+					After: map[string]any{"backup_retention_period": 1, "arn": "arn:aws:rds:eu-west-1:111122223333:db:orders"}},
+				{Address: "aws_backup_selection.db", Type: "aws_backup_selection",
+					After: map[string]any{"resources": []any{"arn:aws:rds:eu-west-1:111122223333:db:orders"}}},
+			},
+			want: []evaluator.Finding{pass("aws-rds-backup-retention", "aws_db_instance.orders", "backup_retention_period",
+				"AWS Backup covers it: aws_backup_selection.db lists its ARN in resources (native setting: backup_retention_period is 1, below the minimum of 7)")},
+		},
+		{
+			name: "a selection listing another database does not help",
+			changes: []evaltest.Change{
+				{Address: "aws_db_instance.orders", Type: "aws_db_instance",
+					After: map[string]any{"backup_retention_period": 1, "arn": "arn:aws:rds:eu-west-1:111122223333:db:orders"}},
+				{Address: "aws_backup_selection.db", Type: "aws_backup_selection",
+					After: map[string]any{"resources": []any{"arn:aws:rds:eu-west-1:111122223333:db:billing"}}},
+			},
+			want: []evaluator.Finding{fail("aws-rds-backup-retention", "aws_db_instance.orders", "backup_retention_period",
+				"backup_retention_period is 1, below the minimum of 7", ">= 7", "1")},
+		},
+	}
+	runRuleCases(t, RDSBackupRetention{}, tests)
+}
