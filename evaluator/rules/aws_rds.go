@@ -94,7 +94,7 @@ func (RDSBackupRetention) Meta() evaluator.RuleMeta {
 				"cover the database but depends on values known only after apply.",
 			Remediation: "Set `backup_retention_period` to at least the minimum (7 days by default, 35 at most), or add the " +
 				"database's ARN to an aws_backup_selection.",
-			Example:     "resource \"aws_db_instance\" \"main\" {\n  backup_retention_period = 7\n}",
+			Example: "resource \"aws_db_instance\" \"main\" {\n  backup_retention_period = 7\n}",
 		},
 	}
 }
