@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -64,10 +65,25 @@ type Plan struct {
 	byType    map[string][]*Resource
 	rawConfig []byte
 	config    *configIndex
+	idxOnce   sync.Once
+	idx       *planIndexes
+	ordinal   int
+}
+
+// stateOrderBase puts prior_state resources after every planned change.
+const stateOrderBase = 1 << 40
+
+func (p *Plan) nextOrder(fromState bool) int {
+	p.ordinal++
+	if fromState {
+		return stateOrderBase + p.ordinal
+	}
+	return p.ordinal
 }
 
 // rawResourceChange is one element of resource_changes or resource_drift.
 type rawResourceChange struct {
+	fromState                                        bool
 	address, moduleAddress, mode, typ, name, deposed string
 	actionReason                                     tfjson.ActionReason
 	hasChange                                        bool
@@ -363,7 +379,7 @@ func (p *Plan) readStateResource(sc *scanner, moduleAddress *string) error {
 		_, err := sc.value()
 		return err
 	}
-	rc := &rawResourceChange{change: rawChange{actions: tfjson.Actions{tfjson.ActionNoop}}}
+	rc := &rawResourceChange{fromState: true, change: rawChange{actions: tfjson.Actions{tfjson.ActionNoop}}}
 	err := sc.object(func(key []byte, escaped bool) error {
 		var err error
 		switch string(keyBytes(key, escaped)) {
@@ -419,20 +435,6 @@ func (p *Plan) dropPlannedFromState() {
 		}
 		p.state[typ] = kept
 	}
-}
-
-// Existing returns every resource of a type that exists after this plan:
-// planned resources that will exist, and resources recorded in prior_state
-// that the plan does not mention (a targeted plan leaves them out). Rules
-// that look across resources (a bucket and its versioning resource) use it.
-func (p *Plan) Existing(resourceType string) []*Resource {
-	var out []*Resource
-	for _, r := range p.byType[resourceType] {
-		if r.Exists() {
-			out = append(out, r)
-		}
-	}
-	return append(out, p.state[resourceType]...)
 }
 
 // ResourcesOfType returns the managed resource changes of one type, in plan order.

@@ -23,6 +23,9 @@ type Resource struct {
 	actionReason tfjson.ActionReason
 	change       *rawChange
 	plan         *Plan
+	// order sorts cross-resource answers as the plan lists them: planned
+	// changes first, in plan order, then resources only in prior_state.
+	order int
 }
 
 func newResource(p *Plan, rc *rawResourceChange) *Resource {
@@ -35,6 +38,7 @@ func newResource(p *Plan, rc *rawResourceChange) *Resource {
 		actionReason:  rc.actionReason,
 		change:        &rc.change,
 		plan:          p,
+		order:         p.nextOrder(rc.fromState),
 	}
 }
 

@@ -19,6 +19,11 @@ import (
 type Template struct {
 	rc     map[string]any // the resource change
 	values any            // its planned values (after), for planned_values
+	// ids are the identifier values (id, arn) of all templates: each round of
+	// clones gets its own copy of them, so that cross-resource references
+	// stay consistent within a round and unique across rounds, as in a real
+	// estate where no two resources share an id.
+	ids map[string]bool
 }
 
 // Templates loads the resource changes to clone from the plan files under dirs.
@@ -34,6 +39,19 @@ func Templates(dirs ...string) ([]Template, error) {
 			continue // broken-on-purpose corpus files are skipped
 		}
 		templates = append(templates, ts...)
+	}
+	ids := map[string]bool{}
+	for i := range templates {
+		templates[i].ids = ids
+		change, _ := templates[i].rc["change"].(map[string]any)
+		for _, side := range []string{"before", "after"} {
+			values, _ := change[side].(map[string]any)
+			for _, key := range []string{"id", "arn"} {
+				if s, ok := values[key].(string); ok && len(s) > 3 {
+					ids[s] = true
+				}
+			}
+		}
 	}
 	if len(templates) == 0 {
 		return nil, fmt.Errorf("no resource changes found in %d files under %v", len(files), dirs)
@@ -131,7 +149,7 @@ func write(w *bufio.Writer, n int, templates []Template) error {
 		if i > 0 {
 			w.WriteByte(',')
 		}
-		if err := enc(clone(i, templates[i%len(templates)])); err != nil {
+		if err := enc(clone(i, len(templates), templates[i%len(templates)])); err != nil {
 			return err
 		}
 	}
@@ -139,7 +157,7 @@ func write(w *bufio.Writer, n int, templates []Template) error {
 	first := true
 	for i := 0; i < n; i++ {
 		t := templates[i%len(templates)]
-		rc := clone(i, t)
+		rc := clone(i, len(templates), t)
 		if t.values == nil {
 			continue
 		}
@@ -151,7 +169,8 @@ func write(w *bufio.Writer, n int, templates []Template) error {
 			"address": rc["module_address"],
 			"resources": []any{map[string]any{
 				"address": rc["address"], "mode": "managed", "type": rc["type"], "name": rc["name"],
-				"provider_name": rc["provider_name"], "schema_version": 0, "values": t.values, "sensitive_values": map[string]any{},
+				"provider_name": rc["provider_name"], "schema_version": 0, "values": renameIDs(t.values, t.ids, roundSuffix(i, len(templates))),
+				"sensitive_values": map[string]any{},
 			}},
 		}); err != nil {
 			return err
@@ -161,12 +180,14 @@ func write(w *bufio.Writer, n int, templates []Template) error {
 	return nil
 }
 
-// clone puts template t in module instance shard[i], so every address is unique.
-func clone(i int, t Template) map[string]any {
+// clone puts template t in module instance shard[i], so every address is
+// unique, with its identifiers renamed for its round of clones.
+func clone(i, templates int, t Template) map[string]any {
 	rc := make(map[string]any, len(t.rc)+1)
 	for k, v := range t.rc {
 		rc[k] = v
 	}
+	rc["change"] = renameIDs(t.rc["change"], t.ids, roundSuffix(i, templates))
 	prefix := fmt.Sprintf("module.shard[%d]", i)
 	if m, _ := t.rc["module_address"].(string); m != "" {
 		rc["module_address"] = prefix + "." + m
@@ -175,4 +196,38 @@ func clone(i int, t Template) map[string]any {
 	}
 	rc["address"] = prefix + "." + t.rc["address"].(string)
 	return rc
+}
+
+func roundSuffix(i, templates int) string {
+	if round := i / templates; round > 0 {
+		return fmt.Sprintf("-r%d", round)
+	}
+	return ""
+}
+
+// renameIDs copies v, appending suffix to every string that is a known identifier.
+func renameIDs(v any, ids map[string]bool, suffix string) any {
+	if suffix == "" {
+		return v
+	}
+	switch t := v.(type) {
+	case string:
+		if ids[t] {
+			return t + suffix
+		}
+		return t
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[k] = renameIDs(x, ids, suffix)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = renameIDs(x, ids, suffix)
+		}
+		return out
+	}
+	return v
 }

@@ -484,14 +484,8 @@ func (EBSBackup) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.
 		return []evaluator.Finding{c.Pass(r, attr, cov.By)}
 	}
 	maybe := cov.Maybe
-	for _, att := range c.Plan.Existing("aws_volume_attachment") {
-		if !att.Targets("volume_id", r, "id") {
-			continue
-		}
-		for _, inst := range c.Plan.Existing("aws_instance") {
-			if !att.Targets("instance_id", inst, "id") {
-				continue
-			}
+	for _, att := range c.Plan.Pointing("aws_volume_attachment", "volume_id", r, "id") {
+		for _, inst := range c.Plan.PointedAt(att, "instance_id", "aws_instance", "id") {
 			ic := awsBackupCoverageOf(c.Plan, inst)
 			if ic.Covered() {
 				return []evaluator.Finding{c.Pass(r, attr, att.Address+" attaches it to "+inst.Address+", and "+ic.By)}
@@ -551,10 +545,7 @@ func (EFSBackup) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.
 	const attr = "backup"
 	const expected = `backup_policy.status = "ENABLED" or an aws_backup_selection covering it`
 	var policyUnknown, policyOff string
-	for _, p := range c.Plan.Existing("aws_efs_backup_policy") {
-		if !p.Targets("file_system_id", r, "id") {
-			continue
-		}
+	for _, p := range c.Plan.Pointing("aws_efs_backup_policy", "file_system_id", r, "id") {
 		status := p.After("backup_policy.status")
 		if s, ok := status.Str(); ok && s == "ENABLED" {
 			return []evaluator.Finding{c.Pass(r, attr, p.Address+` sets backup_policy.status to "ENABLED"`)}

@@ -102,21 +102,15 @@ const s3DocTargets = "A separate configuration resource targets a bucket when it
 // s3Targeting returns the resources of typ that exist after this plan (planned
 // or only in prior_state) and point at bucket through their bucket attribute.
 func s3Targeting(plan *evaluator.Plan, typ string, bucket *evaluator.Resource) []*evaluator.Resource {
-	var out []*evaluator.Resource
-	for _, x := range plan.Existing(typ) {
-		if x.Targets("bucket", bucket, "bucket", "id") {
-			out = append(out, x)
-		}
-	}
-	return out
+	return plan.Pointing(typ, "bucket", bucket, "bucket", "id")
 }
 
 // s3Destroyed returns the resources of typ that this plan destroys (not
 // forgets, not replaces) and that pointed at bucket, by their last bucket value.
 func s3Destroyed(plan *evaluator.Plan, typ string, bucket *evaluator.Resource) []*evaluator.Resource {
 	var out []*evaluator.Resource
-	for _, x := range plan.ResourcesOfType(typ) {
-		if !x.Exists() && x.Deletes() && !x.Forgets() && x.Deposed == "" && x.Targets("bucket", bucket, "bucket", "id") {
+	for _, x := range plan.PointingAny(typ, "bucket", bucket, "bucket", "id") {
+		if !x.Exists() && x.Deletes() && !x.Forgets() && x.Deposed == "" {
 			out = append(out, x)
 		}
 	}

@@ -234,10 +234,8 @@ func (SecurityGroupOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Reso
 // whose security_group_id targets sg, or "".
 func sgSeparateRule(plan *evaluator.Plan, sg *evaluator.Resource) string {
 	for _, typ := range []string{"aws_security_group_rule", "aws_vpc_security_group_ingress_rule"} {
-		for _, x := range plan.Existing(typ) {
-			if x.Targets("security_group_id", sg, "id") {
-				return x.Address
-			}
+		if xs := plan.Pointing(typ, "security_group_id", sg, "id"); len(xs) > 0 {
+			return xs[0].Address
 		}
 	}
 	return ""

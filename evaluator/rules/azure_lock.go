@@ -82,19 +82,15 @@ func (AzureDBDeleteLock) Check(c *evaluator.Context, r *evaluator.Resource) []ev
 	targets := []lockTarget{{res: r, what: "it"}}
 	holders := []*evaluator.Resource{r}
 	if r.Type == "azurerm_mssql_database" {
-		for _, s := range c.Plan.Existing("azurerm_mssql_server") {
-			if r.Targets("server_id", s, "id") {
-				targets = append(targets, lockTarget{res: s, what: "its server " + s.Address})
-				holders = append(holders, s)
-			}
+		for _, s := range c.Plan.PointedAt(r, "server_id", "azurerm_mssql_server", "id") {
+			targets = append(targets, lockTarget{res: s, what: "its server " + s.Address})
+			holders = append(holders, s)
 		}
 	}
 	var groupNames []string
 	for _, h := range holders {
-		for _, g := range c.Plan.Existing("azurerm_resource_group") {
-			if h.Targets("resource_group_name", g, "name") {
-				targets = append(targets, lockTarget{res: g, what: "its resource group " + g.Address})
-			}
+		for _, g := range c.Plan.PointedAt(h, "resource_group_name", "azurerm_resource_group", "name") {
+			targets = append(targets, lockTarget{res: g, what: "its resource group " + g.Address})
 		}
 		if name, ok := h.After("resource_group_name").Str(); ok && name != "" {
 			groupNames = append(groupNames, name)

@@ -174,7 +174,7 @@ func separateNSGRuleNames(c *evaluator.Context, g *evaluator.Resource) map[strin
 		return names
 	}
 	rg, rgKnown := g.After("resource_group_name").Str()
-	for _, rule := range c.Plan.Existing("azurerm_network_security_rule") {
+	for _, rule := range c.Plan.Pointing("azurerm_network_security_rule", "network_security_group_name", g, "name") {
 		if n, ok := rule.After("network_security_group_name").Str(); !ok || n != group {
 			continue
 		}

@@ -243,10 +243,7 @@ func (AzureStoragePublicNetworkAccess) Check(c *evaluator.Context, r *evaluator.
 	} else if action.Value.State == evaluator.Unknown && unknownAttr == "" {
 		unknownAttr = actionPath
 	}
-	for _, nr := range c.Plan.Existing("azurerm_storage_account_network_rules") {
-		if !nr.Targets("storage_account_id", r, "id") {
-			continue
-		}
+	for _, nr := range c.Plan.Pointing("azurerm_storage_account_network_rules", "storage_account_id", r, "id") {
 		v := nr.After("default_action")
 		if s, ok := v.Str(); ok && strings.EqualFold(s, "Deny") {
 			return []evaluator.Finding{c.Pass(r, "network_rules", nr.Address+` sets default_action to "Deny"`)}
