@@ -3,10 +3,11 @@ package evaluator
 import (
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/prodgate/prodgate/config"
-	"sort"
 	"time"
 )
 
@@ -74,13 +75,13 @@ func (e *Engine) Evaluate(plan *Plan, run RunContext, now time.Time) *Report {
 		}
 	}
 
-	rep.Findings = e.checkAll(plan.Resources, byType, anyType)
-
 	used := make([]int, len(e.waivers))
-	for i := range rep.Findings {
-		e.settle(&rep.Findings[i], scope, run, now, used)
-	}
-	sortFindings(rep.Findings)
+	rep.Findings = e.checkAll(plan.Resources, byType, anyType, func(fs []Finding, used []int) {
+		for i := range fs {
+			e.settle(&fs[i], scope, run, now, used)
+		}
+		sortFindings(fs)
+	}, used)
 	for i, w := range e.waivers {
 		expired := dateOf(now).After(w.Expires)
 		if used[i] == 0 || expired {
@@ -99,10 +100,13 @@ func (e *Engine) Evaluate(plan *Plan, run RunContext, now time.Time) *Report {
 // CPU; below it the goroutines cost more than they save.
 const parallelFrom = 2048
 
-// checkAll runs the rules over the resources, split across CPUs for large
-// plans. Findings keep plan order whatever the split, so reports are stable.
-func (e *Engine) checkAll(resources []*Resource, byType map[string][]boundRule, anyType []boundRule) []Finding {
-	check := func(part []*Resource) []Finding {
+// checkAll runs the rules over the resources and hands each part's findings
+// to finish (settle and sort, with its own waiver counters, added to used),
+// split across CPUs for large plans; sorted parts are then merged, so the
+// result is the same whatever the split.
+func (e *Engine) checkAll(resources []*Resource, byType map[string][]boundRule, anyType []boundRule,
+	finish func(fs []Finding, used []int), used []int) []Finding {
+	check := func(part []*Resource, used []int) []Finding {
 		var out []Finding
 		for _, res := range part {
 			for _, list := range [2][]boundRule{byType[res.Type], anyType} {
@@ -111,13 +115,15 @@ func (e *Engine) checkAll(resources []*Resource, byType map[string][]boundRule, 
 				}
 			}
 		}
+		finish(out, used)
 		return out
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if len(resources) < parallelFrom || workers < 2 {
-		return check(resources)
+		return check(resources, used)
 	}
 	parts := make([][]Finding, workers)
+	counts := make([][]int, workers)
 	var wg sync.WaitGroup
 	size := (len(resources) + workers - 1) / workers
 	for w := 0; w < workers; w++ {
@@ -125,16 +131,39 @@ func (e *Engine) checkAll(resources []*Resource, byType map[string][]boundRule, 
 		if lo >= hi {
 			break
 		}
-		wg.Go(func() { parts[w] = check(resources[lo:hi]) })
+		counts[w] = make([]int, len(used))
+		wg.Go(func() { parts[w] = check(resources[lo:hi], counts[w]) })
 	}
 	wg.Wait()
+	for _, c := range counts {
+		for i, n := range c {
+			used[i] += n
+		}
+	}
+	return mergeSorted(parts)
+}
+
+// mergeSorted merges findings lists each sorted by CompareFindings; on ties
+// the earlier list (earlier in the plan) comes first, as a stable sort would.
+func mergeSorted(parts [][]Finding) []Finding {
 	total := 0
 	for _, p := range parts {
 		total += len(p)
 	}
 	out := make([]Finding, 0, total)
-	for _, p := range parts {
-		out = append(out, p...)
+	next := make([]int, len(parts))
+	for len(out) < total {
+		best := -1
+		for i, p := range parts {
+			if next[i] >= len(p) {
+				continue
+			}
+			if best < 0 || CompareFindings(p[next[i]], parts[best][next[best]]) < 0 {
+				best = i
+			}
+		}
+		out = append(out, parts[best][next[best]])
+		next[best]++
 	}
 	return out
 }
@@ -283,24 +312,72 @@ func planFacts(p *Plan) PlanFacts {
 	return f
 }
 
-var statusOrder = map[Status]int{StatusFail: 0, StatusUnknown: 1, StatusWarn: 2, StatusWaived: 3, StatusPass: 4}
+// statusRank orders statuses most-needing-attention first.
+func statusRank(s Status) int {
+	switch s {
+	case StatusFail:
+		return 0
+	case StatusUnknown:
+		return 1
+	case StatusWarn:
+		return 2
+	case StatusWaived:
+		return 3
+	case StatusPass:
+		return 5
+	}
+	return 4 // a status this package does not know sorts before passes
+}
 
-// sortFindings puts what stops the gate first, then by severity, address and rule.
+// CompareFindings is the order every report uses: blocking first, then
+// status (fail, unknown, warn, waived, pass), severity (most severe first),
+// address, rule id, attribute and message.
+func CompareFindings(a, b Finding) int {
+	if a.Blocking != b.Blocking {
+		if a.Blocking {
+			return -1
+		}
+		return 1
+	}
+	if d := statusRank(a.Status) - statusRank(b.Status); d != 0 {
+		return d
+	}
+	if a.Severity != b.Severity {
+		if a.Severity > b.Severity {
+			return -1
+		}
+		return 1
+	}
+	if c := strings.Compare(a.Address, b.Address); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.RuleID, b.RuleID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Attribute, b.Attribute); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Message, b.Message)
+}
+
+// sortFindings puts findings in CompareFindings order; ties keep plan order.
+// It sorts positions with the unstable pdqsort, using the position itself to
+// break ties, then moves the findings once: cheaper than a stable sort of the
+// large Finding values.
 func sortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Blocking != b.Blocking {
-			return a.Blocking
+	order := make([]int32, len(fs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := CompareFindings(fs[a], fs[b]); c != 0 {
+			return c
 		}
-		if statusOrder[a.Status] != statusOrder[b.Status] {
-			return statusOrder[a.Status] < statusOrder[b.Status]
-		}
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if a.Address != b.Address {
-			return a.Address < b.Address
-		}
-		return a.RuleID < b.RuleID
+		return int(a - b)
 	})
+	sorted := make([]Finding, len(fs))
+	for i, j := range order {
+		sorted[i] = fs[j]
+	}
+	copy(fs, sorted)
 }

@@ -92,6 +92,7 @@ type rawResourceChange struct {
 
 // rawChange holds the change's actions and the bytes of its values.
 type rawChange struct {
+	afterTop, beforeTop                           topIndex
 	actions                                       tfjson.Actions
 	before, after, afterUnknown                   []byte
 	beforeSensitive, afterSensitive, replacePaths []byte

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ValueState says what the plan knows about one attribute.
@@ -138,56 +139,66 @@ type pathStep struct {
 // "settings.0.ip_configuration" or `tags["Name"]`.
 func parsePath(path string) []pathStep {
 	var steps []pathStep
-	for _, part := range splitPath(path) {
-		if n, err := strconv.Atoi(part); err == nil {
-			steps = append(steps, pathStep{index: n, isIdx: true})
-			continue
+	for i := 0; ; {
+		step, next, ok := nextStep(path, i)
+		if !ok {
+			return steps
 		}
-		steps = append(steps, pathStep{key: part})
+		steps = append(steps, step)
+		i = next
 	}
-	return steps
 }
 
-func splitPath(path string) []string {
-	var parts []string
-	var cur strings.Builder
-	flush := func() {
-		if cur.Len() > 0 {
-			parts = append(parts, cur.String())
-			cur.Reset()
+// nextStep reads the path step that starts at byte i, without allocating
+// for plain keys and indexes (lookups run for every resource and rule).
+func nextStep(path string, i int) (step pathStep, next int, ok bool) {
+	for i < len(path) && path[i] == '.' {
+		i++
+	}
+	if i >= len(path) {
+		return pathStep{}, i, false
+	}
+	if path[i] == '[' {
+		end := strings.IndexByte(path[i:], ']')
+		if end < 0 {
+			return makeStep(path[i+1:]), len(path), true
+		}
+		inner := path[i+1 : i+end]
+		if unq, err := strconv.Unquote(inner); err == nil {
+			inner = unq
+		}
+		return makeStep(inner), i + end + 1, true
+	}
+	j := i
+	for j < len(path) && path[j] != '.' && path[j] != '[' {
+		j++
+	}
+	return makeStep(path[i:j]), j, true
+}
+
+func makeStep(s string) pathStep {
+	if s != "" && len(s) < 10 {
+		n := 0
+		digits := true
+		for k := 0; k < len(s); k++ {
+			if s[k] < '0' || s[k] > '9' {
+				digits = false
+				break
+			}
+			n = n*10 + int(s[k]-'0')
+		}
+		if digits {
+			return pathStep{index: n, isIdx: true}
 		}
 	}
-	for i := 0; i < len(path); i++ {
-		switch c := path[i]; c {
-		case '.':
-			flush()
-		case '[':
-			flush()
-			end := strings.IndexByte(path[i:], ']')
-			if end < 0 {
-				cur.WriteString(path[i+1:])
-				i = len(path)
-				continue
-			}
-			inner := path[i+1 : i+end]
-			if unq, err := strconv.Unquote(inner); err == nil {
-				inner = unq
-			}
-			parts = append(parts, inner)
-			i += end
-		default:
-			cur.WriteByte(c)
-		}
-	}
-	flush()
-	return parts
+	return pathStep{key: s}
 }
 
 // lookup reads path from a value's bytes together with its parallel
 // unknown and sensitive marks. A key step applied to a list descends into its
 // first element, because Terraform renders single nested blocks (MaxItems 1)
 // as one-element lists; an empty list means the block is absent.
-func lookup(value, unknown, sensitive []byte, path string) Value {
+func lookup(value []byte, top *topIndex, unknown, sensitive []byte, path string) Value {
 	v := Value{Path: path}
 	if rawIsTrue(sensitive) {
 		v.Sensitive = true
@@ -197,7 +208,13 @@ func lookup(value, unknown, sensitive []byte, path string) Value {
 		return v
 	}
 	cur := value
-	for _, step := range parsePath(path) {
+	first := true
+	for i := 0; ; {
+		step, nextPos, more := nextStep(path, i)
+		if !more {
+			break
+		}
+		i = nextPos
 		unknown, sensitive = markAt(unknown, step), markAt(sensitive, step)
 		if rawIsTrue(sensitive) {
 			v.Sensitive = true
@@ -206,7 +223,14 @@ func lookup(value, unknown, sensitive []byte, path string) Value {
 			v.State = Unknown
 			return v
 		}
-		next, ok := rawFind(cur, step)
+		var next []byte
+		var ok bool
+		if first && top != nil && !step.isIdx {
+			next, ok = top.find(value, step.key)
+		} else {
+			next, ok = rawFind(cur, step)
+		}
+		first = false
 		if !ok || rawIsNull(next) {
 			return v
 		}
@@ -235,4 +259,55 @@ func markAt(marks []byte, step pathStep) []byte {
 	}
 	sub, _ := rawFind(marks, step)
 	return sub
+}
+
+// topIndex lists the members of a resource's top-level object, built on the
+// first lookup: rules read several attributes of the same object, and
+// finding each by scanning the object's bytes again costs more than the scan
+// that builds this once. Members are byte offsets into the object (16 bytes
+// each), so the index stays small next to the plan itself.
+type topIndex struct {
+	once    sync.Once
+	members []topMember
+	// escaped is set when a key holds escapes; lookups then scan the bytes.
+	escaped bool
+}
+
+type topMember struct{ keyStart, keyEnd, valStart, valEnd uint32 }
+
+func (t *topIndex) find(raw []byte, key string) ([]byte, bool) {
+	t.once.Do(func() {
+		s := scanner{data: raw}
+		if s.peek() != '{' || len(raw) > 1<<31 {
+			t.escaped = true
+			return
+		}
+		_ = s.object(func(k []byte, escaped bool) error {
+			if escaped {
+				t.escaped = true
+			}
+			keyEnd := s.pos - 1 // the scanner stands after the colon
+			for keyEnd > 0 && raw[keyEnd] != '"' {
+				keyEnd--
+			}
+			v, err := s.value()
+			if err == nil {
+				valEnd := uint32(s.pos)
+				t.members = append(t.members, topMember{
+					keyStart: uint32(keyEnd - len(k)), keyEnd: uint32(keyEnd),
+					valStart: valEnd - uint32(len(v)), valEnd: valEnd,
+				})
+			}
+			return err
+		})
+	})
+	if t.escaped {
+		return rawFind(raw, pathStep{key: key})
+	}
+	for _, m := range t.members {
+		if string(raw[m.keyStart:m.keyEnd]) == key {
+			return raw[m.valStart:m.valEnd], true
+		}
+	}
+	return nil, false
 }

@@ -93,59 +93,14 @@ func New(format Format, w io.Writer, opts Options) (Renderer, error) {
 // errNilReport is returned by every renderer given a nil report.
 var errNilReport = fmt.Errorf("render report: nil report")
 
-// statusRank orders statuses most-needing-attention first.
-func statusRank(s evaluator.Status) int {
-	switch s {
-	case evaluator.StatusFail:
-		return 0
-	case evaluator.StatusUnknown:
-		return 1
-	case evaluator.StatusWarn:
-		return 2
-	case evaluator.StatusWaived:
-		return 3
-	case evaluator.StatusPass:
-		return 5
-	}
-	return 4 // a status this package does not know sorts before passes
-}
-
-// compareFindings orders findings most severe first: blocking first, then
-// status fail > unknown > warn > waived > pass, then severity descending,
-// then address and rule id.
-func compareFindings(a, b evaluator.Finding) int {
-	if a.Blocking != b.Blocking {
-		if a.Blocking {
-			return -1
-		}
-		return 1
-	}
-	if d := statusRank(a.Status) - statusRank(b.Status); d != 0 {
-		return d
-	}
-	if a.Severity != b.Severity {
-		if a.Severity > b.Severity {
-			return -1
-		}
-		return 1
-	}
-	if c := strings.Compare(a.Address, b.Address); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.RuleID, b.RuleID); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.Attribute, b.Attribute); c != 0 {
-		return c
-	}
-	return strings.Compare(a.Message, b.Message)
-}
-
 // Sorted returns a copy of findings ordered most severe first (see
-// compareFindings); the input is left as it is.
+// evaluator.CompareFindings); the input is left as it is. Reports from the
+// evaluator are already in that order, which is checked in one pass.
 func Sorted(findings []evaluator.Finding) []evaluator.Finding {
 	out := slices.Clone(findings)
-	slices.SortStableFunc(out, compareFindings)
+	if !slices.IsSortedFunc(out, evaluator.CompareFindings) {
+		slices.SortStableFunc(out, evaluator.CompareFindings)
+	}
 	return out
 }
 
@@ -332,6 +287,9 @@ func planPhrase(p evaluator.PlanFacts) string {
 // which could move a terminal's cursor, recolour it or reorder text, are
 // shown escaped (\x1b, \u202e).
 func oneLine(s string) string {
+	if cleanLine(s) {
+		return s // nearly every message: nothing to fold or escape
+	}
 	var b strings.Builder
 	pendingSpace := false
 	for _, r := range s {
@@ -353,6 +311,23 @@ func oneLine(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// cleanLine reports whether s is printable ASCII with single inner spaces.
+func cleanLine(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' {
+			if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+				return false
+			}
+			continue
+		}
+		if c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func isBidiControl(r rune) bool {

@@ -82,7 +82,7 @@ func (t *textRenderer) Render(r *evaluator.Report) error {
 	groups := map[evaluator.Status][]evaluator.Finding{}
 	var other []evaluator.Finding
 	for _, f := range sorted {
-		if statusRank(f.Status) == 4 {
+		if !knownStatus(f.Status) {
 			other = append(other, f)
 			continue
 		}
@@ -232,4 +232,13 @@ func waiverUseColour(u evaluator.WaiverUse) string {
 		return ansiYellow
 	}
 	return ansiDim
+}
+
+// knownStatus reports whether the renderer has a group for the status.
+func knownStatus(s evaluator.Status) bool {
+	switch s {
+	case evaluator.StatusFail, evaluator.StatusUnknown, evaluator.StatusWarn, evaluator.StatusWaived, evaluator.StatusPass:
+		return true
+	}
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ type checkOptions struct {
 	plan, policy, format, color string
 	workspace, organization     string
 	project, directory, asOf    string
+	cpuProfile                  string
 	showPassed, exitZero        bool
 }
 
@@ -64,10 +66,23 @@ verdict was reached (Atlantis custom policy checks read the verdict from the out
 	f.StringVar(&o.directory, "dir", "", "directory for scope matching (default $REPO_REL_DIR in Atlantis)")
 	f.StringVar(&o.asOf, "as-of", "", "judge waivers as of this date (YYYY-MM-DD) instead of today, to reproduce an old verdict")
 	_ = f.MarkHidden("as-of")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the check to this file (for performance reports)")
+	_ = f.MarkHidden("cpuprofile")
 	return cmd
 }
 
 func runCheck(cmd *cobra.Command, o checkOptions) error {
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return badInput(fmt.Errorf("--cpuprofile: %w", err))
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("start CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	now := time.Now()
 	if o.asOf != "" {
 		t, err := time.Parse(time.DateOnly, o.asOf)
