@@ -14,10 +14,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"math"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,19 +38,20 @@ func main() {
 	resources := flag.Int("resources", 650, "resource changes in the plan (650 ≈ 1 MB)")
 	dbURL := flag.String("database-url", "", "database for prodgate serve (default: a SQLite file in a temp dir)")
 	workers := flag.Int("workers", 10, "prodgate serve --workers")
+	stage := flag.String("stage", "post_plan", "run stage of the requests (pre_plan carries no plan: it measures the request path alone)")
 	sequential := flag.Int("sequential", 50, "also send this many requests one at a time, each waiting for its final callback (unloaded latency)")
 	flag.Parse()
 	if *binary == "" {
 		fmt.Fprintln(os.Stderr, "serverbench: -binary is required")
 		os.Exit(2)
 	}
-	if err := run(*binary, *n, *resources, *dbURL, *workers, *sequential); err != nil {
+	if err := run(*binary, *n, *resources, *dbURL, *workers, *sequential, *stage); err != nil {
 		fmt.Fprintln(os.Stderr, "serverbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(binary string, n, resources int, dbURL string, workers, sequential int) error {
+func run(binary string, n, resources int, dbURL string, workers, sequential int, stage string) error {
 	templates, err := plangen.Templates(plangen.DefaultDirs(".")...)
 	if err != nil {
 		return err
@@ -86,27 +91,31 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int)
 	target := "http://" + addr + "/runtask"
 
 	// Warm up connections, the database and the code paths.
-	if _, _, err := sendAll(peer, target, planID, 20); err != nil {
+	if _, _, err := sendAll(peer, target, planID, 20, stage); err != nil {
 		return err
 	}
 	var onePost, oneE2E []time.Duration
 	for i := 0; i < sequential; i++ {
-		p, e, err := sendAll(peer, target, planID, 1)
+		p, e, err := sendAll(peer, target, planID, 1, stage)
 		if err != nil {
 			return fmt.Errorf("%w\n%s", err, logs.String())
 		}
 		onePost, oneE2E = append(onePost, p...), append(oneE2E, e...)
 	}
-	post, e2e, err := sendAll(peer, target, planID, n)
+	post, e2e, err := sendAll(peer, target, planID, n, stage)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, logs.String())
+	}
+	serverSide, err := serverPostQuantiles("http://"+addr+"/metrics", 0.5, 0.99)
+	if err != nil {
+		return err
 	}
 	db := "sqlite"
 	if strings.HasPrefix(dbURL, "postgres") {
 		db = "postgres"
 	}
-	fmt.Printf("prodgate serve (%s, %d workers), %d concurrent signed POSTs, plan %.2f MB (%d resource changes)\n",
-		db, workers, n, float64(plan.Len())/(1<<20), resources)
+	fmt.Printf("prodgate serve (%s, %d workers), stage %s, %d concurrent signed POSTs, plan %.2f MB (%d resource changes)\n",
+		db, workers, stage, n, float64(plan.Len())/(1<<20), resources)
 	if sequential > 0 {
 		fmt.Printf("  one at a time (%d tasks):\n", sequential)
 		fmt.Printf("    POST answered:            p50 %7.2f ms   p99 %7.2f ms\n", pct(onePost, 50), pct(onePost, 99))
@@ -115,14 +124,63 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int)
 	fmt.Printf("  all %d at once:\n", n)
 	fmt.Printf("  POST answered:            p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms\n", pct(post, 50), pct(post, 99), pct(post, 100))
 	fmt.Printf("  request → final callback: p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms\n", pct(e2e, 50), pct(e2e, 99), pct(e2e, 100))
+	fmt.Printf("  server side, all requests (from prodgate_runtask_post_duration_seconds buckets): p50 <= %.2f ms, p99 <= %.2f ms\n",
+		serverSide[0], serverSide[1])
 	return nil
 }
 
+// serverPostQuantiles reads the POST-duration histogram from /metrics and
+// returns, for each quantile, the upper bound of the bucket it falls in (ms).
+func serverPostQuantiles(url string, qs ...float64) ([]float64, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	type bucket struct{ le, count float64 }
+	var buckets []bucket
+	for _, line := range strings.Split(string(body), "\n") {
+		const prefix = `prodgate_runtask_post_duration_seconds_bucket{le="`
+		if !strings.HasPrefix(line, prefix) {
+			continue
+		}
+		rest := strings.TrimPrefix(line, prefix)
+		leText, countText, ok := strings.Cut(rest, `"} `)
+		if !ok || leText == "+Inf" {
+			continue
+		}
+		le, err1 := strconv.ParseFloat(leText, 64)
+		count, err2 := strconv.ParseFloat(countText, 64)
+		if err1 == nil && err2 == nil {
+			buckets = append(buckets, bucket{le, count})
+		}
+	}
+	if len(buckets) == 0 {
+		return nil, fmt.Errorf("no POST histogram in %s", url)
+	}
+	total := buckets[len(buckets)-1].count
+	out := make([]float64, len(qs))
+	for i, q := range qs {
+		out[i] = math.Inf(1)
+		for _, b := range buckets {
+			if b.count >= q*total {
+				out[i] = b.le * 1000
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
 // sendAll delivers n tasks at once and waits for every final callback.
-func sendAll(peer *tfcfake.Server, target, planID string, n int) (post, e2e []time.Duration, err error) {
+func sendAll(peer *tfcfake.Server, target, planID string, n int, stage string) (post, e2e []time.Duration, err error) {
 	tasks := make([]*tfcfake.Task, n)
 	for i := range tasks {
-		tasks[i] = peer.NewTask(tfcfake.TaskOptions{PlanID: planID, Workspace: fmt.Sprintf("ws-%d", i)})
+		tasks[i] = peer.NewTask(tfcfake.TaskOptions{PlanID: planID, Workspace: fmt.Sprintf("ws-%d", i), Stage: stage})
 	}
 	starts := make([]time.Time, n)
 	post = make([]time.Duration, n)
