@@ -146,3 +146,18 @@ func TestReportRoundTripsThroughJSON(t *testing.T) {
 		t.Errorf("round trip lost severities: %+v", back)
 	}
 }
+
+// TestDriftDeletedOutsideTerraform: Terraform writes after_unknown as {} even
+// when the drifted object is gone (after: null).
+func TestDriftDeletedOutsideTerraform(t *testing.T) {
+	doc := evaltest.PlanJSON(evaltest.Change{Address: "test_db.a", Type: "test_db", After: map[string]any{"protect": true}})
+	doc["resource_drift"] = []any{map[string]any{
+		"address": "test_db.a", "mode": "managed", "type": "test_db", "name": "a",
+		"change": map[string]any{"actions": []string{"delete"}, "before": map[string]any{"protect": true}, "after": nil,
+			"after_unknown": map[string]any{}, "before_sensitive": map[string]any{}, "after_sensitive": false},
+	}}
+	d := parseDoc(t, doc).Resources[0].Drift()
+	if d == nil || !d.Deleted() {
+		t.Fatalf("want a drift that says the object was deleted, got %+v", d)
+	}
+}

@@ -170,7 +170,8 @@ func (d *DriftChange) After(path string) Value {
 
 // Deleted is true when the object was deleted outside Terraform.
 func (d *DriftChange) Deleted() bool {
-	return !rawIsNull(d.change.before) && rawIsNull(d.change.after) && rawIsNull(d.change.afterUnknown)
+	// after_unknown may still be an empty object ({}), as Terraform writes it.
+	return !rawIsNull(d.change.before) && rawIsNull(d.change.after)
 }
 
 // Configured says whether the user's configuration writes the attribute

@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
 )
+
+var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/corpus-counts.golden")
 
 // corpusDir finds ../shared/corpus/plans beside the repository (or
 // $PRODGATE_CORPUS). The corpus is read in place, never copied into the repo.
@@ -100,4 +103,25 @@ func TestCorpus(t *testing.T) {
 		fmt.Fprintf(&b, "\n  %-36s fail %3d  unknown %3d  warn %3d  pass %3d", id, c[evaluator.StatusFail], c[evaluator.StatusUnknown], c[evaluator.StatusWarn], c[evaluator.StatusPass])
 	}
 	t.Logf("findings per rule over %d corpus plans:%s", len(files), b.String())
+
+	// The counts are a golden file: a change in what the standard finds in
+	// real plans must be looked at, not slip through (a lost drift warning
+	// once did). Refresh with: go test ./evaluator/rules -run TestCorpus -update-corpus
+	golden := filepath.Join("testdata", "corpus-counts.golden")
+	got := fmt.Sprintf("# findings per rule over %d plans in ../shared/corpus/plans (fail unknown warn pass)%s\n", len(files), b.String())
+	if *updateCorpus {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("read %s (create it with -update-corpus): %v", golden, err)
+	}
+	if string(want) != got {
+		t.Errorf("findings over the corpus changed; check them, then refresh with -update-corpus.\nwant:\n%s\ngot:\n%s", want, got)
+	}
 }
