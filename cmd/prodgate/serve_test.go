@@ -473,9 +473,15 @@ func TestServeGeneratesAKeyWhenAsked(t *testing.T) {
 
 func startServeNoKey(t *testing.T, args ...string) *server {
 	t.Helper()
+	return startServeWithEnv(t, nil, args...)
+}
+
+// startServeWithEnv runs prodgate serve with only env (plus PATH) for settings.
+func startServeWithEnv(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
 	cmd := exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile}, args...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	s := &server{t: t, cmd: cmd, logs: &syncBuffer{}, waited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {
@@ -492,4 +498,31 @@ func startServeNoKey(t *testing.T, args ...string) *server {
 	}
 	t.Fatalf("did not start:\n%s", s.logs.String())
 	return nil
+}
+
+// TestServeReadsSettingsFromEnvironment: every flag has a PRODGATE_* variable.
+func TestServeReadsSettingsFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServeWithEnv(t, []string{
+		"PRODGATE_HMAC_KEY=" + testHMACKey,
+		"PRODGATE_ALLOWED_HOSTS=127.0.0.1",
+		"PRODGATE_DATABASE_URL=" + filepath.Join(dir, "env.db"),
+		"PRODGATE_PATH=/hooks/prodgate",
+	})
+	peer := newPeer(t)
+	planID, _ := peer.AddPlan(readExample(t, "compliant.json"))
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	status, _, err := peer.Deliver(ctx, srv.url("/hooks/prodgate"), task.Payload(), testHMACKey)
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("POST to the path from PRODGATE_PATH: %d %v", status, err)
+	}
+	if final := waitFinal(t, peer, task); final.Status != "passed" {
+		t.Errorf("final %s: %s", final.Status, final.Message)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "env.db")); err != nil {
+		t.Errorf("PRODGATE_DATABASE_URL was not used: %v", err)
+	}
+	srv.stop()
 }
