@@ -76,29 +76,16 @@ func (SecurityGroupOpenAdminPorts) Meta() evaluator.RuleMeta {
 	}
 }
 
-// sgPortRange is an inclusive range of listed ports.
-type sgPortRange struct{ from, to int64 }
-
-func (p sgPortRange) String() string {
-	if p.from == p.to {
-		return strconv.FormatInt(p.from, 10)
-	}
-	return fmt.Sprintf("%d-%d", p.from, p.to)
-}
-
-func sgParsePorts(entries []string) ([]sgPortRange, string) {
-	out := make([]sgPortRange, 0, len(entries))
+// sgParsePorts reads the ports parameter; bad names the first entry that is
+// not a port or range.
+func sgParsePorts(entries []string) (spans []portSpan, bad string) {
+	out := make([]portSpan, 0, len(entries))
 	for _, e := range entries {
-		lo, hi, isRange := strings.Cut(strings.TrimSpace(e), "-")
-		if !isRange {
-			hi = lo
-		}
-		from, err1 := strconv.ParseInt(strings.TrimSpace(lo), 10, 64)
-		to, err2 := strconv.ParseInt(strings.TrimSpace(hi), 10, 64)
-		if err1 != nil || err2 != nil || from < 0 || to > 65535 || from > to {
+		span, ok := parsePortSpan(e)
+		if !ok || e == "*" {
 			return nil, e
 		}
-		out = append(out, sgPortRange{from, to})
+		out = append(out, span)
 	}
 	return out, ""
 }
@@ -246,7 +233,7 @@ func sgFirstCIDRAttr(rules []sgRule) string { return rules[0].cidrs[0] }
 // sgPortsHit says whether the rule's protocol and port range reach a listed
 // port, describes the traffic ("tcp 0-65535", "all traffic") and names the
 // path that is unknown when the answer is sgMaybe.
-func sgPortsHit(r *evaluator.Resource, rule sgRule, ports []sgPortRange) (sgTri, string, string) {
+func sgPortsHit(r *evaluator.Resource, rule sgRule, ports []portSpan) (sgTri, string, string) {
 	proto := r.After(rule.protocol)
 	if proto.State == evaluator.Unknown {
 		return sgMaybe, "", rule.protocol
@@ -275,7 +262,7 @@ func sgPortsHit(r *evaluator.Resource, rule sgRule, ports []sgPortRange) (sgTri,
 	}
 	for _, want := range ports {
 		if lo <= want.to && want.from <= hi {
-			return sgYes, name + " " + sgPortRange{lo, hi}.String(), ""
+			return sgYes, name + " " + portSpan{lo, hi}.String(), ""
 		}
 	}
 	return sgNo, "", ""
@@ -299,7 +286,7 @@ func sgBounds(r *evaluator.Resource, rule sgRule) (lo, hi int64, unknownPath str
 }
 
 // sgListedHits lists the listed ports a rule already known to hit reaches.
-func sgListedHits(r *evaluator.Resource, rule sgRule, ports []sgPortRange) []string {
+func sgListedHits(r *evaluator.Resource, rule sgRule, ports []portSpan) []string {
 	proto, _ := r.After(rule.protocol).Str()
 	all := proto == "-1" || strings.EqualFold(proto, "all")
 	lo, hi, _ := sgBounds(r, rule)

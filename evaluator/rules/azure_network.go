@@ -259,24 +259,7 @@ func nsgInternetPrefix(p string) bool {
 // nsgPortCovers reports whether a port range entry ("*", "22", "20-30")
 // includes port.
 func nsgPortCovers(entry, port string) bool {
-	entry = strings.TrimSpace(entry)
-	if entry == "*" {
-		return true
-	}
-	p, err := strconv.Atoi(port)
-	if err != nil {
-		return false
-	}
-	low, high, isRange := strings.Cut(entry, "-")
-	lo, err := strconv.Atoi(strings.TrimSpace(low))
-	if err != nil {
-		return false
-	}
-	hi := lo
-	if isRange {
-		if hi, err = strconv.Atoi(strings.TrimSpace(high)); err != nil {
-			return false
-		}
-	}
-	return lo <= p && p <= hi
+	span, ok := parsePortSpan(entry)
+	p, err := strconv.ParseInt(strings.TrimSpace(port), 10, 64)
+	return ok && err == nil && span.covers(p)
 }

@@ -270,18 +270,9 @@ func googlePortsCover(r *evaluator.Resource, portsPath string, specs []any, port
 
 // googlePortRange reads "22" or "1000-2000".
 func googlePortRange(spec string) (lo, hi int, ok bool) {
-	spec = strings.TrimSpace(spec)
-	from, to, isRange := strings.Cut(spec, "-")
-	lo, err := strconv.Atoi(strings.TrimSpace(from))
-	if err != nil {
-		return 0, 0, false
+	if strings.TrimSpace(spec) == "*" {
+		return 0, 0, false // Google firewall ports have no "*" form
 	}
-	if !isRange {
-		return lo, lo, true
-	}
-	hi, err = strconv.Atoi(strings.TrimSpace(to))
-	if err != nil || hi < lo {
-		return 0, 0, false
-	}
-	return lo, hi, true
+	span, ok := parsePortSpan(spec)
+	return int(span.from), int(span.to), ok
 }

@@ -1,0 +1,41 @@
+package rules
+
+import (
+	"strconv"
+	"strings"
+)
+
+// portSpan is an inclusive range of TCP/UDP ports. The security-group,
+// firewall and NSG rules of every provider read port settings through it.
+type portSpan struct{ from, to int64 }
+
+// allPorts is what "*" and missing port lists mean.
+var allPorts = portSpan{0, 65535}
+
+// parsePortSpan reads "22", "1000-2000" or "*" (every port).
+func parsePortSpan(spec string) (portSpan, bool) {
+	spec = strings.TrimSpace(spec)
+	if spec == "*" {
+		return allPorts, true
+	}
+	low, high, isRange := strings.Cut(spec, "-")
+	if !isRange {
+		high = low
+	}
+	from, err1 := strconv.ParseInt(strings.TrimSpace(low), 10, 64)
+	to, err2 := strconv.ParseInt(strings.TrimSpace(high), 10, 64)
+	if err1 != nil || err2 != nil || from < 0 || to > 65535 || from > to {
+		return portSpan{}, false
+	}
+	return portSpan{from, to}, true
+}
+
+// covers reports whether port is in the span.
+func (p portSpan) covers(port int64) bool { return p.from <= port && port <= p.to }
+
+func (p portSpan) String() string {
+	if p.from == p.to {
+		return strconv.FormatInt(p.from, 10)
+	}
+	return strconv.FormatInt(p.from, 10) + "-" + strconv.FormatInt(p.to, 10)
+}
