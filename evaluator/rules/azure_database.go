@@ -46,8 +46,12 @@ func (AzureDBBackupRetention) Meta() evaluator.RuleMeta {
 			Pass: "azurerm_postgresql_flexible_server, azurerm_mysql_flexible_server, azurerm_postgresql_server or azurerm_mysql_server " +
 				"that will exist after apply with backup_retention_days >= min_days (default 7), or not set when min_days <= 7 " +
 				"(Azure default 7 days; an unset value that shows as known after apply on create counts as the default when the " +
-				"configuration does not write it). Replicas (create_mode = Replica) are judged the same way.",
-			Fail: "backup_retention_days below min_days, or not set when min_days > 7.",
+				"configuration does not write it). Replicas (create_mode = Replica) are judged the same way. Alternative " +
+				"satisfier: whatever its native retention, a flexible server (or single PostgreSQL server) that an Azure " +
+				"Backup vault protects passes: an azurerm_data_protection_backup_instance_postgresql_flexible_server, " +
+				"_mysql_flexible_server or _postgresql that exists after apply and whose server_id (database_id) is known and " +
+				"equal to the server's id, or references the server in the same module instance.",
+			Fail: "backup_retention_days below min_days, or not set when min_days > 7, and no Azure Backup instance protects the server.",
 			Unknown: "backup_retention_days is known only after apply and the configuration writes it (computed from a value not " +
 				"yet known), or the plan has no configuration section to show that it was left unset.",
 			Remediation: "Set `backup_retention_days` to at least min_days (Azure accepts up to 35).",
@@ -60,7 +64,14 @@ func (AzureDBBackupRetention) Check(c *evaluator.Context, r *evaluator.Resource)
 	if !r.Exists() {
 		return nil
 	}
-	return []evaluator.Finding{evaluator.RequireAtLeast(c, r, "backup_retention_days", c.Int("min_days"), azureDBDefaultRetentionDays)}
+	f := evaluator.RequireAtLeast(c, r, "backup_retention_days", c.Int("min_days"), azureDBDefaultRetentionDays)
+	if f.Status != evaluator.StatusPass {
+		// Alternative satisfier: an Azure Backup vault keeps the server's backups.
+		if by := azureBackupCovers(c.Plan, r); by != "" {
+			return []evaluator.Finding{c.Pass(r, "backup_retention_days", "Azure Backup covers it: "+by+" (native setting: "+f.Message+")")}
+		}
+	}
+	return []evaluator.Finding{f}
 }
 
 // AzureDBGeoRedundantBackup requires geo-redundant backup storage on Azure

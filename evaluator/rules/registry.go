@@ -82,6 +82,7 @@ func All() []evaluator.Rule {
 		AzureStorageNoPublicBlob{},
 		AzureKeyVaultSoftDelete{},
 		AzureNSGOpenAdminPorts{},
+		AzureVMBackup{},
 		StatefulDestroy{},
 		StatefulForget{},
 		ProtectionLowered{},
