@@ -69,16 +69,40 @@ func (a *acceptor) flush(batch []*pendingAccept) {
 		tasks[i], args[i] = p.task, p.args
 	}
 	err := a.db.store.recordReceivedMany(ctx, tasks)
-	var dups []bool
+	// A delivery of a task already called back (HCP Terraform retrying long
+	// after, when the queue has forgotten the job) is not judged again.
+	var done map[string]bool
 	if err == nil {
-		dups, err = a.db.queue.enqueueMany(ctx, args)
+		ids := make([]string, len(tasks))
+		for i, t := range tasks {
+			ids[i] = t.TaskResultID
+		}
+		done, err = a.db.store.finished(ctx, ids)
+	}
+	dups := make([]bool, len(batch))
+	if err == nil {
+		var pending []evaluateArgs
+		var at []int
+		for i, arg := range args {
+			if done[arg.TaskResultID] {
+				dups[i] = true
+				continue
+			}
+			pending = append(pending, arg)
+			at = append(at, i)
+		}
+		if len(pending) > 0 {
+			var pendingDups []bool
+			pendingDups, err = a.db.queue.enqueueMany(ctx, pending)
+			for j, i := range at {
+				if err == nil {
+					dups[i] = pendingDups[j]
+				}
+			}
+		}
 	}
 	for i, p := range batch {
-		r := acceptResult{err: err}
-		if err == nil {
-			r.duplicate = dups[i]
-		}
-		p.done <- r
+		p.done <- acceptResult{duplicate: err == nil && dups[i], err: err}
 	}
 }
 

@@ -138,6 +138,33 @@ func (s *store) recordReceivedMany(ctx context.Context, tasks []Task) error {
 	return nil
 }
 
+// finished returns which of ids were already called back with a final result.
+func (s *store) finished(ctx context.Context, ids []string) (map[string]bool, error) {
+	done := map[string]bool{}
+	if len(ids) == 0 {
+		return done, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	query := `SELECT task_result_id FROM prodgate_task WHERE final_sent_at != 0 AND task_result_id IN (` +
+		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)`
+	rows, err := s.db.QueryContext(ctx, s.rebind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("look up finished tasks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("look up finished tasks: %w", err)
+		}
+		done[id] = true
+	}
+	return done, rows.Err()
+}
+
 func (s *store) markRunning(ctx context.Context, id string) error {
 	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET status = ? WHERE task_result_id = ? AND status = ?`), TaskRunning, id, TaskQueued)
 	if err != nil {

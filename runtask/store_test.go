@@ -91,3 +91,30 @@ func TestQueueDeduplicatesOnTaskResultID(t *testing.T) {
 		}
 	})
 }
+
+func TestFinishedTasksAreNotQueuedAgain(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, db *database) {
+		ctx := context.Background()
+		at := time.Now()
+		if err := db.store.recordReceivedMany(ctx, []Task{{TaskResultID: "done", ReceivedAt: at}, {TaskResultID: "open", ReceivedAt: at}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.store.markFinalSent(ctx, "done", at); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.store.finished(ctx, []string{"done", "open", "unknown"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got["done"] || got["open"] || got["unknown"] || len(got) != 1 {
+			t.Errorf("finished = %v, want only done", got)
+		}
+		acc := newAcceptor(db)
+		go acc.run()
+		defer acc.stop()
+		dup, err := acc.accept(ctx, Task{TaskResultID: "done", ReceivedAt: at}, evaluateArgs{TaskResultID: "done", Sealed: "x", ReceivedAt: at})
+		if err != nil || !dup {
+			t.Errorf("a late delivery of a finished task: duplicate=%v err=%v, want a duplicate", dup, err)
+		}
+	})
+}
