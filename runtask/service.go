@@ -45,7 +45,10 @@ type Options struct {
 	MaxRequestBytes int64
 	// ShutdownTimeout bounds Stop (default 30s).
 	ShutdownTimeout time.Duration
-	Logger          *zap.Logger
+	// Retention is how long finished tasks and their results pages are kept
+	// (default 90 days; negative keeps them for ever).
+	Retention time.Duration
+	Logger    *zap.Logger
 	// HTTPClient talks to HCP Terraform (default: 60s timeout).
 	HTTPClient *http.Client
 	// Now is the clock for waiver expiry and timestamps (default time.Now).
@@ -72,6 +75,8 @@ type Service struct {
 	stopOnce sync.Once
 	stopErr  error
 	started  bool
+	// pruning is closed to stop the retention loop; pruned when it has ended.
+	pruning, pruned chan struct{}
 }
 
 // New opens the database, migrates it and prepares the queue and handlers.
@@ -133,6 +138,9 @@ func withDefaults(o Options) Options {
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 30 * time.Second
 	}
+	if o.Retention == 0 {
+		o.Retention = 90 * 24 * time.Hour
+	}
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
@@ -159,6 +167,8 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	s.started = true
 	go s.acceptor.run()
+	s.pruning, s.pruned = make(chan struct{}), make(chan struct{})
+	go s.pruneLoop()
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("HTTP server stopped", zap.Error(err))
@@ -190,6 +200,10 @@ func (s *Service) Stop(ctx context.Context) error {
 			}
 		}
 		s.acceptor.stop()
+		if s.pruning != nil {
+			close(s.pruning)
+			<-s.pruned
+		}
 		if s.started {
 			if err := s.db.queue.stop(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("stop job queue: %w", err))
@@ -221,4 +235,31 @@ func (s *Service) routes() http.Handler {
 	r.GET("/readyz", s.handleReady)
 	r.GET("/metrics", gin.WrapH(promHandler(s.metrics.registry)))
 	return r
+}
+
+// pruneLoop deletes finished tasks older than the retention, at start and
+// then hourly, until Stop.
+func (s *Service) pruneLoop() {
+	defer close(s.pruned)
+	if s.opts.Retention < 0 {
+		return
+	}
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		n, err := s.db.store.prune(ctx, s.now().Add(-s.opts.Retention))
+		cancel()
+		switch {
+		case err != nil:
+			s.log.Warn("pruning old tasks failed", zap.Error(err))
+		case n > 0:
+			s.log.Info("pruned finished tasks past the retention", zap.Int64("tasks", n), zap.Duration("retention", s.opts.Retention))
+		}
+		select {
+		case <-s.pruning:
+			return
+		case <-tick.C:
+		}
+	}
 }

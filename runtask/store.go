@@ -223,6 +223,16 @@ func (s *store) get(ctx context.Context, id string) (*Task, error) {
 	return &t, nil
 }
 
+// prune deletes tasks called back before cutoff, with their reports; the
+// results pages of those runs then no longer exist.
+func (s *store) prune(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, s.rebind(`DELETE FROM prodgate_task WHERE final_sent_at != 0 AND final_sent_at < ?`), cutoff.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("prune tasks called back before %s: %w", cutoff.Format(time.DateOnly), err)
+	}
+	return res.RowsAffected()
+}
+
 // unfinished counts tasks not yet called back with a final result.
 func (s *store) unfinished(ctx context.Context) (int, error) {
 	var n int

@@ -118,3 +118,30 @@ func TestFinishedTasksAreNotQueuedAgain(t *testing.T) {
 		}
 	})
 }
+
+func TestPruneKeepsUnfinishedAndRecentTasks(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, db *database) {
+		ctx := context.Background()
+		old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		recent := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+		if err := db.store.recordReceivedMany(ctx, []Task{{TaskResultID: "old", ReceivedAt: old}, {TaskResultID: "recent", ReceivedAt: recent}, {TaskResultID: "open", ReceivedAt: old}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.store.markFinalSent(ctx, "old", old); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.store.markFinalSent(ctx, "recent", recent); err != nil {
+			t.Fatal(err)
+		}
+		n, err := db.store.prune(ctx, time.Date(2026, 8, 27, 0, 0, 0, 0, time.UTC))
+		if err != nil || n != 1 {
+			t.Fatalf("pruned %d, %v; want 1", n, err)
+		}
+		for id, want := range map[string]bool{"old": false, "recent": true, "open": true} {
+			_, err := db.store.get(ctx, id)
+			if got := err == nil; got != want {
+				t.Errorf("task %s kept=%v, want %v", id, got, want)
+			}
+		}
+	})
+}

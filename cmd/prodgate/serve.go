@@ -25,7 +25,7 @@ type serveOptions struct {
 	insecureNoHMAC, generateKey                                        bool
 	workers                                                            int
 	maxPlanBytes                                                       int64
-	shutdownTimeout                                                    time.Duration
+	shutdownTimeout, retention                                         time.Duration
 }
 
 func newServeCommand() *cobra.Command {
@@ -71,6 +71,7 @@ database and prints it once, to paste into HCP Terraform.`,
 	f.IntVar(&o.workers, "workers", 10, "tasks judged at once by this process")
 	f.Int64Var(&o.maxPlanBytes, "max-plan-bytes", 256<<20, "largest plan JSON accepted, in bytes")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop waits for running tasks")
+	f.DurationVar(&o.retention, "retention", 90*24*time.Hour, "how long finished tasks and their results pages are kept (negative: for ever)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug|info|warn|error")
 	f.StringVar(&o.addrFile, "addr-file", "", "write the address the service listens on to this file once it listens")
 	documentEnv(f)
@@ -123,7 +124,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	svc, err := runtask.New(cmd.Context(), runtask.Options{
 		Listen: o.listen, Path: o.path, HMACKeys: keys, InsecureNoHMAC: o.insecureNoHMAC,
 		DatabaseURL: o.databaseURL, Engine: engine, AllowedHosts: o.allowedHosts, ExternalURL: o.externalURL,
-		Workers: o.workers, MaxPlanBytes: o.maxPlanBytes, ShutdownTimeout: o.shutdownTimeout, Logger: log,
+		Workers: o.workers, MaxPlanBytes: o.maxPlanBytes, ShutdownTimeout: o.shutdownTimeout, Retention: o.retention, Logger: log,
 	})
 	if err != nil {
 		return err
