@@ -136,12 +136,14 @@ func (r *Resource) ReplacePaths() []string {
 
 // After reads an attribute of the planned object.
 func (r *Resource) After(path string) Value {
-	return lookup(r.change.after, &r.change.afterTop, r.change.afterUnknown, r.change.afterSensitive, path)
+	ch := r.change
+	return lookup(ch.after, &ch.afterTop, ch.afterUnknown, ch.afterSensitive, [2]*topIndex{&ch.afterUnknownTop, &ch.afterSensitiveTop}, path)
 }
 
 // Before reads an attribute of the object as it was before this plan.
 func (r *Resource) Before(path string) Value {
-	return lookup(r.change.before, &r.change.beforeTop, nil, r.change.beforeSensitive, path)
+	ch := r.change
+	return lookup(ch.before, &ch.beforeTop, nil, ch.beforeSensitive, [2]*topIndex{nil, &ch.beforeSensitiveTop}, path)
 }
 
 // Drift is the change Terraform detected outside of Terraform for this address
@@ -160,12 +162,14 @@ type DriftChange struct{ change *rawChange }
 
 // Before is the value recorded in state at the last apply.
 func (d *DriftChange) Before(path string) Value {
-	return lookup(d.change.before, &d.change.beforeTop, nil, d.change.beforeSensitive, path)
+	ch := d.change
+	return lookup(ch.before, &ch.beforeTop, nil, ch.beforeSensitive, [2]*topIndex{nil, &ch.beforeSensitiveTop}, path)
 }
 
 // After is the value found on the real object now.
 func (d *DriftChange) After(path string) Value {
-	return lookup(d.change.after, &d.change.afterTop, d.change.afterUnknown, d.change.afterSensitive, path)
+	ch := d.change
+	return lookup(ch.after, &ch.afterTop, ch.afterUnknown, ch.afterSensitive, [2]*topIndex{&ch.afterUnknownTop, &ch.afterSensitiveTop}, path)
 }
 
 // Deleted is true when the object was deleted outside Terraform.
