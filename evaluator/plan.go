@@ -92,12 +92,10 @@ type rawResourceChange struct {
 
 // rawChange holds the change's actions and the bytes of its values.
 type rawChange struct {
-	afterTop, beforeTop topIndex
-	// indexes of the marks' top-level members, for the first path step
-	afterUnknownTop, afterSensitiveTop, beforeSensitiveTop topIndex
-	actions                                                tfjson.Actions
-	before, after, afterUnknown                            []byte
-	beforeSensitive, afterSensitive, replacePaths          []byte
+	afterTop, beforeTop                           topIndex
+	actions                                       tfjson.Actions
+	before, after, afterUnknown                   []byte
+	beforeSensitive, afterSensitive, replacePaths []byte
 }
 
 // ReadPlan decodes plan JSON from r. It accepts UTF-8 with or without a byte

@@ -136,14 +136,12 @@ func (r *Resource) ReplacePaths() []string {
 
 // After reads an attribute of the planned object.
 func (r *Resource) After(path string) Value {
-	ch := r.change
-	return lookup(ch.after, &ch.afterTop, ch.afterUnknown, ch.afterSensitive, [2]*topIndex{&ch.afterUnknownTop, &ch.afterSensitiveTop}, path)
+	return lookup(r.change.after, &r.change.afterTop, r.change.afterUnknown, r.change.afterSensitive, path)
 }
 
 // Before reads an attribute of the object as it was before this plan.
 func (r *Resource) Before(path string) Value {
-	ch := r.change
-	return lookup(ch.before, &ch.beforeTop, nil, ch.beforeSensitive, [2]*topIndex{nil, &ch.beforeSensitiveTop}, path)
+	return lookup(r.change.before, &r.change.beforeTop, nil, r.change.beforeSensitive, path)
 }
 
 // Drift is the change Terraform detected outside of Terraform for this address
@@ -162,14 +160,12 @@ type DriftChange struct{ change *rawChange }
 
 // Before is the value recorded in state at the last apply.
 func (d *DriftChange) Before(path string) Value {
-	ch := d.change
-	return lookup(ch.before, &ch.beforeTop, nil, ch.beforeSensitive, [2]*topIndex{nil, &ch.beforeSensitiveTop}, path)
+	return lookup(d.change.before, &d.change.beforeTop, nil, d.change.beforeSensitive, path)
 }
 
 // After is the value found on the real object now.
 func (d *DriftChange) After(path string) Value {
-	ch := d.change
-	return lookup(ch.after, &ch.afterTop, ch.afterUnknown, ch.afterSensitive, [2]*topIndex{&ch.afterUnknownTop, &ch.afterSensitiveTop}, path)
+	return lookup(d.change.after, &d.change.afterTop, d.change.afterUnknown, d.change.afterSensitive, path)
 }
 
 // Deleted is true when the object was deleted outside Terraform.

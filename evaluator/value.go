@@ -198,7 +198,7 @@ func makeStep(s string) pathStep {
 // unknown and sensitive marks. A key step applied to a list descends into its
 // first element, because Terraform renders single nested blocks (MaxItems 1)
 // as one-element lists; an empty list means the block is absent.
-func lookup(value []byte, top *topIndex, unknown, sensitive []byte, marksTop [2]*topIndex, path string) Value {
+func lookup(value []byte, top *topIndex, unknown, sensitive []byte, path string) Value {
 	v := Value{Path: path}
 	if rawIsTrue(sensitive) {
 		v.Sensitive = true
@@ -215,11 +215,7 @@ func lookup(value []byte, top *topIndex, unknown, sensitive []byte, marksTop [2]
 			break
 		}
 		i = nextPos
-		if first && !step.isIdx {
-			unknown, sensitive = markAtTop(unknown, marksTop[0], step), markAtTop(sensitive, marksTop[1], step)
-		} else {
-			unknown, sensitive = markAt(unknown, step), markAt(sensitive, step)
-		}
+		unknown, sensitive = markAt(unknown, step), markAt(sensitive, step)
 		if rawIsTrue(sensitive) {
 			v.Sensitive = true
 		}
@@ -246,15 +242,6 @@ func lookup(value []byte, top *topIndex, unknown, sensitive []byte, marksTop [2]
 	v.State = Known
 	v.raw = decodeRaw(cur)
 	return v
-}
-
-// markAtTop is markAt for the first step, through the marks' own index.
-func markAtTop(marks []byte, top *topIndex, step pathStep) []byte {
-	if top == nil || len(marks) == 0 || marks[0] != '{' {
-		return markAt(marks, step)
-	}
-	sub, _ := top.find(marks, step.key)
-	return sub
 }
 
 // markAt follows one step into an unknown or sensitive mark tree. A mark of
