@@ -139,3 +139,19 @@ func BenchmarkEndToEnd(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkParseAndEvaluate is what check does before rendering: a fresh
+// parse, then evaluation with every per-plan index built from cold.
+func BenchmarkParseAndEvaluate(b *testing.B) {
+	e := engine(b)
+	data := planOf(b, 20000)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		plan, err := evaluator.ParsePlan(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.Evaluate(plan, evaluator.RunContext{}, time.Now())
+	}
+}
