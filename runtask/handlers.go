@@ -2,7 +2,6 @@ package runtask
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -67,7 +66,7 @@ func (s *Service) handleRunTask(c *gin.Context) {
 		answer(http.StatusForbidden, stage, "refused", err.Error())
 		return
 	}
-	if err := s.accept(c.Request.Context(), req); err != nil {
+	if err := s.accept(c.Request.Context(), req, body); err != nil {
 		log.Error("could not store the run-task request; HCP Terraform will retry", zap.Error(err))
 		answer(http.StatusInternalServerError, stage, "error", "could not store the request")
 		return
@@ -76,20 +75,13 @@ func (s *Service) handleRunTask(c *gin.Context) {
 }
 
 // accept records the task and enqueues its job, batched with concurrent
-// requests. A duplicate delivery of a task already stored is still offered to
-// the queue, whose unique key makes it harmless: that covers a crash between
-// the two steps.
-func (s *Service) accept(ctx context.Context, req *Request) error {
+// requests. The job keeps the request exactly as HCP Terraform signed it,
+// sealed, and the worker decodes it again. A duplicate delivery of a task
+// already stored is still offered to the queue, whose unique key makes it
+// harmless: that covers a crash between the two steps.
+func (s *Service) accept(ctx context.Context, req *Request, body []byte) error {
 	now := s.now()
-	plain, err := json.Marshal(req)
-	if err != nil {
-		return err
-	}
-	plain, err = withCapabilities(plain, req)
-	if err != nil {
-		return err
-	}
-	sealed, err := s.secrets.sealBytes(plain)
+	sealed, err := s.secrets.sealBytes(body)
 	if err != nil {
 		return err
 	}
@@ -104,17 +96,6 @@ func (s *Service) accept(ctx context.Context, req *Request) error {
 		s.log.Info("duplicate delivery ignored", zap.String("task_result_id", req.TaskResultID))
 	}
 	return nil
-}
-
-// withCapabilities keeps the merged capabilities in the sealed copy, since
-// Request marshals them under neither spelling.
-func withCapabilities(plain []byte, req *Request) ([]byte, error) {
-	var m map[string]any
-	if err := json.Unmarshal(plain, &m); err != nil {
-		return nil, err
-	}
-	m["capabilities"] = req.Capabilities
-	return json.Marshal(m)
 }
 
 func (s *Service) handleReady(c *gin.Context) {

@@ -76,18 +76,16 @@ func (r *Request) IsVerification() bool { return r.AccessToken == VerificationTo
 // DecodeRequest reads a run-task payload. It accepts both spellings of
 // capabilities, and normalises stage spellings such as "post-plan".
 func DecodeRequest(body []byte) (*Request, error) {
-	var r Request
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("decode run-task request: %w", err)
-	}
-	var caps struct {
+	var w struct {
+		Request
 		Capabilities  *Capabilities `json:"capabilities"`
 		Capabilitites *Capabilities `json:"capabilitites"`
 	}
-	if err := json.Unmarshal(body, &caps); err != nil {
-		return nil, fmt.Errorf("decode run-task capabilities: %w", err)
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, fmt.Errorf("decode run-task request: %w", err)
 	}
-	for _, c := range []*Capabilities{caps.Capabilities, caps.Capabilitites} {
+	r := w.Request
+	for _, c := range []*Capabilities{w.Capabilities, w.Capabilitites} {
 		if c != nil && c.Outcomes {
 			r.Capabilities.Outcomes = true
 		}
