@@ -26,21 +26,12 @@ import (
 // PostgreSQL (several replicas). One job model serves both; only the River
 // client's transaction type differs, which this interface hides.
 type jobQueue interface {
-	enqueue(ctx context.Context, args evaluateArgs) (duplicate bool, err error)
 	enqueueMany(ctx context.Context, args []evaluateArgs) (duplicates []bool, err error)
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 }
 
 type riverQueue[TTx any] struct{ client *river.Client[TTx] }
-
-func (q *riverQueue[TTx]) enqueue(ctx context.Context, args evaluateArgs) (bool, error) {
-	res, err := q.client.Insert(ctx, args, nil)
-	if err != nil {
-		return false, fmt.Errorf("enqueue task %s: %w", args.TaskResultID, err)
-	}
-	return res.UniqueSkippedAsDuplicate, nil
-}
 
 func (q *riverQueue[TTx]) enqueueMany(ctx context.Context, args []evaluateArgs) ([]bool, error) {
 	params := make([]river.InsertManyParams, len(args))

@@ -98,23 +98,6 @@ func (s *store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// recordReceived stores a new task; inserted is false when the task result id
-// was already known (a duplicate delivery).
-func (s *store) recordReceived(ctx context.Context, t Task) (inserted bool, err error) {
-	res, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO prodgate_task
-		(task_result_id, run_id, organization, workspace, project, stage, status, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_result_id) DO NOTHING`),
-		t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage, TaskQueued, t.ReceivedAt.UnixMilli())
-	if err != nil {
-		return false, fmt.Errorf("record task %s: %w", t.TaskResultID, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("record task %s: %w", t.TaskResultID, err)
-	}
-	return n == 1, nil
-}
-
 // recordReceivedMany stores new tasks in one statement; tasks already known
 // (duplicate deliveries) are left as they are.
 func (s *store) recordReceivedMany(ctx context.Context, tasks []Task) error {

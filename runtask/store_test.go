@@ -37,12 +37,12 @@ func TestStoreLifecycle(t *testing.T) {
 		ctx := context.Background()
 		at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 		task := Task{TaskResultID: "taskrs-1", RunID: "run-1", Organization: "acme", Workspace: "orders-prod", Project: "p", Stage: "post_plan", ReceivedAt: at}
-		inserted, err := db.store.recordReceived(ctx, task)
-		if err != nil || !inserted {
-			t.Fatalf("first record: inserted=%v err=%v", inserted, err)
+		if err := db.store.recordReceivedMany(ctx, []Task{task}); err != nil {
+			t.Fatalf("first record: %v", err)
 		}
-		if inserted, err := db.store.recordReceived(ctx, task); err != nil || inserted {
-			t.Fatalf("duplicate record: inserted=%v err=%v", inserted, err)
+		// A duplicate delivery leaves the stored task as it is.
+		if err := db.store.recordReceivedMany(ctx, []Task{{TaskResultID: "taskrs-1", RunID: "run-other", ReceivedAt: at.Add(time.Hour)}}); err != nil {
+			t.Fatalf("duplicate record: %v", err)
 		}
 		if n, err := db.store.unfinished(ctx); err != nil || n != 1 {
 			t.Fatalf("unfinished = %d, %v", n, err)
@@ -81,13 +81,13 @@ func TestQueueDeduplicatesOnTaskResultID(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, db *database) {
 		ctx := context.Background()
 		args := evaluateArgs{TaskResultID: "taskrs-dup", Sealed: "a", ReceivedAt: time.Now()}
-		if dup, err := db.queue.enqueue(ctx, args); err != nil || dup {
-			t.Fatalf("first enqueue: dup=%v err=%v", dup, err)
+		if dups, err := db.queue.enqueueMany(ctx, []evaluateArgs{args}); err != nil || dups[0] {
+			t.Fatalf("first enqueue: dup=%v err=%v", dups, err)
 		}
 		// A retried delivery seals the request again (new nonce): still a duplicate.
 		args.Sealed = "b"
-		if dup, err := db.queue.enqueue(ctx, args); err != nil || !dup {
-			t.Fatalf("second enqueue: dup=%v err=%v", dup, err)
+		if dups, err := db.queue.enqueueMany(ctx, []evaluateArgs{args}); err != nil || !dups[0] {
+			t.Fatalf("second enqueue: dup=%v err=%v", dups, err)
 		}
 	})
 }
