@@ -176,9 +176,7 @@ func (r *celRule) Check(c *Context, res *Resource) []Finding {
 		}
 		return []Finding{c.Fail(res, "", "custom rule could not be evaluated: "+msg+"; the gate fails closed", "condition true", "error")}
 	case types.IsUnknown(out):
-		f := c.Finding(res, StatusUnknown, "", r.message+": depends on values known only after apply")
-		f.Expected, f.Actual = "condition true", "(known after apply)"
-		return []Finding{f}
+		return []Finding{c.UnknownBecause(res, "", r.message+": depends on values known only after apply", "condition true")}
 	}
 	ok, isBool := out.Value().(bool)
 	switch {

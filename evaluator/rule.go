@@ -206,7 +206,13 @@ func (c *Context) Fail(r *Resource, attribute, message, expected, actual string)
 
 // Unknown records that the attribute's value is known only after apply.
 func (c *Context) Unknown(r *Resource, attribute, expected string) Finding {
-	f := c.Finding(r, StatusUnknown, attribute, attribute+" is known only after apply, so the plan cannot show it meets the standard")
+	return c.UnknownBecause(r, attribute, attribute+" is known only after apply, so the plan cannot show it meets the standard", expected)
+}
+
+// UnknownBecause records an unknown result whose cause message says which
+// value (possibly on another resource) is known only after apply.
+func (c *Context) UnknownBecause(r *Resource, attribute, message, expected string) Finding {
+	f := c.Finding(r, StatusUnknown, attribute, message)
 	f.Expected, f.Actual = expected, "(known after apply)"
 	return f
 }

@@ -99,10 +99,7 @@ func orAWSBackup(c *evaluator.Context, r *evaluator.Resource, native evaluator.F
 	case cov.Covered():
 		return c.Pass(r, native.Attribute, "AWS Backup covers it: "+cov.By+" (native setting: "+native.Message+")")
 	case cov.Maybe != "" && native.Status == evaluator.StatusFail:
-		f := c.Finding(r, evaluator.StatusUnknown, native.Attribute,
-			native.Message+"; "+cov.Maybe+" may cover it through AWS Backup, but depends on values known only after apply")
-		f.Expected, f.Actual = native.Expected+" or an aws_backup_selection covering it", "(known after apply)"
-		return f
+		return c.UnknownBecause(r, native.Attribute, native.Message+"; "+cov.Maybe+" may cover it through AWS Backup, but depends on values known only after apply", native.Expected+" or an aws_backup_selection covering it")
 	}
 	return native
 }
@@ -496,10 +493,7 @@ func (EBSBackup) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.
 		}
 	}
 	if maybe != "" {
-		f := c.Finding(r, evaluator.StatusUnknown, attr,
-			maybe+" may cover the volume, but depends on values known only after apply")
-		f.Expected, f.Actual = expected, "(known after apply)"
-		return []evaluator.Finding{f}
+		return []evaluator.Finding{c.UnknownBecause(r, attr, maybe+" may cover the volume, but depends on values known only after apply", expected)}
 	}
 	return []evaluator.Finding{c.Fail(r, attr, "no aws_backup_selection in the plan covers the volume", expected, "none")}
 }
@@ -562,15 +556,9 @@ func (EFSBackup) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.
 	}
 	switch {
 	case policyUnknown != "":
-		f := c.Finding(r, evaluator.StatusUnknown, attr,
-			policyUnknown+" sets backup_policy.status from a value known only after apply, so the plan cannot show it meets the standard")
-		f.Expected, f.Actual = expected, "(known after apply)"
-		return []evaluator.Finding{f}
+		return []evaluator.Finding{c.UnknownBecause(r, attr, policyUnknown+" sets backup_policy.status from a value known only after apply, so the plan cannot show it meets the standard", expected)}
 	case cov.Maybe != "":
-		f := c.Finding(r, evaluator.StatusUnknown, attr,
-			cov.Maybe+" may cover the file system, but depends on values known only after apply")
-		f.Expected, f.Actual = expected, "(known after apply)"
-		return []evaluator.Finding{f}
+		return []evaluator.Finding{c.UnknownBecause(r, attr, cov.Maybe+" may cover the file system, but depends on values known only after apply", expected)}
 	}
 	msg, actual := "no aws_efs_backup_policy enables automatic backups and no aws_backup_selection in the plan covers it", "none"
 	if policyOff != "" {

@@ -120,10 +120,7 @@ func s3Destroyed(plan *evaluator.Plan, typ string, bucket *evaluator.Resource) [
 // s3UnknownBy reports that another resource sets path from a value known
 // only after apply.
 func s3UnknownBy(c *evaluator.Context, r *evaluator.Resource, attr, by, path, expected string) evaluator.Finding {
-	f := c.Finding(r, evaluator.StatusUnknown, attr,
-		by+" sets "+path+" from a value known only after apply, so the plan cannot show it meets the standard")
-	f.Expected, f.Actual = expected, "(known after apply)"
-	return f
+	return c.UnknownBecause(r, attr, by+" sets "+path+" from a value known only after apply, so the plan cannot show it meets the standard", expected)
 }
 
 // s3PublicAccessFlags are the four settings of a public access block.

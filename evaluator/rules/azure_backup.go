@@ -74,10 +74,8 @@ func (AzureVMBackup) Check(c *evaluator.Context, r *evaluator.Resource) []evalua
 	if r.Configured("name") == evaluator.ConfigUnavailable {
 		for _, p := range c.Plan.Existing("azurerm_backup_protected_vm") {
 			if p.After("source_vm_id").State == evaluator.Unknown {
-				f := c.Finding(r, evaluator.StatusUnknown, attr, p.Address+
-					".source_vm_id is known only after apply and the plan has no configuration to match it by reference")
-				f.Expected, f.Actual = "an azurerm_backup_protected_vm covering it", "(known after apply)"
-				return []evaluator.Finding{f}
+				return []evaluator.Finding{c.UnknownBecause(r, attr, p.Address+
+					".source_vm_id is known only after apply and the plan has no configuration to match it by reference", "an azurerm_backup_protected_vm covering it")}
 			}
 		}
 	}

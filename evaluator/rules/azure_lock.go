@@ -119,10 +119,8 @@ func (AzureDBDeleteLock) Check(c *evaluator.Context, r *evaluator.Resource) []ev
 		}
 	}
 	if maybe != "" {
-		f := c.Finding(r, evaluator.StatusUnknown, attr, maybe+
-			" is known only after apply, so the plan cannot show a management lock protects this resource")
-		f.Expected, f.Actual = expected, "(known after apply)"
-		return []evaluator.Finding{f}
+		return []evaluator.Finding{c.UnknownBecause(r, attr, maybe+
+			" is known only after apply, so the plan cannot show a management lock protects this resource", expected)}
 	}
 	actual := "no lock"
 	message := "no azurerm_management_lock with lock_level CanNotDelete or ReadOnly covers this resource"

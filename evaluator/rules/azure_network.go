@@ -149,11 +149,9 @@ func (AzureNSGOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Resource)
 		if attr == "" {
 			attr = "source_address_prefix"
 		}
-		f := c.Finding(r, evaluator.StatusUnknown, attr, fmt.Sprintf(
+		return []evaluator.Finding{c.UnknownBecause(r, attr, fmt.Sprintf(
 			"security rule %q has a direction, access, protocol, source or port known only after apply, so the plan cannot show it keeps port %s closed to the internet",
-			unknownRule.name, strings.Join(ports, ", ")))
-		f.Expected, f.Actual = expected, "(known after apply)"
-		return []evaluator.Finding{f}
+			unknownRule.name, strings.Join(ports, ", ")), expected)}
 	}
 	if r.Type == "azurerm_network_security_rule" {
 		return []evaluator.Finding{c.Pass(r, "source_address_prefix", "the rule does not open port "+strings.Join(ports, ", ")+" to the internet")}

@@ -253,10 +253,7 @@ func (AzureStoragePublicNetworkAccess) Check(c *evaluator.Context, r *evaluator.
 		}
 	}
 	if unknownAttr != "" {
-		f := c.Finding(r, evaluator.StatusUnknown, pnaPath,
-			unknownAttr+" is known only after apply, so the plan cannot show the account refuses public traffic")
-		f.Expected, f.Actual = expected, "(known after apply)"
-		return []evaluator.Finding{f}
+		return []evaluator.Finding{c.UnknownBecause(r, pnaPath, unknownAttr+" is known only after apply, so the plan cannot show the account refuses public traffic", expected)}
 	}
 	actual := pnaPath + " " + pna.Display() + ", default_action " + action.Display()
 	return []evaluator.Finding{c.Fail(r, pnaPath,

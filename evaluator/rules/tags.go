@@ -170,10 +170,8 @@ func (TagsRequired) Check(c *evaluator.Context, r *evaluator.Resource) []evaluat
 				break
 			}
 		}
-		f := c.Finding(r, evaluator.StatusUnknown, attr, fmt.Sprintf(
-			"%s is known only after apply, so the plan cannot show the keys %s are present", attr, strings.Join(undetermined, ", ")))
-		f.Expected, f.Actual = expected, "(known after apply)"
-		return []evaluator.Finding{f}
+		return []evaluator.Finding{c.UnknownBecause(r, attr, fmt.Sprintf(
+			"%s is known only after apply, so the plan cannot show the keys %s are present", attr, strings.Join(undetermined, ", ")), expected)}
 	}
 	return []evaluator.Finding{c.Pass(r, attr, fmt.Sprintf("%s has the required keys %s", attr, strings.Join(required, ", ")))}
 }
