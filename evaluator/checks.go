@@ -59,7 +59,7 @@ func RequireBool(c *Context, r *Resource, path string, want bool, providerDefaul
 		}
 		return c.Fail(r, path, fmt.Sprintf("%s is not set", path), expected, e.Display())
 	}
-	got, ok := asBool(e.Raw)
+	got, ok := BoolOf(e.Raw)
 	if !ok {
 		return c.Fail(r, path, fmt.Sprintf("%s is not a boolean", path), expected, e.Display())
 	}
@@ -79,7 +79,7 @@ func RequireAtLeast(c *Context, r *Resource, path string, min int64, providerDef
 		}
 		return c.Fail(r, path, fmt.Sprintf("%s is not set", path), expected, e.Display())
 	}
-	got, ok := asInt(e.Raw)
+	got, ok := IntOf(e.Raw)
 	if !ok {
 		return c.Fail(r, path, fmt.Sprintf("%s is not a whole number", path), expected, e.Display())
 	}
@@ -89,9 +89,19 @@ func RequireAtLeast(c *Context, r *Resource, path string, min int64, providerDef
 	return c.Pass(r, path, fmt.Sprintf("%s is %s", path, e.Display()))
 }
 
-func asBool(raw any) (bool, bool) { return Value{State: Known, raw: raw}.Bool() }
+// Bool reads the effective value (planned or provider default) as a bool.
+func (e Effective) Bool() (bool, bool) { return BoolOf(e.Raw) }
 
-func asInt(raw any) (int64, bool) {
+// Int reads the effective value (planned or provider default) as a whole number.
+func (e Effective) Int() (int64, bool) { return IntOf(e.Raw) }
+
+// BoolOf reads a decoded value or a rule's own default as a bool, accepting
+// providers that use string-typed flags ("true").
+func BoolOf(raw any) (bool, bool) { return Value{State: Known, raw: raw}.Bool() }
+
+// IntOf reads a whole number from decoded JSON (float64), a rule's own
+// default (int, int64) or a numeric string.
+func IntOf(raw any) (int64, bool) {
 	switch t := raw.(type) {
 	case int:
 		return int64(t), true

@@ -56,7 +56,7 @@ func (EBSEncryption) Check(c *evaluator.Context, r *evaluator.Resource) []evalua
 		var pending string
 		for _, d := range c.Plan.Existing("aws_ebs_encryption_by_default") {
 			en := evaluator.EffectiveAfter(d, "enabled", true)
-			on, _ := en.Raw.(bool)
+			on, _ := en.Bool()
 			switch {
 			case !en.Known():
 				pending = d.Address + " sets enabled from a value known only after apply"

@@ -138,7 +138,7 @@ func s3PublicAccessOff(x *evaluator.Resource) (off []string, unknownFlag string)
 			}
 			continue
 		}
-		if b, ok := e.Raw.(bool); !ok || !b {
+		if b, ok := e.Bool(); !ok || !b {
 			off = append(off, flag+" = "+e.Display())
 		}
 	}
@@ -444,7 +444,7 @@ func (S3MFADelete) Check(c *evaluator.Context, r *evaluator.Resource) []evaluato
 	if !inline.Known() {
 		return []evaluator.Finding{c.Unknown(r, "versioning.mfa_delete", "true")}
 	}
-	if b, ok := inline.Raw.(bool); ok && b && !inline.Defaulted {
+	if b, ok := inline.Bool(); ok && b && !inline.Defaulted {
 		return []evaluator.Finding{c.Pass(r, "versioning.mfa_delete", "versioning.mfa_delete is true")}
 	}
 	return []evaluator.Finding{c.Fail(r, attr,

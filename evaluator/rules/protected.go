@@ -319,7 +319,7 @@ func (a protectedAttr) kindWords() string {
 func (a protectedAttr) level(raw any) (n int64, ok bool) {
 	switch a.Kind {
 	case protectWhenTrue, protectWhenFalse:
-		b, ok := rawBool(raw)
+		b, ok := evaluator.BoolOf(raw)
 		if !ok {
 			return 0, false
 		}
@@ -328,7 +328,7 @@ func (a protectedAttr) level(raw any) (n int64, ok bool) {
 		}
 		return 0, true
 	case protectWhenHigher:
-		return rawInt(raw)
+		return evaluator.IntOf(raw)
 	}
 	s, ok := raw.(string)
 	if !ok {
@@ -424,32 +424,6 @@ func normalizeRaw(raw any) any {
 		return int64(n)
 	}
 	return raw
-}
-
-// rawBool reads a bool, accepting providers that use string-typed flags.
-func rawBool(raw any) (bool, bool) {
-	switch t := raw.(type) {
-	case bool:
-		return t, true
-	case string:
-		b, err := strconv.ParseBool(t)
-		return b, err == nil
-	}
-	return false, false
-}
-
-// rawInt reads a whole number from JSON (float64), a table default (int64) or a string.
-func rawInt(raw any) (int64, bool) {
-	switch t := raw.(type) {
-	case int64:
-		return t, true
-	case float64:
-		return int64(t), t == float64(int64(t))
-	case string:
-		n, err := strconv.ParseInt(t, 10, 64)
-		return n, err == nil
-	}
-	return 0, false
 }
 
 func displayRaw(raw any) string {
