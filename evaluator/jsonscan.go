@@ -610,11 +610,13 @@ func decodeRaw(raw []byte) any {
 // rawFind walks one path step into a validated value: a key into an object
 // (into the first element when the value is a list, as Terraform renders
 // single nested blocks), or an index into a list. ok is false when the step
-// leads nowhere.
+// leads nowhere. It stops at the first match (see rawwalk.go).
 func rawFind(raw []byte, step pathStep) (sub []byte, ok bool) {
-	s := scanner{data: raw}
-	c := s.peek()
-	if !step.isIdx && c == '[' {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) {
+		return nil, false
+	}
+	if !step.isIdx && raw[i] == '[' {
 		first, ok := rawIndex(raw, 0)
 		if !ok {
 			return nil, false
@@ -624,39 +626,51 @@ func rawFind(raw []byte, step pathStep) (sub []byte, ok bool) {
 	if step.isIdx {
 		return rawIndex(raw, step.index)
 	}
-	if c != '{' {
+	if raw[i] != '{' {
 		return nil, false
 	}
-	var found []byte
-	_ = s.object(func(key []byte, escaped bool) error {
-		v, err := s.value()
-		if err != nil {
-			return err
+	i++
+	for {
+		i = skipSpace(raw, i)
+		if i >= len(raw) || raw[i] != '"' {
+			return nil, false
 		}
-		if found == nil && keyIs(key, escaped, step.key) {
-			found = v
+		keyEnd, escaped := skipString(raw, i)
+		key := raw[i+1 : keyEnd-1]
+		start := skipSpace(raw, skipSpace(raw, keyEnd)+1) // past ':'
+		end := skipValue(raw, start)
+		if keyIs(key, escaped, step.key) {
+			return raw[start:end], true
 		}
-		return nil
-	})
-	return found, found != nil
+		i = skipSpace(raw, end)
+		if i >= len(raw) || raw[i] != ',' {
+			return nil, false
+		}
+		i++
+	}
 }
 
 func rawIndex(raw []byte, index int) ([]byte, bool) {
-	s := scanner{data: raw}
-	if s.peek() != '[' {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
 		return nil, false
 	}
-	var found []byte
-	i := 0
-	_ = s.array(func() error {
-		v, err := s.value()
-		if err == nil && i == index {
-			found = v
+	i++
+	for n := 0; ; n++ {
+		i = skipSpace(raw, i)
+		if i >= len(raw) || raw[i] == ']' {
+			return nil, false
+		}
+		end := skipValue(raw, i)
+		if n == index {
+			return raw[i:end], true
+		}
+		i = skipSpace(raw, end)
+		if i >= len(raw) || raw[i] != ',' {
+			return nil, false
 		}
 		i++
-		return err
-	})
-	return found, found != nil
+	}
 }
 
 // rawIsTrue reports whether a value's bytes are the literal true.

@@ -277,28 +277,20 @@ type topMember struct{ keyStart, keyEnd, valStart, valEnd uint32 }
 
 func (t *topIndex) find(raw []byte, key string) ([]byte, bool) {
 	t.once.Do(func() {
-		s := scanner{data: raw}
-		if s.peek() != '{' || len(raw) > 1<<31 {
+		if len(raw) > 1<<31 {
 			t.escaped = true
 			return
 		}
-		_ = s.object(func(k []byte, escaped bool) error {
+		eachMember(raw, func(k span, escaped bool, v span) bool {
 			if escaped {
 				t.escaped = true
+				return false
 			}
-			keyEnd := s.pos - 1 // the scanner stands after the colon
-			for keyEnd > 0 && raw[keyEnd] != '"' {
-				keyEnd--
-			}
-			v, err := s.value()
-			if err == nil {
-				valEnd := uint32(s.pos)
-				t.members = append(t.members, topMember{
-					keyStart: uint32(keyEnd - len(k)), keyEnd: uint32(keyEnd),
-					valStart: valEnd - uint32(len(v)), valEnd: valEnd,
-				})
-			}
-			return err
+			t.members = append(t.members, topMember{
+				keyStart: uint32(k.start), keyEnd: uint32(k.end),
+				valStart: uint32(v.start), valEnd: uint32(v.end),
+			})
+			return true
 		})
 	})
 	if t.escaped {

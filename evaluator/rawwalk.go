@@ -1,0 +1,139 @@
+package evaluator
+
+import "bytes"
+
+// Walking values that were already validated. ParsePlan validates the whole
+// document once; afterwards rules read attributes out of the same bytes many
+// times (every lookup walks the value and its unknown and sensitive marks), so
+// these walkers only find boundaries: strings by their closing quote,
+// containers by depth, scalars by the next delimiter. They never report
+// errors and must only be given bytes the scanner has accepted.
+
+// skipSpace returns the first position at or after i that is not JSON
+// whitespace.
+func skipSpace(d []byte, i int) int {
+	for i < len(d) && isSpace[d[i]] {
+		i++
+	}
+	return i
+}
+
+// skipString returns the position after the string whose opening quote is at
+// i, and whether the string holds escapes.
+func skipString(d []byte, i int) (end int, escaped bool) {
+	i++
+	for {
+		q := bytes.IndexByte(d[i:], '"')
+		if q < 0 {
+			return len(d), escaped
+		}
+		i += q
+		// The quote is escaped when an odd number of backslashes precede it.
+		n := 0
+		for j := i - 1; j >= 0 && d[j] == '\\'; j-- {
+			n++
+		}
+		if n > 0 {
+			escaped = true
+		}
+		if n%2 == 0 {
+			return i + 1, escaped
+		}
+		i++
+	}
+}
+
+// skipValue returns the position after the value that starts at i (after
+// any whitespace).
+func skipValue(d []byte, i int) int {
+	i = skipSpace(d, i)
+	if i >= len(d) {
+		return i
+	}
+	switch d[i] {
+	case '"':
+		end, _ := skipString(d, i)
+		return end
+	case '{', '[':
+		depth := 0
+		for i < len(d) {
+			switch d[i] {
+			case '"':
+				i, _ = skipString(d, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(d) {
+		switch d[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// span is a byte range of a value being walked: raw[start:end].
+type span struct{ start, end int }
+
+// eachMember calls member with the ranges of each key (between its quotes) and
+// value of the object at the start of raw, until member returns false.
+func eachMember(raw []byte, member func(key span, escaped bool, value span) bool) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return
+	}
+	i++
+	for {
+		i = skipSpace(raw, i)
+		if i >= len(raw) || raw[i] != '"' {
+			return // '}' or the end
+		}
+		keyEnd, escaped := skipString(raw, i)
+		start := skipSpace(raw, skipSpace(raw, keyEnd)+1) // past ':'
+		end := skipValue(raw, start)
+		if !member(span{i + 1, keyEnd - 1}, escaped, span{start, end}) {
+			return
+		}
+		i = skipSpace(raw, end)
+		if i >= len(raw) || raw[i] != ',' {
+			return
+		}
+		i++
+	}
+}
+
+// eachElement calls element with the range of each element of the array at
+// the start of raw, until element returns false.
+func eachElement(raw []byte, element func(value span) bool) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return
+	}
+	i++
+	for {
+		i = skipSpace(raw, i)
+		if i >= len(raw) || raw[i] == ']' {
+			return
+		}
+		end := skipValue(raw, i)
+		if !element(span{i, end}) {
+			return
+		}
+		i = skipSpace(raw, end)
+		if i >= len(raw) || raw[i] != ',' {
+			return
+		}
+		i++
+	}
+}
