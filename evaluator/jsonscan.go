@@ -24,15 +24,15 @@ type scanner struct {
 	stack []byte // open containers while skipping a value
 	// release, when set, learns every releaseEvery bytes how far the scan has
 	// come (see ParseOptions.Release).
-	release  func(offset int)
+	release  func(start, end int)
 	released int
 }
 
 // progress reports scan progress to release.
 func (s *scanner) progress() {
 	if s.release != nil && s.pos-s.released >= releaseEvery {
+		s.release(s.released, s.pos)
 		s.released = s.pos
-		s.release(s.pos)
 	}
 }
 

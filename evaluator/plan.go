@@ -111,12 +111,16 @@ func ReadPlan(r io.Reader) (*Plan, error) {
 
 // ParseOptions tune ParsePlanWith.
 type ParseOptions struct {
-	// Release, when set, is called as the scan moves on with the offset below
-	// which the scanner will not look again; a caller holding the plan in a
-	// file mapping can drop those pages from memory. Parts the plan keeps
-	// (resource values) may be read again later, so the caller must only
-	// drop pages it can bring back (a file-backed mapping can).
-	Release func(offset int)
+	// Release, when set, is called with byte ranges [start, end) the parser
+	// will not read again; a caller holding the plan in a file mapping can
+	// drop those pages from memory. Parts the plan keeps (resource values)
+	// may be read again later, so the caller must only drop pages it can
+	// bring back (a file-backed mapping can). Calls may come from several
+	// goroutines at once.
+	Release func(start, end int)
+	// Workers is how many goroutines validate a large plan; 0 means one per
+	// CPU, 1 parses on the calling goroutine only.
+	Workers int
 }
 
 // releaseEvery is how often, in bytes, the scanner reports progress to Release.
@@ -139,9 +143,8 @@ func ParsePlanWith(data []byte, opts ParseOptions) (*Plan, error) {
 	if trimmed[0] != '{' {
 		return nil, &InputError{What: "plan", Err: errors.New("not JSON: expected the output of `terraform show -json PLANFILE` (a binary plan file must be converted first)")}
 	}
-	p := &Plan{byType: make(map[string][]*Resource)}
-	sc := &scanner{data: data, release: opts.Release}
-	if err := p.decode(sc); err != nil {
+	p, err := decodePlan(data, opts)
+	if err != nil {
 		return nil, &InputError{What: "plan", Err: describeJSONError(data, err)}
 	}
 	if err := checkFormatVersion(p.FormatVersion); err != nil {
@@ -150,33 +153,22 @@ func ParsePlanWith(data []byte, opts ParseOptions) (*Plan, error) {
 	return p, nil
 }
 
-// decode reads the top-level object.
+// decode reads the top-level object on one core (see decodeParallel).
 func (p *Plan) decode(sc *scanner) error {
 	if sc.peek() != '{' {
 		return sc.fail("expected a JSON object")
 	}
 	err := sc.object(func(key []byte, escaped bool) error {
+		k := string(keyBytes(key, escaped))
+		if ok, err := p.readFact(sc, k); ok {
+			return err
+		}
 		var err error
-		switch string(keyBytes(key, escaped)) {
-		case "format_version":
-			p.FormatVersion, err = sc.stringValue("format_version")
-		case "terraform_version":
-			p.TerraformVersion, err = sc.stringValue("terraform_version")
-		case "errored":
-			p.Errored, err = sc.boolValue("errored")
-		case "complete":
-			if sc.peek() == 'n' {
-				return sc.literal("null")
-			}
-			var b bool
-			b, err = sc.boolValue("complete")
-			p.Complete = &b
-		case "deferred_changes":
-			p.DeferredChanges, err = sc.countElements("deferred_changes")
+		switch k {
 		case "configuration":
 			p.rawConfig, err = sc.value()
 		case "prior_state":
-			err = p.readPriorState(sc)
+			err = readPriorState(sc, p.addState)
 		case "resource_changes":
 			err = sc.arrayOf("resource_changes", func(i int) error { return p.addChange(sc, i) })
 		case "resource_drift":
@@ -196,11 +188,42 @@ func (p *Plan) decode(sc *scanner) error {
 	return nil
 }
 
+// readFact reads a top-level member that describes the plan itself
+// (versions, errored, complete, deferred changes); ok is false for the
+// sections holding resources and values.
+func (p *Plan) readFact(sc *scanner, key string) (ok bool, err error) {
+	switch key {
+	case "format_version":
+		p.FormatVersion, err = sc.stringValue("format_version")
+	case "terraform_version":
+		p.TerraformVersion, err = sc.stringValue("terraform_version")
+	case "errored":
+		p.Errored, err = sc.boolValue("errored")
+	case "complete":
+		if sc.peek() == 'n' {
+			return true, sc.literal("null")
+		}
+		var b bool
+		b, err = sc.boolValue("complete")
+		p.Complete = &b
+	case "deferred_changes":
+		p.DeferredChanges, err = sc.countElements("deferred_changes")
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
 func (p *Plan) addChange(sc *scanner, i int) error {
 	rc, err := readResourceChange(sc, "resource_changes", i)
 	if err != nil {
 		return err
 	}
+	return p.addReadChange(rc, i)
+}
+
+// addReadChange adds element i of resource_changes, once read.
+func (p *Plan) addReadChange(rc *rawResourceChange, i int) error {
 	if !rc.hasChange {
 		return &planError{fmt.Sprintf("resource_changes[%d] (%s) has no \"change\" object", i, rc.address)}
 	}
@@ -227,8 +250,16 @@ func (p *Plan) addChange(sc *scanner, i int) error {
 
 func (p *Plan) addDrift(sc *scanner, i int) error {
 	rc, err := readResourceChange(sc, "resource_drift", i)
-	if err != nil || !rc.hasChange {
+	if err != nil {
 		return err
+	}
+	return p.addReadDrift(rc, i)
+}
+
+// addReadDrift adds element i of resource_drift, once read.
+func (p *Plan) addReadDrift(rc *rawResourceChange, i int) error {
+	if !rc.hasChange {
+		return nil
 	}
 	if err := validateActions(rc.change.actions); err != nil {
 		return &planError{fmt.Sprintf("resource_drift[%d] (%s): %v", i, rc.address, err)}
@@ -323,10 +354,10 @@ func readChange(sc *scanner, ch *rawChange) error {
 	})
 }
 
-// readPriorState keeps the managed resources of prior_state.values, so that
-// cross-resource rules can see objects a targeted plan (-target) leaves out
-// of resource_changes.
-func (p *Plan) readPriorState(sc *scanner) error {
+// readPriorState hands each managed resource of prior_state.values to emit,
+// so that cross-resource rules can see objects a targeted plan (-target)
+// leaves out of resource_changes.
+func readPriorState(sc *scanner, emit func(*rawResourceChange)) error {
 	if sc.peek() != '{' {
 		_, err := sc.value()
 		return err
@@ -341,12 +372,12 @@ func (p *Plan) readPriorState(sc *scanner) error {
 				_, err := sc.value()
 				return err
 			}
-			return p.readStateModule(sc, "")
+			return readStateModule(sc, "", emit)
 		})
 	})
 }
 
-func (p *Plan) readStateModule(sc *scanner, moduleAddress string) error {
+func readStateModule(sc *scanner, moduleAddress string, emit func(*rawResourceChange)) error {
 	var children []byte
 	err := sc.object(func(key []byte, escaped bool) error {
 		var err error
@@ -354,7 +385,7 @@ func (p *Plan) readStateModule(sc *scanner, moduleAddress string) error {
 		case "address":
 			moduleAddress, err = sc.stringValue("prior_state module address")
 		case "resources":
-			err = sc.arrayOf("prior_state resources", func(int) error { return p.readStateResource(sc, &moduleAddress) })
+			err = sc.arrayOf("prior_state resources", func(int) error { return readStateResource(sc, &moduleAddress, emit) })
 		case "child_modules":
 			children, err = sc.value()
 		default:
@@ -371,11 +402,11 @@ func (p *Plan) readStateModule(sc *scanner, moduleAddress string) error {
 			_, err := child.value()
 			return err
 		}
-		return p.readStateModule(child, "")
+		return readStateModule(child, "", emit)
 	})
 }
 
-func (p *Plan) readStateResource(sc *scanner, moduleAddress *string) error {
+func readStateResource(sc *scanner, moduleAddress *string, emit func(*rawResourceChange)) error {
 	if sc.peek() != '{' {
 		_, err := sc.value()
 		return err
@@ -414,11 +445,16 @@ func (p *Plan) readStateResource(sc *scanner, moduleAddress *string) error {
 	if rc.moduleAddress != "" && !strings.HasPrefix(rc.address, rc.moduleAddress+".") {
 		rc.address = rc.moduleAddress + "." + rc.address
 	}
+	emit(rc)
+	return nil
+}
+
+// addState keeps a managed resource of prior_state.
+func (p *Plan) addState(rc *rawResourceChange) {
 	if p.state == nil {
 		p.state = make(map[string][]*Resource)
 	}
 	p.state[rc.typ] = append(p.state[rc.typ], newResource(p, rc))
-	return nil
 }
 
 // dropPlannedFromState keeps in state only what resource_changes lacks.

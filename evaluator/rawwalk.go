@@ -1,6 +1,10 @@
 package evaluator
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // Walking values that were already validated. ParsePlan validates the whole
 // document once; afterwards rules read attributes out of the same bytes many
@@ -43,44 +47,87 @@ func skipString(d []byte, i int) (end int, escaped bool) {
 	}
 }
 
+// skipStringBody returns the position after the closing quote of a string
+// whose contents start at i. It looks at eight bytes at a time: plan strings
+// are mostly short keys and values, too short for bytes.IndexByte to pay.
+func skipStringBody(d []byte, i int) int {
+	for {
+		for i+8 <= len(d) {
+			w := binary.LittleEndian.Uint64(d[i:])
+			quote := w ^ (swarOnes * '"')
+			backslash := w ^ (swarOnes * '\\')
+			m := ((quote-swarOnes)&^quote | (backslash-swarOnes)&^backslash) & swarHighs
+			if m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		for i < len(d) && d[i] != '"' && d[i] != '\\' {
+			i++
+		}
+		if i >= len(d) {
+			return i
+		}
+		if d[i] == '"' {
+			return i + 1
+		}
+		i += 2 // an escape: the backslash and the byte it escapes
+	}
+}
+
 // skipValue returns the position after the value that starts at i (after
 // any whitespace).
 func skipValue(d []byte, i int) int {
+	end, _ := skipValueWithin(d, i, len(d))
+	return end
+}
+
+// skipValueWithin is skipValue that gives up (ok false) on an object or
+// array that runs on past limit bytes from its start.
+func skipValueWithin(d []byte, i, limit int) (end int, ok bool) {
 	i = skipSpace(d, i)
 	if i >= len(d) {
-		return i
+		return i, true
 	}
 	switch d[i] {
 	case '"':
 		end, _ := skipString(d, i)
-		return end
+		return end, true
 	case '{', '[':
 		depth := 0
+		stop := i + limit
+		if limit > len(d)-i {
+			stop = len(d)
+		}
 		for i < len(d) {
+			if i > stop {
+				return i, false
+			}
 			switch d[i] {
 			case '"':
-				i, _ = skipString(d, i)
+				i = skipStringBody(d, i+1)
 				continue
 			case '{', '[':
 				depth++
 			case '}', ']':
 				depth--
 				if depth == 0 {
-					return i + 1
+					return i + 1, true
 				}
 			}
 			i++
 		}
-		return i
+		return i, true
 	}
 	for i < len(d) {
 		switch d[i] {
 		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
+			return i, true
 		}
 		i++
 	}
-	return i
+	return i, true
 }
 
 // span is a byte range of a value being walked: raw[start:end].
@@ -103,31 +150,6 @@ func eachMember(raw []byte, member func(key span, escaped bool, value span) bool
 		start := skipSpace(raw, skipSpace(raw, keyEnd)+1) // past ':'
 		end := skipValue(raw, start)
 		if !member(span{i + 1, keyEnd - 1}, escaped, span{start, end}) {
-			return
-		}
-		i = skipSpace(raw, end)
-		if i >= len(raw) || raw[i] != ',' {
-			return
-		}
-		i++
-	}
-}
-
-// eachElement calls element with the range of each element of the array at
-// the start of raw, until element returns false.
-func eachElement(raw []byte, element func(value span) bool) {
-	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '[' {
-		return
-	}
-	i++
-	for {
-		i = skipSpace(raw, i)
-		if i >= len(raw) || raw[i] == ']' {
-			return
-		}
-		end := skipValue(raw, i)
-		if !element(span{i, end}) {
 			return
 		}
 		i = skipSpace(raw, end)

@@ -15,9 +15,9 @@ import (
 const mapThreshold = 8 << 20
 
 // loadFile returns the file's bytes. Large files are mapped read-only; release
-// drops already-scanned pages from resident memory (the kernel reads them
-// back from the file if a rule looks at them again).
-func loadFile(path string) (data []byte, release func(offset int), err error) {
+// drops pages of a byte range the parser is done with from resident memory
+// (the kernel reads them back from the file if a rule looks at them again).
+func loadFile(path string) (data []byte, release func(start, end int), err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
@@ -37,14 +37,14 @@ func loadFile(path string) (data []byte, release func(offset int), err error) {
 	}
 	// The mapping lives until the process exits: the plan keeps references into it.
 	page := os.Getpagesize()
-	done := 0
-	release = func(offset int) {
-		end := offset / page * page
-		if end <= done {
-			return
+	release = func(start, end int) {
+		// Only whole pages inside the range: a page at either edge may hold
+		// bytes the plan keeps.
+		start = (start + page - 1) / page * page
+		end = end / page * page
+		if start < end {
+			_ = unix.Madvise(data[start:end], unix.MADV_DONTNEED)
 		}
-		_ = unix.Madvise(data[done:end], unix.MADV_DONTNEED)
-		done = end
 	}
 	return data, release, nil
 }

@@ -19,7 +19,7 @@ var zipMagic = []byte("PK\x03\x04")
 // must be the initialised working directory the plan was made in.
 func readPlan(ctx context.Context, path string, stdin io.Reader) (*evaluator.Plan, error) {
 	var data []byte
-	var release func(int)
+	var release func(start, end int)
 	var err error
 	if path == "-" {
 		data, err = io.ReadAll(stdin)

@@ -1,0 +1,287 @@
+package evaluator
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Large plans are validated on every CPU. A first pass walks the document's
+// structure (top-level keys, array and object separators) with the
+// validating scanner but jumps over values with the non-validating skipper,
+// cutting the document into runs of consecutive values; workers then
+// validate and read each run with the full scanner, and the results are
+// added to the plan in document order. Every byte is validated exactly as on
+// one core: by the first pass (structure) or by a worker (values), and a run
+// must end exactly where the first pass said it does.
+//
+// Any error, in either pass, sends the whole document through the one-core
+// parser, so a broken plan gets the same message whatever the machine.
+
+// parallelParseFrom is the plan size from which parsing uses every CPU;
+// below it the goroutines cost more than they save.
+const parallelParseFrom = 2 << 20
+
+// errResplit makes decodePlan parse again on one core.
+var errResplit = errors.New("parallel parse disagreed; parsing on one core")
+
+// decodePlan parses data on opts.Workers goroutines (one per CPU by default),
+// falling back to one core for small plans and for any error.
+func decodePlan(data []byte, opts ParseOptions) (*Plan, error) {
+	workers := opts.Workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers > 1 && len(data) >= parallelParseFrom {
+		chunk := max(len(data)/(workers*16), 64<<10)
+		if p, err := decodeParallel(data, workers, chunk, opts.Release); err == nil {
+			return p, nil
+		}
+	}
+	p := &Plan{byType: make(map[string][]*Resource)}
+	if err := p.decode(&scanner{data: data, release: opts.Release}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// unitKind says what a worker does with a run of values.
+type unitKind uint8
+
+const (
+	unitValidate   unitKind = iota // validate; the bytes are not kept
+	unitConfig                     // validate and keep as the configuration
+	unitPriorState                 // read prior_state's resources
+	unitChanges                    // read resource_changes elements
+	unitDrift                      // read resource_drift elements
+)
+
+// parseUnit is a run of consecutive values of one array or object:
+// data[start:end] holds the values with their separators (and, in an
+// object, the keys between them).
+type parseUnit struct {
+	start, end int
+	kind       unitKind
+	object     bool // the values are members of an object
+	first      int  // array index of the first value (for error messages)
+	read       []*rawResourceChange
+	err        error
+}
+
+func decodeParallel(data []byte, workers, chunk int, release func(start, end int)) (*Plan, error) {
+	p := &Plan{byType: make(map[string][]*Resource)}
+	// Workers start on the first runs while the splitter is still cutting.
+	queue := make(chan *parseUnit, 64)
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for u := range queue {
+				if failed.Load() {
+					continue
+				}
+				if u.err = u.run(data); u.err != nil {
+					failed.Store(true)
+					continue
+				}
+				if release != nil && u.kind == unitValidate {
+					release(u.start, u.end)
+				}
+			}
+		})
+	}
+	sp := &splitter{data: data, sc: &scanner{data: data}, chunk: chunk, queue: queue}
+	err := sp.top(p)
+	close(queue)
+	wg.Wait()
+	if err != nil || failed.Load() {
+		return nil, errResplit
+	}
+	// Add what the workers read in document order, as the one-core parser would.
+	for _, u := range sp.units {
+		for j, rc := range u.read {
+			var err error
+			switch u.kind {
+			case unitChanges:
+				err = p.addReadChange(rc, u.first+j)
+			case unitDrift:
+				err = p.addReadDrift(rc, u.first+j)
+			case unitPriorState:
+				p.addState(rc)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		if u.kind == unitConfig {
+			p.rawConfig = data[u.start:u.end]
+		}
+	}
+	p.dropPlannedFromState()
+	return p, nil
+}
+
+// run validates (and reads) the unit's values with the full scanner.
+func (u *parseUnit) run(data []byte) error {
+	sc := &scanner{data: data, pos: u.start}
+	for i := u.first; ; i++ {
+		var err error
+		switch u.kind {
+		case unitChanges, unitDrift:
+			section := "resource_changes"
+			if u.kind == unitDrift {
+				section = "resource_drift"
+			}
+			var rc *rawResourceChange
+			if rc, err = readResourceChange(sc, section, i); err == nil {
+				u.read = append(u.read, rc)
+			}
+		case unitPriorState:
+			err = readPriorState(sc, func(rc *rawResourceChange) { u.read = append(u.read, rc) })
+		default:
+			_, err = sc.value()
+		}
+		if err != nil {
+			return err
+		}
+		if sc.pos == u.end {
+			return nil
+		}
+		if sc.peek() != ',' || sc.pos >= u.end {
+			return errResplit
+		}
+		sc.pos++
+		if u.object {
+			if err := sc.memberKey(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// splitter cuts a document into parse units.
+type splitter struct {
+	data  []byte
+	sc    *scanner
+	chunk int
+	units []*parseUnit // in document order
+	queue chan<- *parseUnit
+}
+
+// emit hands a unit to the workers.
+func (sp *splitter) emit(u *parseUnit) {
+	sp.units = append(sp.units, u)
+	sp.queue <- u
+}
+
+// top walks the top-level object: facts are read at once, sections become units.
+func (sp *splitter) top(p *Plan) error {
+	sc := sp.sc
+	if sc.peek() != '{' {
+		return errResplit
+	}
+	err := sc.object(func(key []byte, escaped bool) error {
+		k := string(keyBytes(key, escaped))
+		if ok, err := p.readFact(sc, k); ok {
+			return err
+		}
+		switch k {
+		case "resource_changes", "resource_drift":
+			if sc.peek() != '[' {
+				return errResplit // null or a wrong type: the one-core parser says which
+			}
+			kind := unitChanges
+			if k == "resource_drift" {
+				kind = unitDrift
+			}
+			return sp.container(kind, false)
+		case "configuration":
+			return sp.single(unitConfig)
+		case "prior_state":
+			return sp.single(unitPriorState)
+		}
+		if c := sc.peek(); c == '{' || c == '[' {
+			return sp.container(unitValidate, true)
+		}
+		return sp.single(unitValidate)
+	})
+	if err != nil {
+		return err
+	}
+	if !sc.atEnd() {
+		return errResplit
+	}
+	return nil
+}
+
+// single makes the value at the scanner one unit.
+func (sp *splitter) single(kind unitKind) error {
+	start := skipSpace(sp.data, sp.sc.pos)
+	end := skipValue(sp.data, start)
+	if end <= start {
+		return errResplit
+	}
+	sp.emit(&parseUnit{start: start, end: end, kind: kind})
+	sp.sc.pos = end
+	return nil
+}
+
+// container walks the array or object at the scanner, its keys and
+// separators validated by the scanner and its values jumped over, and cuts
+// its values into runs of about chunk bytes. With split, a value larger than
+// chunk is cut further.
+func (sp *splitter) container(kind unitKind, split bool) error {
+	sc := sp.sc
+	var cur *parseUnit
+	flush := func() {
+		if cur != nil {
+			sp.emit(cur)
+			cur = nil
+		}
+	}
+	index := 0
+	visit := func(object bool) error {
+		start := skipSpace(sp.data, sc.pos)
+		limit := len(sp.data)
+		if split {
+			limit = sp.chunk
+		}
+		// A value larger than a chunk is cut further (when split) as soon as
+		// the skipper has seen a chunk of it, so no byte is skipped twice
+		// over more than a chunk.
+		end, whole := skipValueWithin(sp.data, start, limit)
+		switch {
+		case !whole:
+			flush()
+			sc.pos = start
+			if err := sp.container(kind, true); err != nil {
+				return err
+			}
+		case end <= start:
+			return errResplit
+		default:
+			if cur != nil && end-cur.start > sp.chunk {
+				flush()
+			}
+			if cur == nil {
+				cur = &parseUnit{start: start, kind: kind, object: object, first: index}
+			}
+			cur.end = end
+			sc.pos = end
+		}
+		index++
+		return nil
+	}
+	var err error
+	switch sc.peek() {
+	case '{':
+		err = sc.object(func([]byte, bool) error { return visit(true) })
+	case '[':
+		err = sc.array(func() error { return visit(false) })
+	default:
+		return errResplit
+	}
+	flush()
+	return err
+}
