@@ -158,7 +158,7 @@ func mergeSorted(parts [][]Finding) []Finding {
 			if next[i] >= len(p) {
 				continue
 			}
-			if best < 0 || CompareFindings(p[next[i]], parts[best][next[best]]) < 0 {
+			if best < 0 || compareFindings(&p[next[i]], &parts[best][next[best]]) < 0 {
 				best = i
 			}
 		}
@@ -332,7 +332,10 @@ func statusRank(s Status) int {
 // CompareFindings is the order every report uses: blocking first, then
 // status (fail, unknown, warn, waived, pass), severity (most severe first),
 // address, rule id, attribute and message.
-func CompareFindings(a, b Finding) int {
+func CompareFindings(a, b Finding) int { return compareFindings(&a, &b) }
+
+// compareFindings is CompareFindings without copying the findings, for sorting.
+func compareFindings(a, b *Finding) int {
 	if a.Blocking != b.Blocking {
 		if a.Blocking {
 			return -1
@@ -370,7 +373,7 @@ func sortFindings(fs []Finding) {
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int {
-		if c := CompareFindings(fs[a], fs[b]); c != 0 {
+		if c := compareFindings(&fs[a], &fs[b]); c != 0 {
 			return c
 		}
 		return int(a - b)
