@@ -76,6 +76,58 @@ func skipStringBody(d []byte, i int) int {
 	}
 }
 
+// skipContainer returns the position after the object or array that opens
+// at i, or (position, false) once it has passed stop. Eight bytes at a time:
+// outside strings only quotes and brackets matter, inside only the closing
+// quote and backslashes.
+func skipContainer(d []byte, i, stop int) (int, bool) {
+	depth := 0
+	for {
+		// Outside a string: find the next quote or bracket.
+		for i+8 <= len(d) {
+			w := binary.LittleEndian.Uint64(d[i:])
+			if m := swarEq(w, '"') | swarEq(w, '{') | swarEq(w, '}') | swarEq(w, '[') | swarEq(w, ']'); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		for i < len(d) && !containerByte[d[i]] {
+			i++
+		}
+		if i >= len(d) {
+			return i, true
+		}
+		if i > stop {
+			return i, false
+		}
+		switch d[i] {
+		case '"':
+			i = skipStringBody(d, i+1)
+			continue
+		case '{', '[':
+			depth++
+		default: // '}' or ']'
+			depth--
+			if depth == 0 {
+				return i + 1, true
+			}
+		}
+		i++
+	}
+}
+
+// containerByte marks the bytes skipContainer stops at.
+var containerByte = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
+// swarEq flags (in its high bit) the lowest byte of w equal to c exactly;
+// bytes above it may be flagged wrongly by borrows, so callers use only the
+// lowest flag.
+func swarEq(w uint64, c byte) uint64 {
+	x := w ^ (swarOnes * uint64(c))
+	return (x - swarOnes) &^ x & swarHighs
+}
+
 // skipValue returns the position after the value that starts at i (after
 // any whitespace).
 func skipValue(d []byte, i int) int {
@@ -95,30 +147,11 @@ func skipValueWithin(d []byte, i, limit int) (end int, ok bool) {
 		end, _ := skipString(d, i)
 		return end, true
 	case '{', '[':
-		depth := 0
 		stop := i + limit
 		if limit > len(d)-i {
 			stop = len(d)
 		}
-		for i < len(d) {
-			if i > stop {
-				return i, false
-			}
-			switch d[i] {
-			case '"':
-				i = skipStringBody(d, i+1)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1, true
-				}
-			}
-			i++
-		}
-		return i, true
+		return skipContainer(d, i, stop)
 	}
 	for i < len(d) {
 		switch d[i] {
