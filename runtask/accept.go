@@ -10,31 +10,26 @@ import (
 const maxAcceptBatch = 256
 
 // acceptor stores accepted requests durably in batches ("group commit"): a
-// burst of run-task POSTs becomes a few transactions instead of one each, so
-// every POST is answered within milliseconds even on the single-connection
-// SQLite default. Each POST still waits until its own task is stored.
+// burst of run-task POSTs becomes a few inbox writes instead of one each, so
+// every POST is answered within milliseconds. Each POST still waits until
+// its own request is stored.
 type acceptor struct {
-	db      *database
+	inbox   *inbox
+	moved   func() // tells the mover there is something to move
 	in      chan *pendingAccept
 	stopped chan struct{}
 	once    sync.Once
 }
 
 type pendingAccept struct {
-	task Task
-	args evaluateArgs
-	done chan acceptResult
-}
-
-type acceptResult struct {
-	duplicate bool
-	err       error
+	item inboxItem
+	done chan error
 }
 
 var errStopping = errors.New("the service is stopping")
 
-func newAcceptor(db *database) *acceptor {
-	return &acceptor{db: db, in: make(chan *pendingAccept), stopped: make(chan struct{})}
+func newAcceptor(in *inbox, moved func()) *acceptor {
+	return &acceptor{inbox: in, moved: moved, in: make(chan *pendingAccept), stopped: make(chan struct{})}
 }
 
 // run owns the batching loop until stop.
@@ -62,62 +57,30 @@ func (a *acceptor) run() {
 func (a *acceptor) flush(batch []*pendingAccept) {
 	// Not the requests' contexts: a client that hangs up must not abort the
 	// others' commit.
-	ctx := context.Background()
-	tasks := make([]Task, len(batch))
-	args := make([]evaluateArgs, len(batch))
+	items := make([]inboxItem, len(batch))
 	for i, p := range batch {
-		tasks[i], args[i] = p.task, p.args
+		items[i] = p.item
 	}
-	err := a.db.store.recordReceivedMany(ctx, tasks)
-	// A delivery of a task already called back (HCP Terraform retrying long
-	// after, when the queue has forgotten the job) is not judged again.
-	var done map[string]bool
+	err := a.inbox.put(context.Background(), items)
 	if err == nil {
-		ids := make([]string, len(tasks))
-		for i, t := range tasks {
-			ids[i] = t.TaskResultID
-		}
-		done, err = a.db.store.finished(ctx, ids)
+		a.moved()
 	}
-	dups := make([]bool, len(batch))
-	if err == nil {
-		var pending []evaluateArgs
-		var at []int
-		for i, arg := range args {
-			if done[arg.TaskResultID] {
-				dups[i] = true
-				continue
-			}
-			pending = append(pending, arg)
-			at = append(at, i)
-		}
-		if len(pending) > 0 {
-			var pendingDups []bool
-			pendingDups, err = a.db.queue.enqueueMany(ctx, pending)
-			for j, i := range at {
-				if err == nil {
-					dups[i] = pendingDups[j]
-				}
-			}
-		}
-	}
-	for i, p := range batch {
-		p.done <- acceptResult{duplicate: err == nil && dups[i], err: err}
+	for _, p := range batch {
+		p.done <- err
 	}
 }
 
-// accept stores one task and its job; it returns once they are durable.
-func (a *acceptor) accept(ctx context.Context, task Task, args evaluateArgs) (duplicate bool, err error) {
-	p := &pendingAccept{task: task, args: args, done: make(chan acceptResult, 1)}
+// accept stores one request; it returns once it is durable.
+func (a *acceptor) accept(ctx context.Context, item inboxItem) error {
+	p := &pendingAccept{item: item, done: make(chan error, 1)}
 	select {
 	case a.in <- p:
 	case <-a.stopped:
-		return false, errStopping
+		return errStopping
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return ctx.Err()
 	}
-	r := <-p.done
-	return r.duplicate, r.err
+	return <-p.done
 }
 
 // stop ends the loop; call it after the HTTP server has stopped taking requests.

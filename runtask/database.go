@@ -57,6 +57,7 @@ func (q *riverQueue[TTx]) stop(ctx context.Context) error  { return q.client.Sto
 // database is everything the service keeps: the task store and the job queue.
 type database struct {
 	store   *store
+	inbox   *inbox
 	queue   jobQueue
 	kind    string // "sqlite" or "postgres", for logs and /readyz
 	closeFn func()
@@ -110,8 +111,7 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (*database, e
 			return nil, fmt.Errorf("create database directory %s: %w", dir, err)
 		}
 	}
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open("sqlite", sqliteDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
 	}
@@ -140,7 +140,18 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (*database, e
 		db.Close()
 		return nil, fmt.Errorf("create job queue: %w", err)
 	}
-	return &database{store: st, queue: &riverQueue[*sql.Tx]{client: client}, kind: "sqlite", closeFn: func() { db.Close() }}, nil
+	in, err := openInboxSQLite(ctx, path)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &database{store: st, inbox: in, queue: &riverQueue[*sql.Tx]{client: client}, kind: "sqlite",
+		closeFn: func() { in.closeFn(); db.Close() }}, nil
+}
+
+// sqliteDSN opens a SQLite file in WAL mode, waiting up to 10 s for a lock.
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
 }
 
 func openPostgres(ctx context.Context, url string, qs queueSettings) (*database, error) {
@@ -155,12 +166,16 @@ func openPostgres(ctx context.Context, url string, qs queueSettings) (*database,
 	driver := riverpgxv5.New(pool)
 	db := stdlib.OpenDBFromPool(pool)
 	st := &store{db: db, dialect: dialectPostgres}
+	in := &inbox{store: *st}
 	// Several replicas may start at once; one migrates while the others wait.
 	if err := withAdvisoryLock(ctx, pool, func() error {
 		if err := migrateRiver(ctx, driver); err != nil {
 			return err
 		}
-		return st.migrate(ctx)
+		if err := st.migrate(ctx); err != nil {
+			return err
+		}
+		return in.migrate(ctx)
 	}); err != nil {
 		db.Close()
 		pool.Close()
@@ -172,7 +187,7 @@ func openPostgres(ctx context.Context, url string, qs queueSettings) (*database,
 		pool.Close()
 		return nil, fmt.Errorf("create job queue: %w", err)
 	}
-	return &database{store: st, queue: &riverQueue[pgx.Tx]{client: client}, kind: "postgres", closeFn: func() { db.Close(); pool.Close() }}, nil
+	return &database{store: st, inbox: in, queue: &riverQueue[pgx.Tx]{client: client}, kind: "postgres", closeFn: func() { db.Close(); pool.Close() }}, nil
 }
 
 // migrationLockID is an arbitrary constant naming prodgate's migration lock.

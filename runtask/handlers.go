@@ -74,28 +74,23 @@ func (s *Service) handleRunTask(c *gin.Context) {
 	answer(http.StatusOK, stage, "accepted", "")
 }
 
-// accept records the task and enqueues its job, batched with concurrent
-// requests. The job keeps the request exactly as HCP Terraform signed it,
-// sealed, and the worker decodes it again. A duplicate delivery of a task
-// already stored is still offered to the queue, whose unique key makes it
-// harmless: that covers a crash between the two steps.
+// accept stores the request in the inbox, batched with concurrent requests;
+// the mover records the task and enqueues its job. The job keeps the request
+// exactly as HCP Terraform signed it, sealed, and the worker decodes it again.
+// Duplicate deliveries are sorted out by the mover.
 func (s *Service) accept(ctx context.Context, req *Request, body []byte) error {
 	now := s.now()
 	sealed, err := s.secrets.sealBytes(body)
 	if err != nil {
 		return err
 	}
-	duplicate, err := s.acceptor.accept(ctx, Task{
-		TaskResultID: req.TaskResultID, RunID: req.RunID, Organization: req.OrganizationName,
-		Workspace: req.WorkspaceName, Project: req.ProjectName, Stage: string(req.Stage), ReceivedAt: now,
-	}, evaluateArgs{TaskResultID: req.TaskResultID, Sealed: sealed, ReceivedAt: now})
-	if err != nil {
-		return err
-	}
-	if duplicate {
-		s.log.Info("duplicate delivery ignored", zap.String("task_result_id", req.TaskResultID))
-	}
-	return nil
+	return s.acceptor.accept(ctx, inboxItem{
+		task: Task{
+			TaskResultID: req.TaskResultID, RunID: req.RunID, Organization: req.OrganizationName,
+			Workspace: req.WorkspaceName, Project: req.ProjectName, Stage: string(req.Stage), ReceivedAt: now,
+		},
+		args: evaluateArgs{TaskResultID: req.TaskResultID, Sealed: sealed, ReceivedAt: now},
+	})
 }
 
 func (s *Service) handleReady(c *gin.Context) {

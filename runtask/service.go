@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +68,10 @@ type Service struct {
 	tfc      *TFCClient
 	db       *database
 	acceptor *acceptor
+	mover    *mover
+	// judging holds a token per plan being parsed and evaluated: one fewer
+	// than the CPUs (at least one), so answering POSTs never waits for a core.
+	judging  chan struct{}
 	metrics  *metrics
 	http     *http.Server
 	listener net.Listener
@@ -85,7 +90,8 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		return nil, errors.New("runtask: no policy engine")
 	}
 	opts = withDefaults(opts)
-	s := &Service{opts: opts, log: opts.Logger, engine: opts.Engine, now: opts.Now}
+	s := &Service{opts: opts, log: opts.Logger, engine: opts.Engine, now: opts.Now,
+		judging: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
 	if opts.InsecureNoHMAC {
 		s.log.Warn("accepting run-task requests without an HMAC signature (--insecure-no-hmac): anyone who can reach this port can submit work")
 	} else {
@@ -104,7 +110,8 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s.db = db
-	s.acceptor = newAcceptor(db)
+	s.mover = newMover(db, s.log)
+	s.acceptor = newAcceptor(db.inbox, s.mover.poke)
 	s.metrics = newMetrics(db.store.unfinished)
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	return s, nil
@@ -166,6 +173,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return fmt.Errorf("start job queue: %w", err)
 	}
 	s.started = true
+	go s.mover.run()
 	go s.acceptor.run()
 	s.pruning, s.pruned = make(chan struct{}), make(chan struct{})
 	go s.pruneLoop()
@@ -200,6 +208,10 @@ func (s *Service) Stop(ctx context.Context) error {
 			}
 		}
 		s.acceptor.stop()
+		if s.started {
+			// What was accepted reaches the queue before the queue stops.
+			s.mover.shutdown()
+		}
 		if s.pruning != nil {
 			close(s.pruning)
 			<-s.pruned

@@ -2,7 +2,10 @@ package runtask
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 
@@ -109,14 +112,95 @@ func TestFinishedTasksAreNotQueuedAgain(t *testing.T) {
 		if !got["done"] || got["open"] || got["unknown"] || len(got) != 1 {
 			t.Errorf("finished = %v, want only done", got)
 		}
-		acc := newAcceptor(db)
+		// A late delivery of the finished task, and a new one, through the
+		// inbox: only the new one becomes a job.
+		acc := newAcceptor(db.inbox, func() {})
 		go acc.run()
 		defer acc.stop()
-		dup, err := acc.accept(ctx, Task{TaskResultID: "done", ReceivedAt: at}, evaluateArgs{TaskResultID: "done", Sealed: "x", ReceivedAt: at})
-		if err != nil || !dup {
-			t.Errorf("a late delivery of a finished task: duplicate=%v err=%v, want a duplicate", dup, err)
+		for _, id := range []string{"done", "new"} {
+			if err := acc.accept(ctx, inboxItem{task: Task{TaskResultID: id, ReceivedAt: at}, args: evaluateArgs{TaskResultID: id, Sealed: "x", ReceivedAt: at}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m := newMover(db, zap.NewNop())
+		if n, err := m.moveOnce(ctx); err != nil || n != 2 {
+			t.Fatalf("moved %d, %v; want 2", n, err)
+		}
+		if jobs := riverJobs(t, db); len(jobs) != 1 || jobs[0] != "new" {
+			t.Errorf("jobs = %v, want only new", jobs)
+		}
+		if n, err := db.inbox.count(ctx); err != nil || n != 0 {
+			t.Errorf("inbox holds %d after the move (%v), want 0", n, err)
 		}
 	})
+}
+
+// TestInboxLeftoversAreMovedOnce: requests a crashed process left in the
+// inbox (some already moved to the queue before the crash) are moved when
+// the next process starts, each becoming exactly one job.
+func TestInboxLeftoversAreMovedOnce(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, db *database) {
+		ctx := context.Background()
+		at := time.Now()
+		var items []inboxItem
+		for i := range 300 {
+			id := fmt.Sprintf("task-%03d", i)
+			items = append(items, inboxItem{task: Task{TaskResultID: id, ReceivedAt: at}, args: evaluateArgs{TaskResultID: id, Sealed: "x", ReceivedAt: at}})
+		}
+		if err := db.inbox.put(ctx, items); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.inbox.put(ctx, items[:10]); err != nil { // a duplicate delivery
+			t.Fatal(err)
+		}
+		// The crash came after these were enqueued but before they left the inbox.
+		if _, err := db.queue.enqueueMany(ctx, []evaluateArgs{items[0].args, items[1].args}); err != nil {
+			t.Fatal(err)
+		}
+		m := newMover(db, zap.NewNop())
+		go m.run()
+		m.shutdown()
+		if n, err := db.inbox.count(ctx); err != nil || n != 0 {
+			t.Errorf("inbox holds %d (%v), want 0", n, err)
+		}
+		jobs := riverJobs(t, db)
+		if len(jobs) != 300 {
+			t.Fatalf("%d jobs, want 300 (one per request)", len(jobs))
+		}
+		for i, id := range jobs {
+			if want := fmt.Sprintf("task-%03d", i); id != want {
+				t.Fatalf("job %d is %s, want %s", i, id, want)
+			}
+		}
+	})
+}
+
+// riverJobs lists the task ids of the queue's jobs, sorted.
+func riverJobs(t *testing.T, db *database) []string {
+	t.Helper()
+	query := `SELECT args FROM river_job`
+	if db.store.dialect == dialectSQLite {
+		query = `SELECT json(args) FROM river_job` // River's SQLite driver stores JSONB
+	}
+	rows, err := db.store.db.QueryContext(context.Background(), query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		var args evaluateArgs
+		if err := json.Unmarshal(raw, &args); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, args.TaskResultID)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 func TestPruneKeepsUnfinishedAndRecentTasks(t *testing.T) {

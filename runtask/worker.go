@@ -156,6 +156,14 @@ func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, lo
 		log.Warn("plan download failed", zap.Error(err))
 		return FailureResult("could not download the plan: "+err.Error(), resultsURL), nil
 	}
+	// Judging is the CPU-heavy part; it waits for a slot so that one core
+	// stays free to answer HCP Terraform's POSTs during a burst.
+	select {
+	case s.judging <- struct{}{}:
+		defer func() { <-s.judging }()
+	case <-ctx.Done():
+		return FailureResult("stopped before the plan could be judged: "+ctx.Err().Error(), resultsURL), nil
+	}
 	start := time.Now()
 	plan, err := evaluator.ParsePlan(data)
 	if err != nil {

@@ -208,6 +208,10 @@ func (s *Server) Close() {
 	})
 }
 
+// CloseIdleConnections drops the delivery client's kept-alive connections,
+// so the next deliveries each open a new one.
+func (s *Server) CloseIdleConnections() { s.client.CloseIdleConnections() }
+
 // URL is the API base, http://127.0.0.1:PORT.
 func (s *Server) URL() string { return s.url }
 

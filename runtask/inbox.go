@@ -1,0 +1,295 @@
+package runtask
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// The inbox is where an accepted request becomes durable before its 200
+// answer. HCP Terraform waits on that answer, so the write behind it must be
+// short and must not queue behind the work of judging plans: one multi-row
+// INSERT per batch of requests into a table nothing else writes. A mover
+// then records the tasks and enqueues their jobs in the queue (River),
+// and deletes them from the inbox; a crash in between leaves them in the
+// inbox, and the next process moves them again (both steps ignore what is
+// already there, so moving twice is harmless).
+//
+// On the embedded default the inbox is its own SQLite file: SQLite has one
+// writer per file, and the queue's own bookkeeping (fetching, completing
+// jobs) would otherwise hold that writer during a burst. On PostgreSQL it is
+// a table in the shared database, so any replica moves what another accepted.
+
+const createInbox = `CREATE TABLE IF NOT EXISTS prodgate_inbox (
+	task_result_id TEXT PRIMARY KEY,
+	run_id TEXT NOT NULL DEFAULT '',
+	organization TEXT NOT NULL DEFAULT '',
+	workspace TEXT NOT NULL DEFAULT '',
+	project TEXT NOT NULL DEFAULT '',
+	stage TEXT NOT NULL DEFAULT '',
+	sealed_request TEXT NOT NULL,
+	received_at BIGINT NOT NULL
+)`
+
+// inboxItem is one accepted request: the task as the store will record it and
+// the job's arguments (the request sealed as signed).
+type inboxItem struct {
+	task Task
+	args evaluateArgs
+}
+
+type inbox struct {
+	// store gives the inbox's database and placeholder dialect.
+	store
+	closeFn func()
+}
+
+func (b *inbox) migrate(ctx context.Context) error {
+	if _, err := b.db.ExecContext(ctx, createInbox); err != nil {
+		return fmt.Errorf("create prodgate_inbox table: %w", err)
+	}
+	return nil
+}
+
+// put stores items in one statement; a request already in the inbox (a
+// duplicate delivery) is left as it is.
+func (b *inbox) put(ctx context.Context, items []inboxItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO prodgate_inbox (task_result_id, run_id, organization, workspace, project, stage, sealed_request, received_at) VALUES `)
+	args := make([]any, 0, len(items)*8)
+	for i, it := range items {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		t := it.task
+		args = append(args, t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage, it.args.Sealed, t.ReceivedAt.UnixMilli())
+	}
+	q.WriteString(" ON CONFLICT (task_result_id) DO NOTHING")
+	if _, err := b.db.ExecContext(ctx, b.rebind(q.String()), args...); err != nil {
+		return fmt.Errorf("store %d requests in the inbox: %w", len(items), err)
+	}
+	return nil
+}
+
+// take returns up to limit requests, oldest first.
+func (b *inbox) take(ctx context.Context, limit int) ([]inboxItem, error) {
+	rows, err := b.db.QueryContext(ctx, b.rebind(`SELECT task_result_id, run_id, organization, workspace, project, stage, sealed_request, received_at
+		FROM prodgate_inbox ORDER BY received_at, task_result_id LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("read the inbox: %w", err)
+	}
+	defer rows.Close()
+	var items []inboxItem
+	for rows.Next() {
+		var it inboxItem
+		var received int64
+		t := &it.task
+		if err := rows.Scan(&t.TaskResultID, &t.RunID, &t.Organization, &t.Workspace, &t.Project, &t.Stage, &it.args.Sealed, &received); err != nil {
+			return nil, fmt.Errorf("read the inbox: %w", err)
+		}
+		t.ReceivedAt = time.UnixMilli(received).UTC()
+		it.args.TaskResultID, it.args.ReceivedAt = t.TaskResultID, t.ReceivedAt
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the inbox: %w", err)
+	}
+	return items, nil
+}
+
+// remove deletes moved requests.
+func (b *inbox) remove(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	query := `DELETE FROM prodgate_inbox WHERE task_result_id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)`
+	if _, err := b.db.ExecContext(ctx, b.rebind(query), args...); err != nil {
+		return fmt.Errorf("remove %d moved requests from the inbox: %w", len(ids), err)
+	}
+	return nil
+}
+
+// checkpoint copies the SQLite inbox's write-ahead log into the file, so the
+// log does not grow without bound (automatic checkpoints are off, see
+// openInboxSQLite). A failure is harmless: the next one catches up.
+func (b *inbox) checkpoint(ctx context.Context) {
+	if b.dialect == dialectSQLite {
+		_, _ = b.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+	}
+}
+
+// count says how many requests wait in the inbox.
+func (b *inbox) count(ctx context.Context) (int, error) {
+	var n int
+	err := b.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM prodgate_inbox`).Scan(&n)
+	return n, err
+}
+
+// moveBatch is how many requests one move takes from the inbox.
+const moveBatch = 256
+
+// mover takes requests from the inbox into the store and the job queue.
+type mover struct {
+	db   *database
+	log  *zap.Logger
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newMover(db *database, log *zap.Logger) *mover {
+	return &mover{db: db, log: log, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// poke asks the mover to look at the inbox now.
+func (m *mover) poke() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run moves what the inbox holds at start (a previous process may have
+// left requests there), whenever poked, every second in case another
+// replica accepted something, and once more when stopped.
+func (m *mover) run() {
+	defer close(m.done)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		m.drain()
+		select {
+		case <-m.wake:
+			m.settle()
+		case <-tick.C:
+		case <-m.stop:
+			m.drain()
+			return
+		}
+	}
+}
+
+// Moving is CPU and database work the POSTs of a burst would wait behind,
+// so after a poke the mover waits until the requests stop coming for
+// moveQuiet (at most moveDelay), and moves them in one go.
+const (
+	moveQuiet = 3 * time.Millisecond
+	moveDelay = 50 * time.Millisecond
+)
+
+func (m *mover) settle() {
+	deadline := time.NewTimer(moveDelay)
+	defer deadline.Stop()
+	quiet := time.NewTimer(moveQuiet)
+	defer quiet.Stop()
+	for {
+		select {
+		case <-m.wake:
+			quiet.Reset(moveQuiet)
+		case <-quiet.C:
+			return
+		case <-deadline.C:
+			return
+		case <-m.stop:
+			return
+		}
+	}
+}
+
+// drain moves batches until the inbox is empty or a move fails (it is tried
+// again on the next wake or tick; the requests stay in the inbox meanwhile).
+func (m *mover) drain() {
+	for {
+		n, err := m.moveOnce(context.Background())
+		if err != nil {
+			m.log.Error("could not move accepted requests to the job queue; will retry", zap.Error(err))
+			return
+		}
+		if n < moveBatch {
+			return
+		}
+	}
+}
+
+// moveOnce moves one batch and returns how many requests it took.
+func (m *mover) moveOnce(ctx context.Context) (int, error) {
+	items, err := m.db.inbox.take(ctx, moveBatch)
+	if err != nil || len(items) == 0 {
+		return 0, err
+	}
+	tasks := make([]Task, len(items))
+	ids := make([]string, len(items))
+	for i, it := range items {
+		tasks[i], ids[i] = it.task, it.task.TaskResultID
+	}
+	if err := m.db.store.recordReceivedMany(ctx, tasks); err != nil {
+		return 0, err
+	}
+	// A delivery of a task already called back (HCP Terraform retrying long
+	// after, when the queue has forgotten the job) is not judged again.
+	done, err := m.db.store.finished(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	var pending []evaluateArgs
+	for _, it := range items {
+		if done[it.task.TaskResultID] {
+			m.log.Info("duplicate delivery of a finished task ignored", zap.String("task_result_id", it.task.TaskResultID))
+			continue
+		}
+		pending = append(pending, it.args)
+	}
+	if len(pending) > 0 {
+		dups, err := m.db.queue.enqueueMany(ctx, pending)
+		if err != nil {
+			return 0, err
+		}
+		for i, dup := range dups {
+			if dup {
+				m.log.Info("duplicate delivery ignored", zap.String("task_result_id", pending[i].TaskResultID))
+			}
+		}
+	}
+	if err := m.db.inbox.remove(ctx, ids); err != nil {
+		return 0, err
+	}
+	m.db.inbox.checkpoint(ctx)
+	return len(items), nil
+}
+
+// shutdown moves what is left and ends run.
+func (m *mover) shutdown() {
+	close(m.stop)
+	<-m.done
+}
+
+// openInboxSQLite opens the embedded default's inbox beside the main file.
+func openInboxSQLite(ctx context.Context, mainPath string) (*inbox, error) {
+	path := mainPath + "-inbox"
+	// No automatic checkpoints: one would stall the write a POST waits on
+	// while the write-ahead log is copied and synced. The mover checkpoints
+	// after each move instead.
+	db, err := sql.Open("sqlite", sqliteDSN(path)+"&_pragma=wal_autocheckpoint(0)")
+	if err != nil {
+		return nil, fmt.Errorf("open inbox %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	b := &inbox{store: store{db: db, dialect: dialectSQLite}, closeFn: func() { db.Close() }}
+	if err := b.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("inbox %s: %w", path, err)
+	}
+	return b, nil
+}
