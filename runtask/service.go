@@ -174,7 +174,6 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	s.started = true
 	go s.mover.run()
-	go s.acceptor.run()
 	s.pruning, s.pruned = make(chan struct{}), make(chan struct{})
 	go s.pruneLoop()
 	go func() {

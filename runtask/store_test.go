@@ -115,8 +115,6 @@ func TestFinishedTasksAreNotQueuedAgain(t *testing.T) {
 		// A late delivery of the finished task, and a new one, through the
 		// inbox: only the new one becomes a job.
 		acc := newAcceptor(db.inbox, func() {})
-		go acc.run()
-		defer acc.stop()
 		for _, id := range []string{"done", "new"} {
 			if err := acc.accept(ctx, inboxItem{task: Task{TaskResultID: id, ReceivedAt: at}, args: evaluateArgs{TaskResultID: id, Sealed: "x", ReceivedAt: at}}); err != nil {
 				t.Fatal(err)
