@@ -107,7 +107,9 @@ const parallelFrom = 2048
 func (e *Engine) checkAll(resources []*Resource, byType map[string][]boundRule, anyType []boundRule,
 	finish func(fs []Finding, used []int), used []int) []Finding {
 	check := func(part []*Resource, used []int) []Finding {
-		var out []Finding
+		// About one finding per resource change: sized once instead of grown
+		// by doubling through tens of thousands of findings.
+		out := make([]Finding, 0, len(part))
 		for _, res := range part {
 			for _, list := range [2][]boundRule{byType[res.Type], anyType} {
 				for _, b := range list {
@@ -378,9 +380,23 @@ func sortFindings(fs []Finding) {
 		}
 		return int(a - b)
 	})
-	sorted := make([]Finding, len(fs))
-	for i, j := range order {
-		sorted[i] = fs[j]
+	// Apply the permutation in place, cycle by cycle: no second copy of the
+	// findings. order[i] is where the finding for position i is now.
+	for i := range order {
+		if order[i] < 0 {
+			continue
+		}
+		tmp := fs[i]
+		j := i
+		for {
+			k := int(order[j])
+			order[j] = -1
+			if k == i {
+				fs[j] = tmp
+				break
+			}
+			fs[j] = fs[k]
+			j = k
+		}
 	}
-	copy(fs, sorted)
 }

@@ -93,14 +93,16 @@ func New(format Format, w io.Writer, opts Options) (Renderer, error) {
 // errNilReport is returned by every renderer given a nil report.
 var errNilReport = fmt.Errorf("render report: nil report")
 
-// Sorted returns a copy of findings ordered most severe first (see
-// evaluator.CompareFindings); the input is left as it is. Reports from the
-// evaluator are already in that order, which is checked in one pass.
+// Sorted returns findings ordered most severe first (see
+// evaluator.CompareFindings), for reading only. Reports from the evaluator are
+// already in that order, which is checked in one pass, and then findings
+// itself is returned; otherwise a sorted copy, so the input is never changed.
 func Sorted(findings []evaluator.Finding) []evaluator.Finding {
-	out := slices.Clone(findings)
-	if !slices.IsSortedFunc(out, evaluator.CompareFindings) {
-		slices.SortStableFunc(out, evaluator.CompareFindings)
+	if slices.IsSortedFunc(findings, evaluator.CompareFindings) {
+		return findings
 	}
+	out := slices.Clone(findings)
+	slices.SortStableFunc(out, evaluator.CompareFindings)
 	return out
 }
 
