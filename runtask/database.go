@@ -155,7 +155,17 @@ func sqliteDSN(path string) string {
 }
 
 func openPostgres(ctx context.Context, url string, qs queueSettings) (*database, error) {
-	pool, err := pgxpool.New(ctx, url)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open PostgreSQL: %w", err)
+	}
+	// pgx's default pool (4 connections on a small machine) is less than the
+	// workers, the queue's own upkeep and the inbox need at once; a URL that
+	// sets pool_max_conns is taken as it is.
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = max(cfg.MaxConns, int32(qs.workers)+4)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL: %w", err)
 	}
@@ -163,10 +173,20 @@ func openPostgres(ctx context.Context, url string, qs queueSettings) (*database,
 		pool.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
+	// The inbox has connections of its own, so a POST never waits for one
+	// that a worker holds.
+	inboxCfg := cfg.Copy()
+	inboxCfg.MaxConns, inboxCfg.MinConns = 2, 1
+	inboxPool, err := pgxpool.NewWithConfig(ctx, inboxCfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open PostgreSQL for the inbox: %w", err)
+	}
 	driver := riverpgxv5.New(pool)
 	db := stdlib.OpenDBFromPool(pool)
 	st := &store{db: db, dialect: dialectPostgres}
-	in := &inbox{store: *st}
+	inboxDB := stdlib.OpenDBFromPool(inboxPool)
+	in := &inbox{store: store{db: inboxDB, dialect: dialectPostgres}, closeFn: func() { inboxDB.Close(); inboxPool.Close() }}
 	// Several replicas may start at once; one migrates while the others wait.
 	if err := withAdvisoryLock(ctx, pool, func() error {
 		if err := migrateRiver(ctx, driver); err != nil {
@@ -177,17 +197,20 @@ func openPostgres(ctx context.Context, url string, qs queueSettings) (*database,
 		}
 		return in.migrate(ctx)
 	}); err != nil {
+		in.closeFn()
 		db.Close()
 		pool.Close()
 		return nil, err
 	}
 	client, err := river.NewClient(driver, riverConfig(qs, time.Second))
 	if err != nil {
+		in.closeFn()
 		db.Close()
 		pool.Close()
 		return nil, fmt.Errorf("create job queue: %w", err)
 	}
-	return &database{store: st, inbox: in, queue: &riverQueue[pgx.Tx]{client: client}, kind: "postgres", closeFn: func() { db.Close(); pool.Close() }}, nil
+	return &database{store: st, inbox: in, queue: &riverQueue[pgx.Tx]{client: client}, kind: "postgres",
+		closeFn: func() { in.closeFn(); db.Close(); pool.Close() }}, nil
 }
 
 // migrationLockID is an arbitrary constant naming prodgate's migration lock.

@@ -185,8 +185,8 @@ func (m *mover) run() {
 // so after a poke the mover waits until the requests stop coming for
 // moveQuiet (at most moveDelay), and moves them in one go.
 const (
-	moveQuiet = 3 * time.Millisecond
-	moveDelay = 50 * time.Millisecond
+	moveQuiet = 10 * time.Millisecond
+	moveDelay = 200 * time.Millisecond
 )
 
 func (m *mover) settle() {
