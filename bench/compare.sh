@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Times `prodgate check` (full built-in standard) against `conftest test` (a Rego
 # policy with the same six controls, bench/conftest/policy) on the same generated
-# plans, in one run on one machine. Prints wall time (median of RUNS), MB/s, peak
-# RSS and the ratio.
+# plans, in one run on one machine, taking turns. Prints wall time (median of
+# RUNS), MB/s, peak RSS and the speed-up (median of the per-turn ratios).
 #
 #   bench/compare.sh            # 1k, 20k and 100k resource changes
 #   SIZES="20000" RUNS=7 bench/compare.sh
@@ -23,30 +23,41 @@ if [ ! -x "$out/bin/conftest" ]; then
   GOBIN="$(pwd)/$out/bin" go install github.com/open-policy-agent/conftest@v0.71.1
 fi
 
-# measure CMD...: runs RUNS times, prints "median_seconds max_rss_kb".
-measure() {
-  local times=() rss=0 line tmp
+# run CMD...: runs it once, prints "wall_seconds max_rss_kb" (wall time to the
+# millisecond from bash, peak RSS from GNU time).
+run() {
+  local tmp wall
   tmp=$(mktemp)
-  for _ in $(seq "$RUNS"); do
-    # prodgate and conftest exit 1 when the plan breaks the policy: expected here.
-    /usr/bin/time -o "$tmp" -f "%e %M" "$@" >/dev/null 2>&1 || true
-    line=$(tail -1 "$tmp")
-    times+=("${line% *}")
-    [ "${line#* }" -gt "$rss" ] && rss=${line#* }
-  done
+  # prodgate and conftest exit 1 when the plan breaks the policy: expected here.
+  wall=$( { TIMEFORMAT=%R; time /usr/bin/time -o "$tmp" -f "%M" "$@" >/dev/null 2>&1; } 2>&1 ) || true
+  echo "$wall $(tail -1 "$tmp")"
   rm -f "$tmp"
-  printf '%s\n' "${times[@]}" | sort -n | awk -v rss="$rss" '{a[NR]=$1} END {printf "%s %s\n", a[int((NR+1)/2)], rss}'
 }
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 printf '%-9s %8s | %-28s | %-28s | %s\n' "resources" "size MB" "prodgate: s, MB/s, RSS MB" "conftest: s, MB/s, RSS MB" "speed-up"
 for n in $SIZES; do
   plan="$out/plan-$n.json"
   [ -f "$plan" ] || go run ./bench/gen -n "$n" -o "$plan" 2>/dev/null
   mb=$(awk -v b="$(stat -c %s "$plan")" 'BEGIN {printf "%.1f", b/1048576}')
-  read -r pt pr < <(measure "$out/bin/prodgate" check --plan "$plan" --format atlantis)
-  read -r ct cr < <(measure "$out/bin/conftest" test --no-color -p bench/conftest/policy "$plan")
-  awk -v n="$n" -v mb="$mb" -v pt="$pt" -v pr="$pr" -v ct="$ct" -v cr="$cr" 'BEGIN {
+  # The two tools take turns, so a change in the machine's speed during the
+  # run (this one drifts by tens of percent) touches both alike; the speed-up
+  # is the median of the per-turn ratios.
+  pts=() cts=() ratios=() pr=0 cr=0
+  for _ in $(seq "$RUNS"); do
+    read -r pt prss < <(run "$out/bin/prodgate" check --plan "$plan" --format atlantis)
+    read -r ct crss < <(run "$out/bin/conftest" test --no-color -p bench/conftest/policy "$plan")
+    pts+=("$pt") cts+=("$ct")
+    ratios+=("$(awk -v p="$pt" -v c="$ct" 'BEGIN {printf "%.2f", (p > 0 ? c/p : 0)}')")
+    [ "$prss" -gt "$pr" ] && pr=$prss
+    [ "$crss" -gt "$cr" ] && cr=$crss
+  done
+  pt=$(printf '%s\n' "${pts[@]}" | median)
+  ct=$(printf '%s\n' "${cts[@]}" | median)
+  ratio=$(printf '%s\n' "${ratios[@]}" | median)
+  awk -v n="$n" -v mb="$mb" -v pt="$pt" -v pr="$pr" -v ct="$ct" -v cr="$cr" -v ratio="$ratio" 'BEGIN {
     printf "%-9s %8s | %6.3f s %7.0f MB/s %5.0f MB | %6.3f s %7.0f MB/s %5.0f MB | %5.1fx\n",
-      n, mb, pt, (pt > 0 ? mb/pt : 0), pr/1024, ct, (ct > 0 ? mb/ct : 0), cr/1024, (pt > 0 ? ct/pt : 0) }'
+      n, mb, pt, (pt > 0 ? mb/pt : 0), pr/1024, ct, (ct > 0 ? mb/ct : 0), cr/1024, ratio }'
 done
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(go version | cut -d' ' -f3)"
