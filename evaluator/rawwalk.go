@@ -77,10 +77,113 @@ func skipStringBody(d []byte, i int) int {
 }
 
 // skipContainer returns the position after the object or array that opens
-// at i, or (position, false) once it has passed stop. Eight bytes at a time:
-// outside strings only quotes and brackets matter, inside only the closing
-// quote and backslashes.
+// at i, or (position, false) once it has passed stop. On CPUs with AVX2 it
+// looks at 64 bytes at a time (simdjson's idea): the vector classifier flags
+// quotes, backslashes and brackets; without backslashes, every quote opens
+// or closes a string, so a prefix XOR of the quote bits marks the bytes
+// inside strings, the brackets outside them change the depth, and only a
+// block that may bring the depth to zero is walked bit by bit. A block with a
+// backslash (rare in plans) is walked byte by byte.
 func skipContainer(d []byte, i, stop int) (int, bool) {
+	if !haveClassify64 || len(d)-i < 128 {
+		return skipContainerScalar(d, i, stop)
+	}
+	var st skipState
+	pos := i
+	for ; pos+64 <= len(d); pos += 64 {
+		if pos > stop {
+			return pos, false
+		}
+		quote, backslash, open, close := classify64(&d[pos])
+		if backslash != 0 || st.escaped {
+			if end := st.walk(d, pos, pos+64); end >= 0 {
+				return end, true
+			}
+			continue
+		}
+		inString := prefixXor(quote)
+		if st.inString {
+			inString = ^inString
+		}
+		open &^= inString
+		close &^= inString
+		st.inString = inString>>63 != 0
+		if n := bits.OnesCount64(close); n < st.depth {
+			st.depth += bits.OnesCount64(open) - n // the depth cannot reach zero here
+			continue
+		}
+		for m := open | close; m != 0; m &= m - 1 {
+			b := bits.TrailingZeros64(m)
+			if open>>b&1 != 0 {
+				st.depth++
+				continue
+			}
+			st.depth--
+			if st.depth == 0 {
+				return pos + b + 1, true
+			}
+		}
+	}
+	if end := st.walk(d, pos, len(d)); end >= 0 {
+		return end, true
+	}
+	return len(d), true
+}
+
+// skipState is where skipContainer stands between blocks.
+type skipState struct {
+	depth             int
+	inString, escaped bool
+}
+
+// walk goes through d[from:to] byte by byte and returns the position after
+// the bracket that brings the depth to zero, or -1.
+func (st *skipState) walk(d []byte, from, to int) int {
+	for k := from; k < to; k++ {
+		c := d[k]
+		if st.inString {
+			switch {
+			case st.escaped:
+				st.escaped = false
+			case c == '\\':
+				st.escaped = true
+			case c == '"':
+				st.inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			st.inString = true
+		case '{', '[':
+			st.depth++
+		case '}', ']':
+			st.depth--
+			if st.depth == 0 {
+				return k + 1
+			}
+		}
+	}
+	return -1
+}
+
+// prefixXor sets each bit to the XOR of itself and every lower bit: for
+// quote bits, the bits from an opening quote up to (not including) its
+// closing quote.
+func prefixXor(x uint64) uint64 {
+	x ^= x << 1
+	x ^= x << 2
+	x ^= x << 4
+	x ^= x << 8
+	x ^= x << 16
+	x ^= x << 32
+	return x
+}
+
+// skipContainerScalar is skipContainer eight bytes at a time, for short
+// values and CPUs without the vector classifier: outside strings only quotes
+// and brackets matter, inside only the closing quote and backslashes.
+func skipContainerScalar(d []byte, i, stop int) (int, bool) {
 	depth := 0
 	for {
 		// Outside a string: find the next quote or bracket.

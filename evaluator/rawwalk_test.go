@@ -2,6 +2,11 @@ package evaluator
 
 import (
 	"encoding/json"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -68,4 +73,122 @@ func TestRawFindStopsAtKeyAndSkipsTrickyValues(t *testing.T) {
 	if got, ok := rawFind([]byte(`[{"w":"a"}]`), pathStep{key: "w"}); !ok || string(got) != `"a"` {
 		t.Errorf("rawFind into a one-element list = %q, %v", got, ok)
 	}
+}
+
+// TestSkipContainerVectorMatchesScalar skips every object and array of real
+// plans, and of random documents full of escapes, with both skippers.
+func TestSkipContainerVectorMatchesScalar(t *testing.T) {
+	if !haveClassify64 {
+		t.Skip("no vector classifier on this CPU; the scalar skipper is the only one")
+	}
+	var docs [][]byte
+	for _, pattern := range []string{"../testdata/plans/*.json", "../examples/plans/*.json", "../../shared/corpus/plans/*/*.json"} {
+		files, _ := filepath.Glob(pattern)
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, data)
+		}
+	}
+	rng := rand.New(rand.NewSource(4))
+	for range 300 {
+		docs = append(docs, randomJSON(rng))
+	}
+	checked := 0
+	for _, d := range docs {
+		if !json.Valid(d) {
+			continue
+		}
+		in, esc := false, false // whether d[i] is inside a string
+		for i, c := range d {
+			switch {
+			case esc:
+				esc = false
+				continue
+			case in && c == '\\':
+				esc = true
+				continue
+			case c == '"':
+				in = !in
+				continue
+			case in || c != '{' && c != '[':
+				continue
+			}
+			want, _ := skipContainerScalar(d, i, len(d))
+			got, whole := skipContainer(d, i, len(d))
+			if got != want || !whole {
+				t.Fatalf("skip at %d of %.80q…: vector %d, scalar %d", i, d[i:], got, want)
+			}
+			// With a limit, a container reported whole must still end right.
+			if got, whole := skipContainer(d, i, i+100); whole && got != want {
+				t.Fatalf("limited skip at %d: %d, want %d", i, got, want)
+			}
+			checked++
+		}
+	}
+	if checked < 1000 {
+		t.Fatalf("only %d containers checked", checked)
+	}
+}
+
+// randomJSON builds a valid document with nested containers, long strings,
+// escaped quotes, backslash runs and brackets inside strings.
+func randomJSON(rng *rand.Rand) []byte {
+	var b strings.Builder
+	var value func(depth int)
+	str := func() {
+		b.WriteByte('"')
+		for n := rng.Intn(90); n > 0; n-- {
+			switch rng.Intn(10) {
+			case 0:
+				b.WriteString(`\"`)
+			case 1:
+				b.WriteString(strings.Repeat(`\\`, 1+rng.Intn(3)))
+			case 2:
+				b.WriteString(`{[}]`[rng.Intn(4):][:1])
+			default:
+				b.WriteByte(byte('a' + rng.Intn(26)))
+			}
+		}
+		b.WriteByte('"')
+	}
+	value = func(depth int) {
+		switch k := rng.Intn(4); {
+		case depth > 5 || k == 0:
+			str()
+		case k == 1:
+			b.WriteString(strconv.Itoa(rng.Intn(1000)))
+		case k == 2:
+			b.WriteByte('[')
+			for n := rng.Intn(6); n > 0; n-- {
+				value(depth + 1)
+				if n > 1 {
+					b.WriteByte(',')
+				}
+			}
+			b.WriteByte(']')
+		default:
+			b.WriteByte('{')
+			for n := rng.Intn(6); n > 0; n-- {
+				str()
+				b.WriteByte(':')
+				value(depth + 1)
+				if n > 1 {
+					b.WriteByte(',')
+				}
+			}
+			b.WriteByte('}')
+		}
+	}
+	b.WriteByte('[')
+	for n := 3 + rng.Intn(20); n > 0; n-- {
+		value(0)
+		if n > 1 {
+			b.WriteByte(',')
+		}
+	}
+	b.WriteByte(']')
+	return []byte(b.String())
 }
