@@ -79,11 +79,11 @@ func skipStringBody(d []byte, i int) int {
 // skipContainer returns the position after the object or array that opens
 // at i, or (position, false) once it has passed stop. On CPUs with AVX2 it
 // looks at 64 bytes at a time (simdjson's idea): the vector classifier flags
-// quotes, backslashes and brackets; without backslashes, every quote opens
-// or closes a string, so a prefix XOR of the quote bits marks the bytes
-// inside strings, the brackets outside them change the depth, and only a
-// block that may bring the depth to zero is walked bit by bit. A block with a
-// backslash (rare in plans) is walked byte by byte.
+// quotes, backslashes and brackets; quotes that a backslash escapes are
+// dropped, every other quote opens or closes a string, so a prefix XOR of
+// the quote bits marks the bytes inside strings, the brackets outside them
+// change the depth, and only a block that may bring the depth to zero is
+// looked at bit by bit.
 func skipContainer(d []byte, i, stop int) (int, bool) {
 	if !haveClassify64 || len(d)-i < 128 {
 		return skipContainerScalar(d, i, stop)
@@ -96,10 +96,7 @@ func skipContainer(d []byte, i, stop int) (int, bool) {
 		}
 		quote, backslash, open, close := classify64(&d[pos])
 		if backslash != 0 || st.escaped {
-			if end := st.walk(d, pos, pos+64); end >= 0 {
-				return end, true
-			}
-			continue
+			quote &^= st.escapedBytes(backslash)
 		}
 		inString := prefixXor(quote)
 		if st.inString {
@@ -132,8 +129,27 @@ func skipContainer(d []byte, i, stop int) (int, bool) {
 
 // skipState is where skipContainer stands between blocks.
 type skipState struct {
-	depth             int
-	inString, escaped bool
+	depth    int
+	inString bool
+	// escaped: the next byte is escaped (it follows an odd run of backslashes).
+	escaped bool
+}
+
+// escapedBytes returns the bytes of a block that a backslash escapes: those
+// after a run of backslashes of odd length, counting a run carried over from
+// the previous block (simdjson's find_escaped).
+func (st *skipState) escapedBytes(backslash uint64) uint64 {
+	const evenBits = 0x5555555555555555
+	var carried uint64
+	if st.escaped {
+		carried = 1
+	}
+	backslash &^= carried // an escaped backslash starts nothing
+	followsEscape := backslash<<1 | carried
+	oddStarts := backslash &^ evenBits &^ followsEscape
+	startsOnEven, overflow := bits.Add64(oddStarts, backslash, 0)
+	st.escaped = overflow != 0
+	return (evenBits ^ startsOnEven<<1) & followsEscape
 }
 
 // walk goes through d[from:to] byte by byte and returns the position after
