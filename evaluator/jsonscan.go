@@ -3,7 +3,6 @@ package evaluator
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math/bits"
 	"strconv"
@@ -594,9 +593,9 @@ func decodeRaw(raw []byte) any {
 		}
 		return unquote(content, escaped)
 	case '{', '[':
-		var v any
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return nil
+		v, _, ok := decodeValidated(raw, 0)
+		if !ok {
+			return nil // as encoding/json's error did: a number out of range
 		}
 		return v
 	}
@@ -605,6 +604,63 @@ func decodeRaw(raw []byte) any {
 		return nil
 	}
 	return f
+}
+
+// decodeValidated decodes the validated value at raw[i:] as encoding/json
+// decodes into an interface (objects map[string]any with the last of
+// duplicate keys, arrays []any, numbers float64), without reflection or a
+// second validation. It returns the position after the value; ok is false
+// for a number float64 cannot hold.
+func decodeValidated(raw []byte, i int) (v any, end int, ok bool) {
+	i = skipSpace(raw, i)
+	if i >= len(raw) {
+		return nil, i, true
+	}
+	switch raw[i] {
+	case '{':
+		m := map[string]any{}
+		i = skipSpace(raw, i+1)
+		for i < len(raw) && raw[i] == '"' {
+			keyEnd, escaped := skipString(raw, i)
+			key := unquote(raw[i+1:keyEnd-1], escaped)
+			i = skipSpace(raw, keyEnd) + 1 // past ':'
+			var member any
+			if member, i, ok = decodeValidated(raw, i); !ok {
+				return nil, i, false
+			}
+			m[key] = member
+			if i = skipSpace(raw, i); i < len(raw) && raw[i] == ',' {
+				i = skipSpace(raw, i+1)
+			}
+		}
+		return m, i + 1, true // past '}'
+	case '[':
+		list := []any{}
+		i = skipSpace(raw, i+1)
+		for i < len(raw) && raw[i] != ']' {
+			var element any
+			if element, i, ok = decodeValidated(raw, i); !ok {
+				return nil, i, false
+			}
+			list = append(list, element)
+			if i = skipSpace(raw, i); i < len(raw) && raw[i] == ',' {
+				i = skipSpace(raw, i+1)
+			}
+		}
+		return list, i + 1, true // past ']'
+	case '"':
+		end, escaped := skipString(raw, i)
+		return unquote(raw[i+1:end-1], escaped), end, true
+	case 't':
+		return true, i + 4, true
+	case 'f':
+		return false, i + 5, true
+	case 'n':
+		return nil, i + 4, true
+	}
+	end = skipValue(raw, i)
+	f, err := strconv.ParseFloat(string(raw[i:end]), 64)
+	return f, end, err == nil
 }
 
 // rawFind walks one path step into a validated value: a key into an object

@@ -1,7 +1,6 @@
 package evaluator
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 )
@@ -27,37 +26,9 @@ func skipSpace(d []byte, i int) int {
 func skipString(d []byte, i int) (end int, escaped bool) {
 	i++
 	for {
-		q := bytes.IndexByte(d[i:], '"')
-		if q < 0 {
-			return len(d), escaped
-		}
-		i += q
-		// The quote is escaped when an odd number of backslashes precede it.
-		n := 0
-		for j := i - 1; j >= 0 && d[j] == '\\'; j-- {
-			n++
-		}
-		if n > 0 {
-			escaped = true
-		}
-		if n%2 == 0 {
-			return i + 1, escaped
-		}
-		i++
-	}
-}
-
-// skipStringBody returns the position after the closing quote of a string
-// whose contents start at i. It looks at eight bytes at a time: plan strings
-// are mostly short keys and values, too short for bytes.IndexByte to pay.
-func skipStringBody(d []byte, i int) int {
-	for {
 		for i+8 <= len(d) {
 			w := binary.LittleEndian.Uint64(d[i:])
-			quote := w ^ (swarOnes * '"')
-			backslash := w ^ (swarOnes * '\\')
-			m := ((quote-swarOnes)&^quote | (backslash-swarOnes)&^backslash) & swarHighs
-			if m != 0 {
+			if m := swarEq(w, '"') | swarEq(w, '\\'); m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
@@ -67,13 +38,21 @@ func skipStringBody(d []byte, i int) int {
 			i++
 		}
 		if i >= len(d) {
-			return i
+			return len(d), escaped
 		}
 		if d[i] == '"' {
-			return i + 1
+			return i + 1, escaped
 		}
-		i += 2 // an escape: the backslash and the byte it escapes
+		escaped = true
+		i += 2 // the backslash and the byte it escapes
 	}
+}
+
+// skipStringBody returns the position after the closing quote of a string
+// whose contents start at i.
+func skipStringBody(d []byte, i int) int {
+	end, _ := skipString(d, i-1)
+	return end
 }
 
 // skipContainer returns the position after the object or array that opens

@@ -192,3 +192,18 @@ func randomJSON(rng *rand.Rand) []byte {
 	b.WriteByte(']')
 	return []byte(b.String())
 }
+
+// TestEscapedKeysAreFound: a key written with escapes anywhere (not only
+// before a quote) is compared by its value.
+func TestEscapedKeysAreFound(t *testing.T) {
+	doc := []byte(`{"a\u0062":1,"tab\tkey":2,"q\"":3}`)
+	for key, want := range map[string]string{"ab": "1", "tab\tkey": "2", `q"`: "3"} {
+		if got, ok := rawFind(doc, pathStep{key: key}); !ok || string(got) != want {
+			t.Errorf("rawFind(%q) = %q, %v; want %s", key, got, ok, want)
+		}
+		var top topIndex
+		if got, ok := top.find(doc, key); !ok || string(got) != want {
+			t.Errorf("topIndex.find(%q) = %q, %v; want %s", key, got, ok, want)
+		}
+	}
+}
