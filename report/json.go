@@ -1,9 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/prodgate/prodgate/evaluator"
 )
@@ -35,20 +38,161 @@ func (j *jsonRenderer) Render(r *evaluator.Report) error {
 	if r == nil {
 		return errNilReport
 	}
+	// Everything but the findings goes through encoding/json; the findings,
+	// tens of thousands on a large plan and most of the document, are written
+	// by appendFinding into the place encoding/json left for them.
+	// appendFinding writes exactly what encoding/json would: the golden files
+	// and TestJSONFindingsMatchEncodingJSON hold it to that.
 	rc := *r
-	if rc.Findings == nil {
-		rc.Findings = []evaluator.Finding{} // "findings": [], never null
-	}
+	rc.Findings = []evaluator.Finding{}
 	doc := jsonDocument{
 		SchemaVersion: SchemaVersion,
 		Report:        &rc,
 		DurationMS:    r.Duration.Milliseconds(),
 		ResultsURL:    j.opts.ResultsURL,
 	}
-	enc := json.NewEncoder(j.w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	head, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write json report: %w", err)
+	}
+	const slot = "\n  \"findings\": []"
+	at := bytes.Index(head, []byte(slot))
+	if at < 0 {
+		return fmt.Errorf("write json report: no findings member in %.80q", head)
+	}
+	at += len(slot) - 1 // at the closing bracket
+	// Written in pieces of about flushAt bytes: the document of a large plan
+	// runs to tens of megabytes and need not be held whole.
+	const flushAt = 256 << 10
+	out := make([]byte, 0, flushAt+4096)
+	out = append(out, head[:at]...)
+	for i := range r.Findings {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, "\n    "...)
+		if out, err = appendFinding(out, &r.Findings[i]); err != nil {
+			return fmt.Errorf("write json report: %w", err)
+		}
+		if len(out) >= flushAt {
+			if _, err := j.w.Write(out); err != nil {
+				return fmt.Errorf("write json report: %w", err)
+			}
+			out = out[:0]
+		}
+	}
+	if len(r.Findings) > 0 {
+		out = append(out, "\n  "...)
+	}
+	out = append(out, head[at:]...)
+	out = append(out, '\n')
+	if _, err := j.w.Write(out); err != nil {
 		return fmt.Errorf("write json report: %w", err)
 	}
 	return nil
+}
+
+// appendFinding writes one finding as encoding/json's MarshalIndent would at
+// the findings' depth (fields indented by six spaces).
+func appendFinding(out []byte, f *evaluator.Finding) ([]byte, error) {
+	field := func(name string, first bool) {
+		if !first {
+			out = append(out, ',')
+		}
+		out = append(out, "\n      \""...)
+		out = append(out, name...)
+		out = append(out, "\": "...)
+	}
+	str := func(name, value string, omitEmpty bool) {
+		if omitEmpty && value == "" {
+			return
+		}
+		field(name, false)
+		out = appendJSONString(out, value)
+	}
+	out = append(out, '{')
+	field("rule_id", true)
+	out = appendJSONString(out, f.RuleID)
+	str("title", f.Title, false)
+	str("address", f.Address, true)
+	str("resource_type", f.ResourceType, true)
+	str("attribute", f.Attribute, true)
+	severity, err := f.Severity.MarshalText()
+	if err != nil {
+		return nil, err
+	}
+	str("severity", string(severity), false)
+	str("status", string(f.Status), false)
+	field("blocking", false)
+	out = strconv.AppendBool(out, f.Blocking)
+	str("message", f.Message, false)
+	str("expected", f.Expected, true)
+	str("actual", f.Actual, true)
+	str("remediation", f.Remediation, true)
+	str("note", f.Note, true)
+	if f.Waiver != nil {
+		field("waiver", false)
+		waiver, err := json.MarshalIndent(f.Waiver, "      ", "  ")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, waiver...)
+	}
+	out = append(out, "\n    }"...)
+	return out, nil
+}
+
+// appendJSONString is encoding/json's string encoding with HTML escaping
+// (its default): quotes, backslashes, control characters, <, > and & are
+// escaped, invalid UTF-8 becomes U+FFFD, and U+2028/U+2029 are escaped.
+func appendJSONString(out []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	out = append(out, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			out = append(out, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				out = append(out, '\\', b)
+			case '\b':
+				out = append(out, '\\', 'b')
+			case '\f':
+				out = append(out, '\\', 'f')
+			case '\n':
+				out = append(out, '\\', 'n')
+			case '\r':
+				out = append(out, '\\', 'r')
+			case '\t':
+				out = append(out, '\\', 't')
+			default:
+				out = append(out, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			out = append(out, s[start:i]...)
+			out = append(out, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			out = append(out, s[start:i]...)
+			out = append(out, '\\', 'u', '2', '0', '2', hex[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	out = append(out, s[start:]...)
+	return append(out, '"')
 }
