@@ -307,3 +307,37 @@ func TestCoverageDocNamesRealRules(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckReadsLargePlansFromFileStdinAndPipe: a plan above the mapping
+// threshold gives the same verdict read from a file, from stdin redirected
+// from that file (mapped too), and through a pipe.
+func TestCheckReadsLargePlansFromFileStdinAndPipe(t *testing.T) {
+	plan, err := os.ReadFile(filepath.Join(repoRoot(t), "examples", "plans", "unsafe.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Padding in a member no rule reads makes the file larger than mapThreshold.
+	padded := append([]byte(`{"prodgate_test_padding":"`+strings.Repeat("x", mapThreshold+1024)+`",`), bytes.TrimPrefix(bytes.TrimSpace(plan), []byte("{"))...)
+	path := filepath.Join(t.TempDir(), "large.json")
+	if err := os.WriteFile(path, padded, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fromFile := prodgate(t, "", nil, "", "check", "--plan", path, "--format", "atlantis", "--as-of", "2026-11-25")
+	if fromFile.code != 1 || !strings.Contains(fromFile.stdout, "aws-rds-deletion-protection") {
+		t.Fatalf("--plan FILE: exit %d\n%s%s", fromFile.code, fromFile.stdout, fromFile.stderr)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command(binary, "check", "--plan", "-", "--format", "atlantis", "--as-of", "2026-11-25")
+	cmd.Dir, cmd.Stdin = repoRoot(t), f
+	redirected, _ := cmd.Output()
+	piped := prodgate(t, "", nil, string(padded), "check", "--plan", "-", "--format", "atlantis", "--as-of", "2026-11-25")
+	for name, out := range map[string]string{"stdin from the file": string(redirected), "stdin through a pipe": piped.stdout} {
+		if out != fromFile.stdout {
+			t.Errorf("%s gives a different report:\n%s\n--- from the file:\n%s", name, out, fromFile.stdout)
+		}
+	}
+}

@@ -14,26 +14,36 @@ import (
 // are dropped from memory as it goes.
 const mapThreshold = 8 << 20
 
-// loadFile returns the file's bytes. Large files are mapped read-only; release
-// drops pages of a byte range the parser is done with from resident memory
-// (the kernel reads them back from the file if a rule looks at them again).
+// loadFile returns the file's bytes (see loadOpenFile).
 func loadFile(path string) (data []byte, release func(start, end int), err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
+	return loadOpenFile(f)
+}
+
+// loadOpenFile returns the bytes of an open file. A large regular file is
+// mapped read-only; release drops pages of a byte range the parser is done
+// with from resident memory (the kernel reads them back from the file if a
+// rule looks at them again). Anything else (a pipe, a small file) is read.
+func loadOpenFile(f *os.File) (data []byte, release func(start, end int), err error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, nil, err
 	}
 	if !st.Mode().IsRegular() || st.Size() < mapThreshold || st.Size() > 1<<40 {
-		data, err := os.ReadFile(path)
+		size := 0
+		if st.Mode().IsRegular() {
+			size = int(st.Size())
+		}
+		data, err := readAll(f, size)
 		return data, nil, err
 	}
 	data, err = unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_PRIVATE)
 	if err != nil {
-		return nil, nil, fmt.Errorf("map %s: %w", path, err)
+		return nil, nil, fmt.Errorf("map %s: %w", f.Name(), err)
 	}
 	// The mapping lives until the process exits: the plan keeps references into it.
 	page := os.Getpagesize()

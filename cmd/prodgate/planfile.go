@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
+	"slices"
 
 	"github.com/prodgate/prodgate/evaluator"
 )
@@ -24,7 +25,12 @@ func readPlan(ctx context.Context, path string, stdin io.Reader) (*evaluator.Pla
 	var release func(start, end int)
 	var err error
 	if path == "-" {
-		data, err = io.ReadAll(stdin)
+		// Stdin redirected from a file is mapped like --plan FILE; a pipe is read.
+		if f, ok := stdin.(*os.File); ok {
+			data, release, err = loadOpenFile(f)
+		} else {
+			data, err = readAll(stdin, 0)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read plan from stdin: %w", err)
 		}
@@ -44,7 +50,7 @@ func readPlan(ctx context.Context, path string, stdin io.Reader) (*evaluator.Pla
 		}
 		release = nil
 	}
-	tuneGC(len(data))
+	tuneGC(len(data), release == nil)
 	plan, err := evaluator.ParsePlanWith(data, evaluator.ParseOptions{Release: release})
 	if err != nil {
 		var ie *evaluator.InputError
@@ -56,17 +62,43 @@ func readPlan(ctx context.Context, path string, stdin io.Reader) (*evaluator.Pla
 	return plan, nil
 }
 
+// readAll reads r to the end into a buffer of sizeHint bytes (plus one, to
+// see the end without growing) or 1 MiB, doubling it as needed: io.ReadAll
+// grows by a quarter at a time once large, copying a 30 MB plan from a pipe
+// many times over.
+func readAll(r io.Reader, sizeHint int) ([]byte, error) {
+	buf := make([]byte, 0, max(sizeHint+1, 1<<20))
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, cap(buf))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
 // tuneGC sets the garbage collector for a one-shot check, unless the user set
 // GOGC or GOMEMLIMIT: check builds its data once and exits, so collecting as
 // often as a server would (Go's default, every time the heap doubles from
 // 4 MB) costs time for nothing; the memory limit keeps the heap near the
-// plan's own size, so large plans still stay within about twice their size.
-func tuneGC(planSize int) {
+// plan's own size (twice that when the plan itself was read into the heap
+// rather than mapped), so large plans still stay within about twice their size.
+func tuneGC(planSize int, planInHeap bool) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
+	limit := int64(planSize) + 32<<20
+	if planInHeap {
+		limit += int64(planSize)
+	}
 	debug.SetGCPercent(400)
-	debug.SetMemoryLimit(int64(planSize) + 32<<20)
+	debug.SetMemoryLimit(limit)
 }
 
 func terraformShow(ctx context.Context, path string) ([]byte, error) {
