@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand"
 	"os"
@@ -204,6 +205,47 @@ func TestEscapedKeysAreFound(t *testing.T) {
 		var top topIndex
 		if got, ok := top.find(doc, key); !ok || string(got) != want {
 			t.Errorf("topIndex.find(%q) = %q, %v; want %s", key, got, ok, want)
+		}
+	}
+}
+
+// TestMayHoldKeyNeverHidesAKey: the quick test may say "maybe" wrongly, but
+// never "no" for a key the object has.
+func TestMayHoldKeyNeverHidesAKey(t *testing.T) {
+	obj := []byte(`{"arn":true,"mykey":true,"tags":{"key":true},"list":[{"id":true}],"value":"key","esc\u0061ped":true,"last":true}`)
+	for key, want := range map[string]bool{
+		"arn": true, "mykey": true, "tags": true, "last": true, "list": true,
+		"key": true, // nested and as a value: "maybe"
+		"id":  true, // nested: "maybe"
+		"absent": false, "ar": false, "ta": false,
+	} {
+		plain := bytes.ReplaceAll(obj, []byte(`,"esc\u0061ped":true`), nil) // no backslash: the text test applies
+		if got := mayHoldKey(plain, key); got != want {
+			t.Errorf("mayHoldKey(%q) = %v, want %v", key, got, want)
+		}
+		if !mayHoldKey(obj, key) {
+			t.Errorf("with an escaped key present, mayHoldKey(%q) must say maybe", key)
+		}
+	}
+	// Wherever rawFind finds a member, mayHoldKey says maybe.
+	rng := rand.New(rand.NewSource(6))
+	for range 200 {
+		doc := randomJSON(rng)
+		for i := 0; i < len(doc); i++ {
+			if doc[i] != '{' {
+				continue
+			}
+			end := skipValue(doc, i)
+			if end <= i || !json.Valid(doc[i:end]) {
+				continue
+			}
+			o := doc[i:end]
+			eachMember(o, func(k span, escaped bool, _ span) bool {
+				if key := unquote(o[k.start:k.end], escaped); !mayHoldKey(o, key) {
+					t.Fatalf("mayHoldKey(%.60q, %q) = false for a member", o, key)
+				}
+				return true
+			})
 		}
 	}
 }

@@ -1,11 +1,13 @@
 package evaluator
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // ValueState says what the plan knows about one attribute.
@@ -257,8 +259,34 @@ func markAt(marks []byte, step pathStep) []byte {
 		}
 		marks = first
 	}
+	if !step.isIdx && len(marks) > 64 && !mayHoldKey(marks, step.key) {
+		return nil
+	}
 	sub, _ := rawFind(marks, step)
 	return sub
+}
+
+// mayHoldKey is a quick negative test before walking an object for a key:
+// every lookup consults the unknown and sensitive marks, which are large
+// objects whose keys are mostly not the one asked for, and a vectorised
+// search for the key's text is far cheaper than the walk. A key written with
+// escapes would not be found by its text, so any backslash means "maybe".
+func mayHoldKey(raw []byte, key string) bool {
+	if key == "" || bytes.IndexByte(raw, '\\') >= 0 {
+		return true
+	}
+	text := unsafe.String(&raw[0], len(raw))
+	for off := 0; ; {
+		i := strings.Index(text[off:], key)
+		if i < 0 {
+			return false
+		}
+		at := off + i
+		if at > 0 && text[at-1] == '"' && at+len(key) < len(text) && text[at+len(key)] == '"' {
+			return true
+		}
+		off = at + 1
+	}
 }
 
 // topIndex lists the members of a resource's top-level object, built on the
