@@ -2,7 +2,8 @@
 # Times `prodgate check` (full built-in standard) against `conftest test` (a Rego
 # policy with the same six controls, bench/conftest/policy) on the same generated
 # plans, in one run on one machine, taking turns. Prints wall time (median of
-# RUNS), MB/s, peak RSS and the speed-up (median of the per-turn ratios).
+# RUNS), throughput, peak RSS and the speed-up (median of the per-turn ratios).
+# Sizes and RSS are in MiB; throughput in both MiB/s and MB/s (10^6 bytes).
 #
 #   bench/compare.sh            # 1k, 20k and 100k resource changes
 #   SIZES="20000" RUNS=7 bench/compare.sh
@@ -36,11 +37,12 @@ run() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-printf '%-9s %8s | %-28s | %-28s | %s\n' "resources" "size MB" "prodgate: s, MB/s, RSS MB" "conftest: s, MB/s, RSS MB" "speed-up"
+printf '%-9s %8s | %-38s | %-38s | %s\n' "resources" "size MiB" "prodgate: s, MiB/s (MB/s), RSS MiB" "conftest: s, MiB/s (MB/s), RSS MiB" "speed-up"
 for n in $SIZES; do
   plan="$out/plan-$n.json"
   [ -f "$plan" ] || go run ./bench/gen -n "$n" -o "$plan" 2>/dev/null
-  mb=$(awk -v b="$(stat -c %s "$plan")" 'BEGIN {printf "%.1f", b/1048576}')
+  bytes=$(stat -c %s "$plan")
+  mb=$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b/1048576}')
   # The two tools take turns, so a change in the machine's speed during the
   # run (this one drifts by tens of percent) touches both alike; the speed-up
   # is the median of the per-turn ratios.
@@ -56,8 +58,8 @@ for n in $SIZES; do
   pt=$(printf '%s\n' "${pts[@]}" | median)
   ct=$(printf '%s\n' "${cts[@]}" | median)
   ratio=$(printf '%s\n' "${ratios[@]}" | median)
-  awk -v n="$n" -v mb="$mb" -v pt="$pt" -v pr="$pr" -v ct="$ct" -v cr="$cr" -v ratio="$ratio" 'BEGIN {
-    printf "%-9s %8s | %6.3f s %7.0f MB/s %5.0f MB | %6.3f s %7.0f MB/s %5.0f MB | %5.1fx\n",
-      n, mb, pt, (pt > 0 ? mb/pt : 0), pr/1024, ct, (ct > 0 ? mb/ct : 0), cr/1024, ratio }'
+  awk -v n="$n" -v mb="$mb" -v b="$bytes" -v pt="$pt" -v pr="$pr" -v ct="$ct" -v cr="$cr" -v ratio="$ratio" 'BEGIN {
+    printf "%-9s %8s | %6.3f s %5.0f MiB/s (%4.0f MB/s) %5.0f MiB | %6.3f s %5.0f MiB/s (%4.0f MB/s) %5.0f MiB | %5.1fx\n",
+      n, mb, pt, (pt > 0 ? mb/pt : 0), (pt > 0 ? b/1e6/pt : 0), pr/1024, ct, (ct > 0 ? mb/ct : 0), (ct > 0 ? b/1e6/ct : 0), cr/1024, ratio }'
 done
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(go version | cut -d' ' -f3)"
