@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prodgate/prodgate/evaluator"
@@ -15,7 +16,11 @@ import (
 //go:embed templates/results.html
 var templateFS embed.FS
 
-var resultsTemplate = template.Must(template.ParseFS(templateFS, "templates/results.html"))
+// resultsTemplate is parsed on first use, not when the binary starts: every
+// `prodgate check` would otherwise pay for a page only the service serves.
+var resultsTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.ParseFS(templateFS, "templates/results.html"))
+})
 
 type pageFinding struct {
 	evaluator.Finding
@@ -86,7 +91,7 @@ func (s *Service) handleResults(c *gin.Context) {
 	c.Header("Referrer-Policy", "no-referrer")
 	c.Status(http.StatusOK)
 	c.Header("Content-Type", "text/html; charset=utf-8")
-	if err := resultsTemplate.Execute(c.Writer, page); err != nil {
+	if err := resultsTemplate().Execute(c.Writer, page); err != nil {
 		s.log.Warn("render results page", zap.Error(err))
 	}
 }
