@@ -215,8 +215,8 @@ func TestMayHoldKeyNeverHidesAKey(t *testing.T) {
 	obj := []byte(`{"arn":true,"mykey":true,"tags":{"key":true},"list":[{"id":true}],"value":"key","esc\u0061ped":true,"last":true}`)
 	for key, want := range map[string]bool{
 		"arn": true, "mykey": true, "tags": true, "last": true, "list": true,
-		"key": true, // nested and as a value: "maybe"
-		"id":  true, // nested: "maybe"
+		"key":    true, // nested and as a value: "maybe"
+		"id":     true, // nested: "maybe"
 		"absent": false, "ar": false, "ta": false,
 	} {
 		plain := bytes.ReplaceAll(obj, []byte(`,"esc\u0061ped":true`), nil) // no backslash: the text test applies
