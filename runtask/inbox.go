@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -61,19 +60,13 @@ func (b *inbox) put(ctx context.Context, items []inboxItem) error {
 	if len(items) == 0 {
 		return nil
 	}
-	var q strings.Builder
-	q.WriteString(`INSERT INTO prodgate_inbox (task_result_id, run_id, organization, workspace, project, stage, sealed_request, received_at) VALUES `)
 	args := make([]any, 0, len(items)*8)
-	for i, it := range items {
-		if i > 0 {
-			q.WriteByte(',')
-		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+	for _, it := range items {
 		t := it.task
 		args = append(args, t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage, it.args.Sealed, t.ReceivedAt.UnixMilli())
 	}
-	q.WriteString(" ON CONFLICT (task_result_id) DO NOTHING")
-	if _, err := b.db.ExecContext(ctx, b.rebind(q.String()), args...); err != nil {
+	query := insertNew("prodgate_inbox", "task_result_id, run_id, organization, workspace, project, stage, sealed_request, received_at", len(items), 8)
+	if _, err := b.db.ExecContext(ctx, b.rebind(query), args...); err != nil {
 		return fmt.Errorf("store %d requests in the inbox: %w", len(items), err)
 	}
 	return nil
@@ -114,7 +107,7 @@ func (b *inbox) remove(ctx context.Context, ids []string) error {
 	for i, id := range ids {
 		args[i] = id
 	}
-	query := `DELETE FROM prodgate_inbox WHERE task_result_id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)`
+	query := `DELETE FROM prodgate_inbox WHERE task_result_id IN (` + placeholders(len(ids)) + `)`
 	if _, err := b.db.ExecContext(ctx, b.rebind(query), args...); err != nil {
 		return fmt.Errorf("remove %d moved requests from the inbox: %w", len(ids), err)
 	}

@@ -104,21 +104,28 @@ func (s *store) recordReceivedMany(ctx context.Context, tasks []Task) error {
 	if len(tasks) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO prodgate_task (task_result_id, run_id, organization, workspace, project, stage, status, received_at) VALUES `)
 	args := make([]any, 0, len(tasks)*8)
-	for i, t := range tasks {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+	for _, t := range tasks {
 		args = append(args, t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage, TaskQueued, t.ReceivedAt.UnixMilli())
 	}
-	b.WriteString(" ON CONFLICT (task_result_id) DO NOTHING")
-	if _, err := s.db.ExecContext(ctx, s.rebind(b.String()), args...); err != nil {
+	query := insertNew("prodgate_task", "task_result_id, run_id, organization, workspace, project, stage, status, received_at", len(tasks), 8)
+	if _, err := s.db.ExecContext(ctx, s.rebind(query), args...); err != nil {
 		return fmt.Errorf("record %d tasks: %w", len(tasks), err)
 	}
 	return nil
+}
+
+// insertNew is a multi-row INSERT of rows rows of cols values into table
+// that leaves rows whose task_result_id is already there as they are.
+func insertNew(table, columns string, rows, cols int) string {
+	row := "(" + placeholders(cols) + ")"
+	return "INSERT INTO " + table + " (" + columns + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat(row+",", rows), ",") + " ON CONFLICT (task_result_id) DO NOTHING"
+}
+
+// placeholders is "?, ?, …" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // finished returns which of ids were already called back with a final result.
@@ -131,8 +138,7 @@ func (s *store) finished(ctx context.Context, ids []string) (map[string]bool, er
 	for i, id := range ids {
 		args[i] = id
 	}
-	query := `SELECT task_result_id FROM prodgate_task WHERE final_sent_at != 0 AND task_result_id IN (` +
-		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)`
+	query := `SELECT task_result_id FROM prodgate_task WHERE final_sent_at != 0 AND task_result_id IN (` + placeholders(len(ids)) + `)`
 	rows, err := s.db.QueryContext(ctx, s.rebind(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("look up finished tasks: %w", err)

@@ -9,21 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mapThreshold is the size from which a plan file is mapped instead of read:
-// large plans then cost page cache, not heap, and pages the scan has passed
-// are dropped from memory as it goes.
-const mapThreshold = 8 << 20
-
-// loadFile returns the file's bytes (see loadOpenFile).
-func loadFile(path string) (data []byte, release func(start, end int), err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	return loadOpenFile(f)
-}
-
 // loadOpenFile returns the bytes of an open file. A large regular file is
 // mapped read-only; release drops pages of a byte range the parser is done
 // with from resident memory (the kernel reads them back from the file if a

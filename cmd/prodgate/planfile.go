@@ -62,6 +62,21 @@ func readPlan(ctx context.Context, path string, stdin io.Reader) (*evaluator.Pla
 	return plan, nil
 }
 
+// mapThreshold is the size from which a plan file is mapped instead of read:
+// large plans then cost page cache, not heap, and pages the scan has passed
+// are dropped from memory as it goes.
+const mapThreshold = 8 << 20
+
+// loadFile returns the file's bytes (see loadOpenFile: mapped on Unix when large).
+func loadFile(path string) (data []byte, release func(start, end int), err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	return loadOpenFile(f)
+}
+
 // readAll reads r to the end into a buffer of sizeHint bytes (plus one, to
 // see the end without growing) or 1 MiB, doubling it as needed: io.ReadAll
 // grows by a quarter at a time once large, copying a 30 MB plan from a pipe
