@@ -305,7 +305,7 @@ type topMember struct{ keyStart, keyEnd, valStart, valEnd uint32 }
 
 func (t *topIndex) find(raw []byte, key string) ([]byte, bool) {
 	t.once.Do(func() {
-		if len(raw) > 1<<31 {
+		if int64(len(raw)) > 1<<31 {
 			t.escaped = true
 			return
 		}
