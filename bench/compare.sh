@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Times `prodgate check` (full built-in standard) against `conftest test` (a Rego
 # policy with the same six controls, bench/conftest/policy) on the same generated
-# plans, in one run on one machine, taking turns. Prints wall time (median of
-# RUNS), throughput, peak RSS and the speed-up (median of the per-turn ratios).
+# plans, in one run on one machine, taking turns; also the check-only build
+# (go build -tags checkonly), which leaves the run-task service out. Prints wall
+# time (median of RUNS), throughput, peak RSS and the speed-up (median of the
+# per-turn ratios).
 # Sizes and RSS are in MiB; throughput in both MiB/s and MB/s (10^6 bytes).
 #
 #   bench/compare.sh            # 1k, 20k and 100k resource changes
@@ -19,6 +21,7 @@ if ! command -v /usr/bin/time >/dev/null || ! /usr/bin/time -f %M true >/dev/nul
   apt-get update -qq && apt-get install -y -qq time >/dev/null
 fi
 go build -o "$out/bin/prodgate" ./cmd/prodgate
+go build -tags checkonly -o "$out/bin/prodgate-check" ./cmd/prodgate
 if [ ! -x "$out/bin/conftest" ]; then
   echo "installing conftest v0.71.1 (go install)…" >&2
   GOBIN="$(pwd)/$out/bin" go install github.com/open-policy-agent/conftest@v0.71.1
@@ -46,20 +49,28 @@ for n in $SIZES; do
   # The two tools take turns, so a change in the machine's speed during the
   # run (this one drifts by tens of percent) touches both alike; the speed-up
   # is the median of the per-turn ratios.
-  pts=() cts=() ratios=() pr=0 cr=0
+  pts=() cts=() sts=() ratios=() sratios=() pr=0 cr=0 sr=0
   for _ in $(seq "$RUNS"); do
     read -r pt prss < <(run "$out/bin/prodgate" check --plan "$plan" --format atlantis)
+    read -r st srss < <(run "$out/bin/prodgate-check" check --plan "$plan" --format atlantis)
     read -r ct crss < <(run "$out/bin/conftest" test --no-color -p bench/conftest/policy "$plan")
-    pts+=("$pt") cts+=("$ct")
+    pts+=("$pt") sts+=("$st") cts+=("$ct")
     ratios+=("$(awk -v p="$pt" -v c="$ct" 'BEGIN {printf "%.2f", (p > 0 ? c/p : 0)}')")
+    sratios+=("$(awk -v p="$st" -v c="$ct" 'BEGIN {printf "%.2f", (p > 0 ? c/p : 0)}')")
     [ "$prss" -gt "$pr" ] && pr=$prss
+    [ "$srss" -gt "$sr" ] && sr=$srss
     [ "$crss" -gt "$cr" ] && cr=$crss
   done
   pt=$(printf '%s\n' "${pts[@]}" | median)
+  st=$(printf '%s\n' "${sts[@]}" | median)
   ct=$(printf '%s\n' "${cts[@]}" | median)
   ratio=$(printf '%s\n' "${ratios[@]}" | median)
+  sratio=$(printf '%s\n' "${sratios[@]}" | median)
   awk -v n="$n" -v mb="$mb" -v b="$bytes" -v pt="$pt" -v pr="$pr" -v ct="$ct" -v cr="$cr" -v ratio="$ratio" 'BEGIN {
     printf "%-9s %8s | %6.3f s %5.0f MiB/s (%4.0f MB/s) %5.0f MiB | %6.3f s %5.0f MiB/s (%4.0f MB/s) %5.0f MiB | %5.1fx\n",
       n, mb, pt, (pt > 0 ? mb/pt : 0), (pt > 0 ? b/1e6/pt : 0), pr/1024, ct, (ct > 0 ? mb/ct : 0), (ct > 0 ? b/1e6/ct : 0), cr/1024, ratio }'
+  awk -v mb="$mb" -v b="$bytes" -v st="$st" -v sr="$sr" -v ratio="$sratio" 'BEGIN {
+    printf "%-9s %8s | %6.3f s %5.0f MiB/s (%4.0f MB/s) %5.0f MiB | %-38s | %5.1fx\n",
+      "  -tags", "checkonly", st, (st > 0 ? mb/st : 0), (st > 0 ? b/1e6/st : 0), sr/1024, "", ratio }'
 done
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(go version | cut -d' ' -f3)"

@@ -58,9 +58,3 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fmt.Fprintln(stderr, "prodgate:", err)
 	return exitBadInput
 }
-
-// contextWithoutCancel gives shutdown work a context that outlives the
-// signal that cancelled the command's context.
-func contextWithoutCancel(cmd interface{ Context() context.Context }) context.Context {
-	return context.WithoutCancel(cmd.Context())
-}

@@ -341,3 +341,42 @@ func TestCheckReadsLargePlansFromFileStdinAndPipe(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckOnlyBuild builds prodgate with -tags checkonly: it judges a plan
+// exactly as the full build does, links none of the service's dependencies,
+// and says so when asked to serve.
+func TestCheckOnlyBuild(t *testing.T) {
+	slim := filepath.Join(t.TempDir(), "prodgate-check")
+	build := exec.Command("go", "build", "-tags", "checkonly", "-o", slim, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -tags checkonly: %v\n%s", err, out)
+	}
+	args := []string{"check", "--plan", filepath.Join(repoRoot(t), "examples", "plans", "unsafe.json"), "--format", "atlantis", "--as-of", "2026-11-25"}
+	full := prodgate(t, "", nil, "", args...)
+	cmd := exec.Command(slim, args...)
+	out, err := cmd.Output()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != full.code {
+		t.Fatalf("check-only build: %v, want exit %d like the full build", err, full.code)
+	}
+	if string(out) != full.stdout {
+		t.Errorf("check-only build reports differently:\n%s\n--- full build:\n%s", out, full.stdout)
+	}
+	deps, err := exec.Command("go", "version", "-m", slim).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, module := range []string{"github.com/gin-gonic/gin", "github.com/riverqueue/river", "modernc.org/sqlite", "github.com/jackc/pgx/v5", "github.com/prometheus/client_golang"} {
+		if strings.Contains(string(deps), "\t"+module+"\t") {
+			t.Errorf("the check-only build links %s", module)
+		}
+	}
+	serve := exec.Command(slim, "serve")
+	msg, err := serve.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(msg), "full build") {
+		t.Errorf("serve in a check-only build: %v %s; want exit 2 pointing at the full build", err, msg)
+	}
+	version, _ := exec.Command(slim, "version").Output()
+	if !strings.Contains(string(version), "check-only build") {
+		t.Errorf("version = %q, want it to name the check-only build", version)
+	}
+}

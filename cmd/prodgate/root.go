@@ -25,7 +25,7 @@ Run it in CI or Atlantis with 'prodgate check', or as an HCP Terraform run task 
 	root.SetErr(stderr)
 	root.AddCommand(
 		newCheckCommand(),
-		newServeCommand(),
+		newServeCommand(), // absent from check-only builds (serve_checkonly.go)
 		newRulesCommand(),
 		newExplainCommand(),
 		newValidateCommand(),

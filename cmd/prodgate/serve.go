@@ -1,6 +1,9 @@
+//go:build !checkonly
+
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -17,6 +20,9 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
+
+// checkOnlyBuild is true in builds without the service (serve_checkonly.go).
+const checkOnlyBuild = false
 
 type serveOptions struct {
 	listen, path, policy, databaseURL, externalURL, logLevel, addrFile string
@@ -206,4 +212,10 @@ func newLogger(level string) (*zap.Logger, error) {
 	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
 	cfg.Sampling = nil
 	return cfg.Build()
+}
+
+// contextWithoutCancel gives shutdown work a context that outlives the
+// signal that cancelled the command's context.
+func contextWithoutCancel(cmd interface{ Context() context.Context }) context.Context {
+	return context.WithoutCancel(cmd.Context())
 }

@@ -21,7 +21,11 @@ func newVersionCommand() *cobra.Command {
 			if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 				v = info.Main.Version
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "prodgate %s (plan format %d.x)\n", v, evaluator.SupportedFormatMajor)
+			build := ""
+			if checkOnlyBuild {
+				build = ", check-only build"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "prodgate %s (plan format %d.x%s)\n", v, evaluator.SupportedFormatMajor, build)
 			return nil
 		},
 	}
