@@ -14,6 +14,7 @@ fi
 
 echo "== go vet"
 go vet ./...
+go vet -tags checkonly ./cmd/... # the check-only build's own files
 
 echo "== staticcheck"
 staticcheck_bin="$(go env GOPATH)/bin/staticcheck"
@@ -21,6 +22,7 @@ if [ ! -x "$staticcheck_bin" ]; then
   go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 fi
 "$staticcheck_bin" ./...
+"$staticcheck_bin" -tags checkonly ./cmd/...
 
 echo "== PostgreSQL (throwaway, loopback) for the multi-replica tests"
 if [ -z "${PRODGATE_TEST_DATABASE_URL:-}" ]; then
