@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/prodgate/prodgate/config"
 	"time"
@@ -38,10 +39,24 @@ func matchRun(m config.Match, run RunContext) bool {
 	return true
 }
 
-// Evaluate judges plan for one run. It never returns a passing report for a
-// plan it could not fully judge: an errored plan fails, and a rule that
-// panics fails the gate with an internal-error finding.
+// Options tune EvaluateWith.
+type Options struct {
+	// OmitPasses leaves passing findings out of Report.Findings (they are
+	// still counted, in Counts and OmittedPasses): a report that will not
+	// list them need not keep, sort and merge thousands of them.
+	OmitPasses bool
+}
+
+// Evaluate judges plan for one run, keeping every finding. It never returns
+// a passing report for a plan it could not fully judge: an errored plan
+// fails, and a rule that panics fails the gate with an internal-error
+// finding.
 func (e *Engine) Evaluate(plan *Plan, run RunContext, now time.Time) *Report {
+	return e.EvaluateWith(plan, run, now, Options{})
+}
+
+// EvaluateWith is Evaluate with options.
+func (e *Engine) EvaluateWith(plan *Plan, run RunContext, now time.Time, opts Options) *Report {
 	start := time.Now()
 	scope := e.matchScope(run)
 	rep := &Report{
@@ -76,12 +91,27 @@ func (e *Engine) Evaluate(plan *Plan, run RunContext, now time.Time) *Report {
 	}
 
 	used := make([]int, len(e.waivers))
-	rep.Findings = e.checkAll(plan.Resources, byType, anyType, func(fs []Finding, used []int) {
+	var omitted atomic.Int64
+	rep.Findings = e.checkAll(plan.Resources, byType, anyType, func(fs []Finding, used []int) []Finding {
 		for i := range fs {
 			e.settle(&fs[i], scope, run, now, used)
 		}
+		if opts.OmitPasses {
+			kept := fs[:0]
+			for _, f := range fs {
+				if f.Status == StatusPass {
+					omitted.Add(1)
+					continue
+				}
+				kept = append(kept, f)
+			}
+			clear(fs[len(kept):]) // drop the passes' strings for the collector
+			fs = kept
+		}
 		sortFindings(fs)
+		return fs
 	}, used)
+	rep.OmittedPasses = int(omitted.Load())
 	for i, w := range e.waivers {
 		expired := dateOf(now).After(w.Expires)
 		if used[i] == 0 || expired {
@@ -105,7 +135,7 @@ const parallelFrom = 2048
 // split across CPUs for large plans; sorted parts are then merged, so the
 // result is the same whatever the split.
 func (e *Engine) checkAll(resources []*Resource, byType map[string][]boundRule, anyType []boundRule,
-	finish func(fs []Finding, used []int), used []int) []Finding {
+	finish func(fs []Finding, used []int) []Finding, used []int) []Finding {
 	check := func(part []*Resource, used []int) []Finding {
 		// About one finding per resource change: sized once instead of grown
 		// by doubling through tens of thousands of findings.
@@ -117,8 +147,7 @@ func (e *Engine) checkAll(resources []*Resource, byType map[string][]boundRule, 
 				}
 			}
 		}
-		finish(out, used)
-		return out
+		return finish(out, used)
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if len(resources) < parallelFrom || workers < 2 {
@@ -252,6 +281,8 @@ func (e *Engine) applyWaivers(f *Finding, scope *compiledScope, run RunContext, 
 
 // conclude counts findings and decides the verdict.
 func (e *Engine) conclude(rep *Report, plan *Plan) {
+	rep.Counts.Total += rep.OmittedPasses
+	rep.Counts.Passed += rep.OmittedPasses
 	for _, f := range rep.Findings {
 		rep.Counts.Total++
 		switch f.Status {

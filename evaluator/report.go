@@ -84,7 +84,11 @@ type Report struct {
 	// Notes are things a reader must know that are not findings (incomplete plan, …).
 	Notes    []string  `json:"notes,omitempty"`
 	Findings []Finding `json:"findings"`
-	Counts   Counts    `json:"counts"`
+	// OmittedPasses counts passing findings left out of Findings because the
+	// caller asked for them not to be kept (Options.OmitPasses); Counts
+	// includes them.
+	OmittedPasses int    `json:"omitted_passes,omitempty"`
+	Counts        Counts `json:"counts"`
 	// UnusedWaivers lists waivers that matched no finding in this run.
 	UnusedWaivers []WaiverUse   `json:"unused_waivers,omitempty"`
 	EvaluatedAt   time.Time     `json:"evaluated_at"`

@@ -95,7 +95,7 @@ func atlantisFinding(f evaluator.Finding) string {
 func ConftestSummary(r *evaluator.Report) string {
 	var t tally
 	if r != nil {
-		t = tallyOf(r.Findings)
+		t = tallyOf(r)
 	}
 	s := fmt.Sprintf("%s, %d passed, %s, %s", plural(t.total, "test"), t.passed, plural(t.warnings, "warning"), plural(t.blocking, "failure"))
 	if t.waived > 0 {

@@ -12,7 +12,7 @@ import (
 var evaluatedAt = time.Date(2025, 6, 2, 9, 30, 0, 0, time.UTC)
 
 func withCounts(r *evaluator.Report) *evaluator.Report {
-	t := tallyOf(r.Findings)
+	t := tallyOf(r)
 	r.Counts = evaluator.Counts{
 		Total: t.total, Passed: t.passed, Failed: t.failed, Warned: t.warned,
 		Unknown: t.unknown, Waived: t.waived, Blocking: t.blocking,

@@ -45,7 +45,7 @@ func (m *markdownRenderer) Render(r *evaluator.Report) error {
 		p("\n")
 	}
 
-	c := tallyOf(r.Findings)
+	c := tallyOf(r)
 	p("| Checks | Blocking | Failed | Unknown | Warned | Waived | Passed |\n")
 	p("|---:|---:|---:|---:|---:|---:|---:|\n")
 	p("| %d | %d | %d | %d | %d | %d | %d |\n", c.total, c.blocking, c.failed, c.unknown, c.warned, c.waived, c.passed)
@@ -110,8 +110,8 @@ func (m *markdownRenderer) Render(r *evaluator.Report) error {
 		}
 	}
 
-	if len(passes) > 0 {
-		if m.opts.ShowPassed {
+	if len(passes) > 0 || r.OmittedPasses > 0 {
+		if m.opts.ShowPassed && r.OmittedPasses == 0 {
 			p("\n<details><summary>Passed (%d)</summary>\n\n", len(passes))
 			p("| Severity | Resource | Rule | Check |\n")
 			p("|---|---|---|---|\n")
@@ -120,7 +120,7 @@ func (m *markdownRenderer) Render(r *evaluator.Report) error {
 			}
 			p("\n</details>\n")
 		} else {
-			p("\n%s not listed.\n", plural(len(passes), "passing check"))
+			p("\n%s not listed.\n", plural(len(passes)+r.OmittedPasses, "passing check"))
 		}
 	}
 

@@ -107,7 +107,8 @@ func Sorted(findings []evaluator.Finding) []evaluator.Finding {
 }
 
 // tally counts what the renderers list. It is taken from the findings
-// themselves so that every summary line agrees with the lines above it.
+// themselves (plus the passes the evaluator was asked not to keep) so that
+// every summary line agrees with the lines above it.
 type tally struct {
 	total, passed, failed, warned, unknown, waived int
 	// blocking findings fail the gate; warnings are every other finding
@@ -117,9 +118,9 @@ type tally struct {
 	blockingBySeverity map[evaluator.Severity]int
 }
 
-func tallyOf(findings []evaluator.Finding) tally {
-	t := tally{total: len(findings), blockingBySeverity: map[evaluator.Severity]int{}}
-	for _, f := range findings {
+func tallyOf(r *evaluator.Report) tally {
+	t := tally{total: len(r.Findings) + r.OmittedPasses, passed: r.OmittedPasses, blockingBySeverity: map[evaluator.Severity]int{}}
+	for _, f := range r.Findings {
 		switch f.Status {
 		case evaluator.StatusPass:
 			t.passed++
@@ -192,7 +193,7 @@ func Summary(r *evaluator.Report) string {
 	if r == nil {
 		return "prodgate: gate failed: no report"
 	}
-	t := tallyOf(r.Findings)
+	t := tallyOf(r)
 	scope := ""
 	if s := oneLine(r.Scope); s != "" {
 		scope = " (scope " + s

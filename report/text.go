@@ -90,11 +90,15 @@ func (t *textRenderer) Render(r *evaluator.Report) error {
 	}
 	for _, s := range textGroups {
 		fs := groups[s]
-		if len(fs) == 0 {
+		omitted := 0
+		if s == evaluator.StatusPass {
+			omitted = r.OmittedPasses
+		}
+		if len(fs)+omitted == 0 {
 			continue
 		}
-		if s == evaluator.StatusPass && !t.opts.ShowPassed {
-			p("\n%s\n", t.paint(ansiDim, plural(len(fs), "passing check")+" not listed"))
+		if s == evaluator.StatusPass && (!t.opts.ShowPassed || omitted > 0) {
+			p("\n%s\n", t.paint(ansiDim, plural(len(fs)+omitted, "passing check")+" not listed"))
 			continue
 		}
 		t.group(bw, statusLabel(s), fs)
@@ -119,7 +123,7 @@ func (t *textRenderer) Render(r *evaluator.Report) error {
 	}
 
 	// Counts.
-	c := tallyOf(r.Findings)
+	c := tallyOf(r)
 	p("\n%s: %s", plural(c.total, "check"), countsPhrase(c))
 	if c.blocking > 0 {
 		p("; %s", t.paint(ansiRed, fmt.Sprintf("%d blocking", c.blocking)))

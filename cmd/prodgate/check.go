@@ -120,7 +120,9 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	rep := engine.Evaluate(plan, runContext(o), now)
+	// Passing findings are only kept where they will be printed.
+	omitPasses := !o.showPassed && format != report.FormatJSON
+	rep := engine.EvaluateWith(plan, runContext(o), now, evaluator.Options{OmitPasses: omitPasses})
 	if err := renderer.Render(rep); err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("render report: %w", err)}
 	}
