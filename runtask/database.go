@@ -249,6 +249,22 @@ func (d *database) close() {
 	}
 }
 
+// pending counts run tasks accepted and not yet called back with a final
+// result: those still in the inbox and those in the store. A request the
+// mover has recorded but not yet removed from the inbox counts twice for
+// that moment.
+func (d *database) pending(ctx context.Context) (int, error) {
+	inInbox, err := d.inbox.count(ctx)
+	if err != nil {
+		return 0, err
+	}
+	unfinished, err := d.store.unfinished(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return inInbox + unfinished, nil
+}
+
 func (d *database) ping(ctx context.Context) error {
 	if d.store.db == nil {
 		return errors.New("no database")

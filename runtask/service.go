@@ -112,7 +112,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	s.db = db
 	s.mover = newMover(db, s.log)
 	s.acceptor = newAcceptor(db.inbox, s.mover.poke)
-	s.metrics = newMetrics(db.store.unfinished)
+	s.metrics = newMetrics(db.pending)
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	return s, nil
 }

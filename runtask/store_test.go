@@ -155,9 +155,15 @@ func TestInboxLeftoversAreMovedOnce(t *testing.T) {
 		if _, err := db.queue.enqueueMany(ctx, []evaluateArgs{items[0].args, items[1].args}); err != nil {
 			t.Fatal(err)
 		}
+		if n, err := db.pending(ctx); err != nil || n != 300 {
+			t.Errorf("pending before the move = %d (%v), want 300: accepted requests count before they reach the queue", n, err)
+		}
 		m := newMover(db, zap.NewNop())
 		go m.run()
 		m.shutdown()
+		if n, err := db.pending(ctx); err != nil || n != 300 {
+			t.Errorf("pending after the move = %d (%v), want 300", n, err)
+		}
 		if n, err := db.inbox.count(ctx); err != nil || n != 0 {
 			t.Errorf("inbox holds %d (%v), want 0", n, err)
 		}
