@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -311,7 +310,7 @@ func sgInternetRange(r *evaluator.Resource, path string) (sgTri, string, string)
 		return sgNo, "", ""
 	}
 	if s, ok := v.Str(); ok {
-		if sgInternetPrefix(s) {
+		if internetPrefix(s) {
 			return sgYes, s, ""
 		}
 		return sgNo, "", ""
@@ -326,15 +325,9 @@ func sgInternetRange(r *evaluator.Resource, path string) (sgTri, string, string)
 			}
 			continue
 		}
-		if sgInternetPrefix(s) {
+		if internetPrefix(s) {
 			return sgYes, s, ""
 		}
 	}
 	return state, "", unknownPath
-}
-
-// sgInternetPrefix reports whether s is a /0 prefix: every IPv4 or IPv6 address.
-func sgInternetPrefix(s string) bool {
-	p, err := netip.ParsePrefix(strings.TrimSpace(s))
-	return err == nil && p.Bits() == 0
 }

@@ -251,7 +251,7 @@ func nsgInternetPrefix(p string) bool {
 	case "*", "internet", "any", "0.0.0.0", "::":
 		return true
 	}
-	return strings.HasSuffix(strings.TrimSpace(p), "/0")
+	return internetPrefix(p)
 }
 
 // nsgPortCovers reports whether a port range entry ("*", "22", "20-30")

@@ -133,24 +133,14 @@ func googleFirewallOpenSource(r *evaluator.Resource) googleFactor {
 		return googleFactor{answer: googleMaybe, path: "source_ranges"}
 	}
 	list, _ := ranges.List()
-	var open []string
-	unknownAt := ""
-	for i := range list {
-		path := fmt.Sprintf("source_ranges.%d", i)
-		v := r.After(path)
-		if v.State == evaluator.Unknown {
-			if unknownAt == "" {
-				unknownAt = path
-			}
-			continue
-		}
-		if s, ok := v.Str(); ok && strings.HasSuffix(strings.TrimSpace(s), "/0") {
-			open = append(open, s)
-		}
-	}
+	open, unknownAt := internetEntries(r, "source_ranges", "", len(list))
 	switch {
 	case len(open) > 0:
-		return googleFactor{answer: googleYes, path: "source_ranges", words: strings.Join(open, ", ")}
+		words := make([]string, len(open))
+		for i, v := range open {
+			words[i], _ = v.Str()
+		}
+		return googleFactor{answer: googleYes, path: "source_ranges", words: strings.Join(words, ", ")}
 	case unknownAt != "":
 		return googleFactor{answer: googleMaybe, path: unknownAt}
 	case len(list) > 0:

@@ -422,24 +422,14 @@ func (GoogleSQLAuthorizedNetworksOpen) Check(c *evaluator.Context, r *evaluator.
 		return []evaluator.Finding{c.Unknown(r, googleSQLNetworksPath, expected)}
 	}
 	list, _ := networks.List()
-	var open []string
-	unknownAt := ""
-	for i := range list {
-		path := fmt.Sprintf("%s.%d.value", googleSQLNetworksPath, i)
-		v := r.After(path)
-		if v.State == evaluator.Unknown {
-			if unknownAt == "" {
-				unknownAt = path
-			}
-			continue
-		}
-		if s, ok := v.Str(); ok && strings.HasSuffix(strings.TrimSpace(s), "/0") {
-			open = append(open, v.Display())
-		}
-	}
+	open, unknownAt := internetEntries(r, googleSQLNetworksPath, "value", len(list))
 	switch {
 	case len(open) > 0:
-		actual := strings.Join(open, ", ")
+		shown := make([]string, len(open))
+		for i, v := range open {
+			shown[i] = v.Display()
+		}
+		actual := strings.Join(shown, ", ")
 		return []evaluator.Finding{c.Fail(r, googleSQLNetworksPath,
 			fmt.Sprintf("%s admits every address: %s", googleSQLNetworksPath, actual), expected, actual)}
 	case unknownAt != "":

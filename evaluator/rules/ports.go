@@ -1,8 +1,11 @@
 package rules
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/prodgate/prodgate/evaluator"
 )
 
 // portSpan is an inclusive range of TCP/UDP ports. The security-group,
@@ -38,4 +41,35 @@ func (p portSpan) String() string {
 		return strconv.FormatInt(p.from, 10)
 	}
 	return strconv.FormatInt(p.from, 10) + "-" + strconv.FormatInt(p.to, 10)
+}
+
+// internetPrefix reports whether an address range is a /0 prefix: every IPv4
+// (0.0.0.0/0) or IPv6 (::/0) address. The network rules of every provider
+// judge ranges by it.
+func internetPrefix(cidr string) bool {
+	return strings.HasSuffix(strings.TrimSpace(cidr), "/0")
+}
+
+// internetEntries reads the n entries of the list at path (the entry itself,
+// or its field when field is set: "value" for path.N.value) and returns those
+// that are internet prefixes, and the path of the first entry known only
+// after apply.
+func internetEntries(r *evaluator.Resource, path, field string, n int) (open []evaluator.Value, unknownAt string) {
+	for i := range n {
+		at := fmt.Sprintf("%s.%d", path, i)
+		if field != "" {
+			at += "." + field
+		}
+		v := r.After(at)
+		if v.State == evaluator.Unknown {
+			if unknownAt == "" {
+				unknownAt = at
+			}
+			continue
+		}
+		if s, ok := v.Str(); ok && internetPrefix(s) {
+			open = append(open, v)
+		}
+	}
+	return open, unknownAt
 }
