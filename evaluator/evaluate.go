@@ -45,6 +45,8 @@ type Options struct {
 	// still counted, in Counts and OmittedPasses): a report that will not
 	// list them need not keep, sort and merge thousands of them.
 	OmitPasses bool
+	// Workers is how many goroutines judge a large plan; 0 means one per CPU.
+	Workers int
 }
 
 // Evaluate judges plan for one run, keeping every finding. It never returns
@@ -92,7 +94,7 @@ func (e *Engine) EvaluateWith(plan *Plan, run RunContext, now time.Time, opts Op
 
 	used := make([]int, len(e.waivers))
 	var omitted atomic.Int64
-	rep.Findings = e.checkAll(plan.Resources, byType, anyType, func(fs []Finding, used []int) []Finding {
+	rep.Findings = e.checkAll(opts.Workers, plan.Resources, byType, anyType, func(fs []Finding, used []int) []Finding {
 		for i := range fs {
 			e.settle(&fs[i], scope, run, now, used)
 		}
@@ -134,7 +136,7 @@ const parallelFrom = 2048
 // to finish (settle and sort, with its own waiver counters, added to used),
 // split across CPUs for large plans; sorted parts are then merged, so the
 // result is the same whatever the split.
-func (e *Engine) checkAll(resources []*Resource, byType map[string][]boundRule, anyType []boundRule,
+func (e *Engine) checkAll(workers int, resources []*Resource, byType map[string][]boundRule, anyType []boundRule,
 	finish func(fs []Finding, used []int) []Finding, used []int) []Finding {
 	check := func(part []*Resource, used []int) []Finding {
 		// About one finding per resource change: sized once instead of grown
@@ -149,7 +151,9 @@ func (e *Engine) checkAll(resources []*Resource, byType map[string][]boundRule, 
 		}
 		return finish(out, used)
 	}
-	workers := runtime.GOMAXPROCS(0)
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	if len(resources) < parallelFrom || workers < 2 {
 		return check(resources, used)
 	}

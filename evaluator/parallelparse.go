@@ -66,7 +66,6 @@ type parseUnit struct {
 	object     bool // the values are members of an object
 	first      int  // array index of the first value (for error messages)
 	read       []*rawResourceChange
-	err        error
 }
 
 func decodeParallel(data []byte, workers, chunk int, release func(start, end int)) (*Plan, error) {
@@ -81,7 +80,7 @@ func decodeParallel(data []byte, workers, chunk int, release func(start, end int
 				if failed.Load() {
 					continue
 				}
-				if u.err = u.run(data); u.err != nil {
+				if err := u.run(data); err != nil {
 					failed.Store(true)
 					continue
 				}

@@ -70,7 +70,8 @@ type Service struct {
 	acceptor *acceptor
 	mover    *mover
 	// judging holds a token per plan being parsed and evaluated: one fewer
-	// than the CPUs (at least one), so answering POSTs never waits for a core.
+	// than the CPUs (at least one), and each plan is judged on that many
+	// goroutines, so answering POSTs never waits for a core.
 	judging  chan struct{}
 	metrics  *metrics
 	http     *http.Server

@@ -156,8 +156,9 @@ func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, lo
 		log.Warn("plan download failed", zap.Error(err))
 		return FailureResult("could not download the plan: "+err.Error(), resultsURL), nil
 	}
-	// Judging is the CPU-heavy part; it waits for a slot so that one core
-	// stays free to answer HCP Terraform's POSTs during a burst.
+	// Judging is the CPU-heavy part: it waits for a slot and uses as many
+	// goroutines as there are slots, so that one core stays free to answer
+	// HCP Terraform's POSTs during a burst.
 	select {
 	case s.judging <- struct{}{}:
 		defer func() { <-s.judging }()
@@ -165,14 +166,15 @@ func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, lo
 		return FailureResult("stopped before the plan could be judged: "+ctx.Err().Error(), resultsURL), nil
 	}
 	start := time.Now()
-	plan, err := evaluator.ParsePlan(data)
+	workers := cap(s.judging)
+	plan, err := evaluator.ParsePlanWith(data, evaluator.ParseOptions{Workers: workers})
 	if err != nil {
 		return FailureResult("could not read the plan: "+err.Error(), resultsURL), nil
 	}
-	rep := s.engine.Evaluate(plan, evaluator.RunContext{
+	rep := s.engine.EvaluateWith(plan, evaluator.RunContext{
 		Organization: req.OrganizationName, Workspace: req.WorkspaceName,
 		Project: req.ProjectName, Directory: req.WorkspaceWorkingDirectory, Repository: req.VCSRepoURL,
-	}, s.now())
+	}, s.now(), evaluator.Options{Workers: workers})
 	s.metrics.evaluationDuration.Observe(time.Since(start).Seconds())
 	reportJSON, err = json.Marshal(rep)
 	if err != nil {
