@@ -20,7 +20,7 @@ const maxAcceptBatch = 256
 // is woken to lead it. A single collecting goroutine would have to be
 // scheduled between every hand-off, behind the very handlers it wakes.
 type acceptor struct {
-	inbox *inbox
+	inbox inbox
 	moved func() // tells the mover there is something to move
 
 	mu sync.Mutex
@@ -40,7 +40,7 @@ type acceptBatch struct {
 
 var errStopping = errors.New("the service is stopping")
 
-func newAcceptor(in *inbox, moved func()) *acceptor {
+func newAcceptor(in inbox, moved func()) *acceptor {
 	return &acceptor{inbox: in, moved: moved}
 }
 

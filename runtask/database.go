@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"go.uber.org/zap"
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite": the embedded default needs no cgo
 )
 
@@ -57,7 +58,7 @@ func (q *riverQueue[TTx]) stop(ctx context.Context) error  { return q.client.Sto
 // database is everything the service keeps: the task store and the job queue.
 type database struct {
 	store   *store
-	inbox   *inbox
+	inbox   inbox
 	queue   jobQueue
 	kind    string // "sqlite" or "postgres", for logs and /readyz
 	closeFn func()
@@ -68,12 +69,17 @@ type queueSettings struct {
 	workers int
 	worker  river.Worker[evaluateArgs]
 	logger  *slog.Logger
+	// log gets the database's own notes (the inbox's recovery).
+	log *zap.Logger
 }
 
 // openDatabase opens the store and queue named by url: "postgres://…" or
 // "postgresql://…" for PostgreSQL, "sqlite://PATH", "file:PATH" or a plain path
 // for SQLite.
 func openDatabase(ctx context.Context, url string, qs queueSettings) (*database, error) {
+	if qs.log == nil {
+		qs.log = zap.NewNop()
+	}
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		return openPostgres(ctx, url, qs)
 	}
@@ -140,13 +146,18 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (*database, e
 		db.Close()
 		return nil, fmt.Errorf("create job queue: %w", err)
 	}
-	in, err := openInboxSQLite(ctx, path)
+	in, err := openInboxLog(path+"-inbox.log", qs.log)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	if err := importSQLiteInbox(ctx, path+"-inbox", in, qs.log); err != nil {
+		in.close()
+		db.Close()
+		return nil, err
+	}
 	return &database{store: st, inbox: in, queue: &riverQueue[*sql.Tx]{client: client}, kind: "sqlite",
-		closeFn: func() { in.closeFn(); db.Close() }}, nil
+		closeFn: func() { in.close(); db.Close() }}, nil
 }
 
 // sqliteDSN opens a SQLite file in WAL mode, waiting up to 10 s for a lock.
@@ -186,7 +197,7 @@ func openPostgres(ctx context.Context, url string, qs queueSettings) (*database,
 	db := stdlib.OpenDBFromPool(pool)
 	st := &store{db: db, dialect: dialectPostgres}
 	inboxDB := stdlib.OpenDBFromPool(inboxPool)
-	in := &inbox{store: store{db: inboxDB, dialect: dialectPostgres}, closeFn: func() { inboxDB.Close(); inboxPool.Close() }}
+	in := &tableInbox{store: store{db: inboxDB, dialect: dialectPostgres}, closeFn: func() { inboxDB.Close(); inboxPool.Close() }}
 	// Several replicas may start at once; one migrates while the others wait.
 	if err := withAdvisoryLock(ctx, pool, func() error {
 		if err := migrateRiver(ctx, driver); err != nil {
@@ -197,20 +208,20 @@ func openPostgres(ctx context.Context, url string, qs queueSettings) (*database,
 		}
 		return in.migrate(ctx)
 	}); err != nil {
-		in.closeFn()
+		in.close()
 		db.Close()
 		pool.Close()
 		return nil, err
 	}
 	client, err := river.NewClient(driver, riverConfig(qs, time.Second))
 	if err != nil {
-		in.closeFn()
+		in.close()
 		db.Close()
 		pool.Close()
 		return nil, fmt.Errorf("create job queue: %w", err)
 	}
 	return &database{store: st, inbox: in, queue: &riverQueue[pgx.Tx]{client: client}, kind: "postgres",
-		closeFn: func() { in.closeFn(); db.Close(); pool.Close() }}, nil
+		closeFn: func() { in.close(); db.Close(); pool.Close() }}, nil
 }
 
 // migrationLockID is an arbitrary constant naming prodgate's migration lock.

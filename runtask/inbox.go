@@ -11,17 +11,37 @@ import (
 
 // The inbox is where an accepted request becomes durable before its 200
 // answer. HCP Terraform waits on that answer, so the write behind it must be
-// short and must not queue behind the work of judging plans: one multi-row
-// INSERT per batch of requests into a table nothing else writes. A mover
-// then records the tasks and enqueues their jobs in the queue (River),
-// and deletes them from the inbox; a crash in between leaves them in the
-// inbox, and the next process moves them again (both steps ignore what is
-// already there, so moving twice is harmless).
+// short and must not queue behind the work of judging plans: one write per
+// batch of requests (see acceptor), to a place nothing else writes. A mover
+// then records the tasks and enqueues their jobs in the queue (River), and
+// removes them from the inbox; a crash in between leaves them in the inbox,
+// and the next process moves them again (both steps ignore what is already
+// there, so moving twice is harmless).
 //
-// On the embedded default the inbox is its own SQLite file: SQLite has one
-// writer per file, and the queue's own bookkeeping (fetching, completing
-// jobs) would otherwise hold that writer during a burst. On PostgreSQL it is
-// a table in the shared database, so any replica moves what another accepted.
+// On the embedded default the inbox is an append-only file (inboxLog): a
+// SQLite write of a batch costs a system call per page, and SQLite has one
+// writer per file, which the queue's own bookkeeping would hold during a
+// burst. On PostgreSQL it is a table in the shared database (tableInbox),
+// so any replica moves what another accepted.
+type inbox interface {
+	// put stores items durably in one write; a request already waiting in
+	// the inbox (a duplicate delivery) is left as it is.
+	put(ctx context.Context, items []inboxItem) error
+	// take returns up to limit of the oldest requests waiting.
+	take(ctx context.Context, limit int) ([]inboxItem, error)
+	// remove drops requests the last take returned, once moved.
+	remove(ctx context.Context, moved []inboxItem) error
+	// count says how many requests wait.
+	count(ctx context.Context) (int, error)
+	close()
+}
+
+// inboxItem is one accepted request: the task as the store will record it and
+// the job's arguments (the request sealed as signed).
+type inboxItem struct {
+	task Task
+	args evaluateArgs
+}
 
 const createInbox = `CREATE TABLE IF NOT EXISTS prodgate_inbox (
 	task_result_id TEXT PRIMARY KEY,
@@ -34,29 +54,26 @@ const createInbox = `CREATE TABLE IF NOT EXISTS prodgate_inbox (
 	received_at BIGINT NOT NULL
 )`
 
-// inboxItem is one accepted request: the task as the store will record it and
-// the job's arguments (the request sealed as signed).
-type inboxItem struct {
-	task Task
-	args evaluateArgs
-}
+const selectInbox = `SELECT task_result_id, run_id, organization, workspace, project, stage, sealed_request, received_at
+	FROM prodgate_inbox ORDER BY received_at, task_result_id`
 
-type inbox struct {
+// tableInbox is the inbox as a table (PostgreSQL), with connections of its
+// own so a POST never waits for one that a worker holds.
+type tableInbox struct {
 	// store gives the inbox's database and placeholder dialect.
 	store
 	closeFn func()
 }
 
-func (b *inbox) migrate(ctx context.Context) error {
+func (b *tableInbox) migrate(ctx context.Context) error {
 	if _, err := b.db.ExecContext(ctx, createInbox); err != nil {
 		return fmt.Errorf("create prodgate_inbox table: %w", err)
 	}
 	return nil
 }
 
-// put stores items in one statement; a request already in the inbox (a
-// duplicate delivery) is left as it is.
-func (b *inbox) put(ctx context.Context, items []inboxItem) error {
+// put stores items in one statement.
+func (b *tableInbox) put(ctx context.Context, items []inboxItem) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -72,63 +89,57 @@ func (b *inbox) put(ctx context.Context, items []inboxItem) error {
 	return nil
 }
 
-// take returns up to limit requests, oldest first.
-func (b *inbox) take(ctx context.Context, limit int) ([]inboxItem, error) {
-	rows, err := b.db.QueryContext(ctx, b.rebind(`SELECT task_result_id, run_id, organization, workspace, project, stage, sealed_request, received_at
-		FROM prodgate_inbox ORDER BY received_at, task_result_id LIMIT ?`), limit)
+func (b *tableInbox) take(ctx context.Context, limit int) ([]inboxItem, error) {
+	items, err := queryInbox(ctx, b.db, b.rebind(selectInbox+` LIMIT ?`), limit)
 	if err != nil {
-		return nil, fmt.Errorf("read the inbox: %w", err)
-	}
-	defer rows.Close()
-	var items []inboxItem
-	for rows.Next() {
-		var it inboxItem
-		var received int64
-		t := &it.task
-		if err := rows.Scan(&t.TaskResultID, &t.RunID, &t.Organization, &t.Workspace, &t.Project, &t.Stage, &it.args.Sealed, &received); err != nil {
-			return nil, fmt.Errorf("read the inbox: %w", err)
-		}
-		t.ReceivedAt = time.UnixMilli(received).UTC()
-		it.args.TaskResultID, it.args.ReceivedAt = t.TaskResultID, t.ReceivedAt
-		items = append(items, it)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read the inbox: %w", err)
 	}
 	return items, nil
 }
 
-// remove deletes moved requests.
-func (b *inbox) remove(ctx context.Context, ids []string) error {
-	if len(ids) == 0 {
+// queryInbox reads inbox rows (selectInbox's columns).
+func queryInbox(ctx context.Context, db *sql.DB, query string, args ...any) ([]inboxItem, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []inboxItem
+	for rows.Next() {
+		var t Task
+		var sealed string
+		var received int64
+		if err := rows.Scan(&t.TaskResultID, &t.RunID, &t.Organization, &t.Workspace, &t.Project, &t.Stage, &sealed, &received); err != nil {
+			return nil, err
+		}
+		t.ReceivedAt = time.UnixMilli(received)
+		items = append(items, normalizedInboxItem(t, sealed))
+	}
+	return items, rows.Err()
+}
+
+func (b *tableInbox) remove(ctx context.Context, moved []inboxItem) error {
+	if len(moved) == 0 {
 		return nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	args := make([]any, len(moved))
+	for i, it := range moved {
+		args[i] = it.task.TaskResultID
 	}
-	query := `DELETE FROM prodgate_inbox WHERE task_result_id IN (` + placeholders(len(ids)) + `)`
+	query := `DELETE FROM prodgate_inbox WHERE task_result_id IN (` + placeholders(len(moved)) + `)`
 	if _, err := b.db.ExecContext(ctx, b.rebind(query), args...); err != nil {
-		return fmt.Errorf("remove %d moved requests from the inbox: %w", len(ids), err)
+		return fmt.Errorf("remove %d moved requests from the inbox: %w", len(moved), err)
 	}
 	return nil
 }
 
-// checkpoint copies the SQLite inbox's write-ahead log into the file, so the
-// log does not grow without bound (automatic checkpoints are off, see
-// openInboxSQLite). A failure is harmless: the next one catches up.
-func (b *inbox) checkpoint(ctx context.Context) {
-	if b.dialect == dialectSQLite {
-		_, _ = b.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
-	}
-}
-
-// count says how many requests wait in the inbox.
-func (b *inbox) count(ctx context.Context) (int, error) {
+func (b *tableInbox) count(ctx context.Context) (int, error) {
 	var n int
 	err := b.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM prodgate_inbox`).Scan(&n)
 	return n, err
 }
+
+func (b *tableInbox) close() { b.closeFn() }
 
 // moveBatch is how many requests one move takes from the inbox.
 const moveBatch = 256
@@ -255,10 +266,9 @@ func (m *mover) moveOnce(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	if err := m.db.inbox.remove(ctx, ids); err != nil {
+	if err := m.db.inbox.remove(ctx, items); err != nil {
 		return 0, err
 	}
-	m.db.inbox.checkpoint(ctx)
 	return len(items), nil
 }
 
@@ -266,23 +276,4 @@ func (m *mover) moveOnce(ctx context.Context) (int, error) {
 func (m *mover) shutdown() {
 	close(m.stop)
 	<-m.done
-}
-
-// openInboxSQLite opens the embedded default's inbox beside the main file.
-func openInboxSQLite(ctx context.Context, mainPath string) (*inbox, error) {
-	path := mainPath + "-inbox"
-	// No automatic checkpoints: one would stall the write a POST waits on
-	// while the write-ahead log is copied and synced. The mover checkpoints
-	// after each move instead.
-	db, err := sql.Open("sqlite", sqliteDSN(path)+"&_pragma=wal_autocheckpoint(0)")
-	if err != nil {
-		return nil, fmt.Errorf("open inbox %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	b := &inbox{store: store{db: db, dialect: dialectSQLite}, closeFn: func() { db.Close() }}
-	if err := b.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("inbox %s: %w", path, err)
-	}
-	return b, nil
 }

@@ -106,7 +106,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	s.tfc = &TFCClient{HTTP: opts.HTTPClient, Hosts: HostPolicy{Allowed: opts.AllowedHosts}, MaxPlanBytes: opts.MaxPlanBytes, Logger: s.log}
 
 	riverLog := slog.New(zapSlogHandler{log: s.log.Named("queue")})
-	db, err := openDatabase(ctx, opts.DatabaseURL, queueSettings{workers: opts.Workers, worker: &evaluateWorker{svc: s}, logger: riverLog})
+	db, err := openDatabase(ctx, opts.DatabaseURL, queueSettings{workers: opts.Workers, worker: &evaluateWorker{svc: s}, logger: riverLog, log: s.log})
 	if err != nil {
 		return nil, err
 	}

@@ -104,12 +104,13 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	}
 	// A burst over kept-alive connections (as a client that talks to the
 	// service all day has), then one where every request opens its own.
-	post, e2e, err := sendAll(peer, target, planID, n, stage)
+	srv := cmd.Process.Pid
+	post, e2e, warmCPU, err := sendAllCPU(peer, target, planID, n, stage, srv)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, logs.String())
 	}
 	peer.CloseIdleConnections()
-	coldPost, coldE2E, err := sendAll(peer, target, planID, n, stage)
+	coldPost, coldE2E, coldCPU, err := sendAllCPU(peer, target, planID, n, stage, srv)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, logs.String())
 	}
@@ -131,9 +132,14 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	for _, b := range []struct {
 		what      string
 		post, e2e []time.Duration
-	}{{"kept-alive connections", post, e2e}, {"a new connection each", coldPost, coldE2E}} {
+		cpu       burstCPU
+	}{{"kept-alive connections", post, e2e, warmCPU}, {"a new connection each", coldPost, coldE2E, coldCPU}} {
 		fmt.Printf("  all %d at once, %s:\n", n, b.what)
 		fmt.Printf("    POST answered:            p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms\n", pct(b.post, 50), pct(b.post, 99), pct(b.post, 100))
+		if b.cpu.known {
+			fmt.Printf("    CPU until the last answer: prodgate %.1f ms (%.0f µs per POST), this load generator %.1f ms, wall %.1f ms\n",
+				ms(b.cpu.server), float64(b.cpu.server.Microseconds())/float64(n), ms(b.cpu.client), ms(b.cpu.wall))
+		}
 		fmt.Printf("    request → final callback: p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms\n", pct(b.e2e, 50), pct(b.e2e, 99), pct(b.e2e, 100))
 	}
 	fmt.Printf("  server side, every request above (from prodgate_runtask_post_duration_seconds buckets): p50 <= %.2f ms, p99 <= %.2f ms\n",
@@ -188,12 +194,35 @@ func serverPostQuantiles(url string, qs ...float64) ([]float64, error) {
 	return out, nil
 }
 
+// burstCPU is the CPU time the server and this process spent from the
+// first POST of a burst until its last answer: on a machine the two share,
+// it says how much of the latency is the server's own work.
+type burstCPU struct {
+	known          bool
+	server, client time.Duration
+	wall           time.Duration
+}
+
 // sendAll delivers n tasks at once and waits for every final callback.
 func sendAll(peer *tfcfake.Server, target, planID string, n int, stage string) (post, e2e []time.Duration, err error) {
+	post, e2e, _, err = sendAllCPU(peer, target, planID, n, stage, 0)
+	return post, e2e, err
+}
+
+// sendAllCPU is sendAll that also measures the CPU time of process
+// serverPID (when not 0, and where /proc tells) until the POSTs are answered.
+func sendAllCPU(peer *tfcfake.Server, target, planID string, n int, stage string, serverPID int) (post, e2e []time.Duration, cpu burstCPU, err error) {
 	tasks := make([]*tfcfake.Task, n)
 	for i := range tasks {
 		tasks[i] = peer.NewTask(tfcfake.TaskOptions{PlanID: planID, Workspace: fmt.Sprintf("ws-%d", i), Stage: stage})
 	}
+	var server0, client0 time.Duration
+	var cpuErr error
+	if serverPID != 0 {
+		server0, cpuErr = processCPU(serverPID)
+		client0, _ = processCPU(os.Getpid())
+	}
+	wall0 := time.Now()
 	starts := make([]time.Time, n)
 	post = make([]time.Duration, n)
 	errs := make([]error, n)
@@ -212,20 +241,56 @@ func sendAll(peer *tfcfake.Server, target, planID string, n int, stage string) (
 		})
 	}
 	wg.Wait()
+	if serverPID != 0 && cpuErr == nil {
+		cpu.wall = time.Since(wall0)
+		server1, err1 := processCPU(serverPID)
+		client1, err2 := processCPU(os.Getpid())
+		if err1 == nil && err2 == nil {
+			cpu = burstCPU{known: true, server: server1 - server0, client: client1 - client0, wall: cpu.wall}
+		}
+	}
 	for _, err := range errs {
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, cpu, err
 		}
 	}
 	for i, task := range tasks {
 		cb, err := peer.WaitFinal(ctx, task.ID)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, cpu, err
 		}
 		e2e = append(e2e, cb.At.Sub(starts[i]))
 	}
-	return post, e2e, nil
+	return post, e2e, cpu, nil
 }
+
+// processCPU sums the time every thread of process pid has run, from
+// Linux's /proc/<pid>/task/*/schedstat (nanoseconds, unlike the 10 ms ticks
+// of /proc/<pid>/stat). Threads that ended are not counted, which is why it
+// is only read around a burst.
+func processCPU(pid int) (time.Duration, error) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	threads, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var total time.Duration
+	for _, t := range threads {
+		data, err := os.ReadFile(filepath.Join(dir, t.Name(), "schedstat"))
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		first, _, _ := strings.Cut(string(data), " ")
+		ns, err := strconv.ParseInt(first, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", dir, err)
+		}
+		total += time.Duration(ns)
+	}
+	return total, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func waitAddr(path string) (string, error) {
 	deadline := time.Now().Add(30 * time.Second)
