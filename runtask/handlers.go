@@ -22,7 +22,7 @@ func (s *Service) handleRunTask(c *gin.Context) {
 	answer := func(status int, stage, outcome, msg string) {
 		s.metrics.requests.WithLabelValues(stage, outcome).Inc()
 		if status == http.StatusOK {
-			c.JSON(status, gin.H{"status": outcome})
+			c.Data(status, jsonContentType, okAnswers[outcome])
 			return
 		}
 		c.JSON(status, gin.H{"error": msg})
@@ -54,24 +54,36 @@ func (s *Service) handleRunTask(c *gin.Context) {
 		answer(http.StatusOK, stage, "verification", "")
 		return
 	}
-	log := s.log.With(zap.String("task_result_id", req.TaskResultID), zap.String("run_id", req.RunID), zap.String("stage", stage))
+	// Only the paths that log need the request's fields.
+	log := func() *zap.Logger {
+		return s.log.With(zap.String("task_result_id", req.TaskResultID), zap.String("run_id", req.RunID), zap.String("stage", stage))
+	}
 	if err := req.Validate(); err != nil {
-		log.Warn("refused invalid run-task request", zap.Error(err))
+		log().Warn("refused invalid run-task request", zap.Error(err))
 		answer(http.StatusBadRequest, stage, "invalid", err.Error())
 		return
 	}
 	if err := s.tfc.Hosts.Check(req.TaskResultCallbackURL); err != nil {
 		// Calling back would send the run's token to an unknown host.
-		log.Warn("refused run-task request: callback URL host is not allow-listed", zap.Error(err))
+		log().Warn("refused run-task request: callback URL host is not allow-listed", zap.Error(err))
 		answer(http.StatusForbidden, stage, "refused", err.Error())
 		return
 	}
 	if err := s.accept(c.Request.Context(), req, body); err != nil {
-		log.Error("could not store the run-task request; HCP Terraform will retry", zap.Error(err))
+		log().Error("could not store the run-task request; HCP Terraform will retry", zap.Error(err))
 		answer(http.StatusInternalServerError, stage, "error", "could not store the request")
 		return
 	}
 	answer(http.StatusOK, stage, "accepted", "")
+}
+
+const jsonContentType = "application/json; charset=utf-8"
+
+// okAnswers are the bodies of 200 answers by outcome, encoded once: a burst
+// of POSTs need not marshal the same few bytes hundreds of times.
+var okAnswers = map[string][]byte{
+	"accepted":     []byte(`{"status":"accepted"}`),
+	"verification": []byte(`{"status":"verification"}`),
 }
 
 // accept stores the request in the inbox, batched with concurrent requests;

@@ -5,7 +5,9 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"strings"
+	"sync"
 )
 
 // SignatureHeader carries the hex HMAC-SHA512 of the request body.
@@ -15,6 +17,9 @@ const SignatureHeader = "X-Tfc-Task-Signature"
 // can be rotated without refusing requests signed with the old one.
 type Signer struct {
 	keys [][]byte
+	// macs keeps keyed HMAC states per key for reuse: setting one up
+	// hashes the key's pads, a third of the work for a typical request.
+	macs []*sync.Pool
 }
 
 // NewSigner accepts one or two non-empty keys.
@@ -24,7 +29,9 @@ func NewSigner(keys ...string) (*Signer, error) {
 		if k == "" {
 			continue
 		}
-		s.keys = append(s.keys, []byte(k))
+		key := []byte(k)
+		s.keys = append(s.keys, key)
+		s.macs = append(s.macs, &sync.Pool{New: func() any { return hmac.New(sha512.New, key) }})
 	}
 	if len(s.keys) == 0 {
 		return nil, errors.New("no HMAC key")
@@ -54,12 +61,15 @@ func (s *Signer) Verify(body []byte, signature string) bool {
 		return false
 	}
 	ok := false
-	for _, k := range s.keys {
-		mac := hmac.New(sha512.New, k)
+	var sum [sha512.Size]byte
+	for _, macs := range s.macs {
+		mac := macs.Get().(hash.Hash)
+		mac.Reset()
 		mac.Write(body)
-		if hmac.Equal(got, mac.Sum(nil)) {
+		if hmac.Equal(got, mac.Sum(sum[:0])) {
 			ok = true
 		}
+		macs.Put(mac)
 	}
 	return ok
 }

@@ -139,3 +139,66 @@ func TestSealAndLinks(t *testing.T) {
 		t.Error("results links must verify only for their own task")
 	}
 }
+
+// requestDecodingSamples are payloads as HCP Terraform and Terraform
+// Enterprise send them, and the odd shapes a decoder must get right.
+var requestDecodingSamples = []string{
+	`{"payload_version":1,"stage":"post_plan","access_token":"4QEuyyxug1f2rw.atlasv1.iDyxqhXGVZ0ykes53YdQyHyYtFOrdAWNBxcVUgWvzb64NFHjcquu8gJMEdUwoSLRu4Q","capabilities":{"outcomes":true},"configuration_version_download_url":"https://app.terraform.io/api/v2/configuration-versions/cv-ntv3HbhJqvFzamy7/download","configuration_version_id":"cv-ntv3HbhJqvFzamy7","is_speculative":false,"organization_name":"hashicorp","plan_json_api_url":"https://app.terraform.io/api/v2/plans/plan-6AFmRJW1PFJ7qbAh/json-output","project_id":"prj-1","project_name":"Default Project","project_app_url":"https://app.terraform.io/app/hashicorp/projects/prj-1","run_app_url":"https://app.terraform.io/app/hashicorp/my-workspace/runs/run-i3Df5to9ELvibKpQ","run_created_at":"2021-09-02T14:47:13.036Z","run_created_by":"username","run_id":"run-i3Df5to9ELvibKpQ","run_message":"Triggered via UI","task_result_callback_url":"https://app.terraform.io/api/v2/task-results/5ea8d46c-2ceb-42cd-83f2-82e54697bddd/callback","task_result_enforcement_level":"mandatory","task_result_id":"taskrs-2nH5dncYoXaMVQmJ","vcs_branch":"main","vcs_commit_url":"https://github.com/hashicorp/terraform-random/commit/7d8fb2a2d601edebdb7a59ad2088a96673637d22","vcs_pull_request_url":null,"vcs_repo_url":"https://github.com/hashicorp/terraform-random","workspace_app_url":"https://app.terraform.io/app/hashicorp/my-workspace","workspace_id":"ws-ck4G5bb1Yei5szRh","workspace_name":"tfr_github_0","workspace_working_directory":"/terraform"}`,
+	`{"stage":"pre_apply","capabilitites":{"outcomes":true},"run_message":"Merge \"fix\" into main\n\nCo-authored-by: Zoë <z@example.com>","workspace_name":"wörk-space ☃","future":{"nested":[1,-2.5e+3,true,null,{"x":"\u00e9"}]}}`,
+	`{"stage":"post_plan","capabilities":null,"payload_version":null,"is_speculative":true,"run_id":null}`,
+	`{"stage":"a","stage":null,"capabilities":{"outcomes":true},"capabilities":{"other":1}}`,
+	`{"Stage":"post_plan"}`,
+	`{"st\u0061ge":"post_plan"}`,
+	`{"payload_version":1.5}`,
+	`{"payload_version":"1"}`,
+	`{"stage":1}`,
+	`{"run_message":"bad utf-8 \xff here"}`,
+	` { "stage" : "post_plan" , "capabilities" : { "outcomes" : false , "Outcomes" : true } } `,
+	`{"stage":"post_plan"} trailing`,
+	`{"stage":"post_plan",}`,
+	`null`,
+	`[]`,
+	`{}`,
+	`{"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}`,
+	`{"a":01}`,
+	`{"a":"\x01"}`,
+	`{"a":"\u12"}`,
+	`{"a":tru}`,
+}
+
+// TestDecodeRequestFastPath: the one-pass decoder takes the payloads HCP
+// Terraform sends (escapes, non-ASCII, nulls, unknown nested fields) rather
+// than handing them to encoding/json, and agrees with it.
+func TestDecodeRequestFastPath(t *testing.T) {
+	for i, body := range requestDecodingSamples[:4] {
+		if _, _, _, ok := decodeRequestFast([]byte(body)); !ok {
+			t.Errorf("sample %d: the fast decoder declined %s", i, body)
+		}
+	}
+	for _, body := range requestDecodingSamples {
+		checkRequestDecodersAgree(t, []byte(body))
+	}
+}
+
+func FuzzDecodeRequest(f *testing.F) {
+	for _, body := range requestDecodingSamples {
+		f.Add([]byte(body))
+	}
+	f.Fuzz(checkRequestDecodersAgree)
+}
+
+// checkRequestDecodersAgree: whatever the fast decoder accepts,
+// encoding/json accepts and reads the same way.
+func checkRequestDecodersAgree(t *testing.T, body []byte) {
+	r, caps, misspelled, ok := decodeRequestFast(body)
+	if !ok {
+		return
+	}
+	w, err := decodeRequestJSON(body)
+	if err != nil {
+		t.Fatalf("fast decoder accepted what encoding/json refuses (%v): %q", err, body)
+	}
+	if diff := cmp.Diff(requestJSON{Request: r, Capabilities: caps, Capabilitites: misspelled}, w); diff != "" {
+		t.Fatalf("decoders disagree on %q (-fast +encoding/json):\n%s", body, diff)
+	}
+}
