@@ -38,7 +38,7 @@ func TestAcceptorStoresEveryRequestOnce(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			id := fmt.Sprintf("task-%03d", i)
-			errs[i] = acc.accept(ctx, inboxItem{task: Task{TaskResultID: id, ReceivedAt: time.Now()}, args: evaluateArgs{TaskResultID: id, Sealed: "x"}})
+			errs[i] = acc.accept(ctx, inboxItem{task: Task{TaskResultID: id, ReceivedAt: time.Now()}, sealed: []byte("x")})
 			if st, err := os.Stat(path); err == nil {
 				sizeAtReturn[i] = st.Size()
 			}

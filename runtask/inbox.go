@@ -37,10 +37,16 @@ type inbox interface {
 }
 
 // inboxItem is one accepted request: the task as the store will record it and
-// the job's arguments (the request sealed as signed).
+// the request sealed as signed (see secrets.sealBytes). Sealed bytes become
+// text only when the job is enqueued, off the POST's path.
 type inboxItem struct {
-	task Task
-	args evaluateArgs
+	task   Task
+	sealed []byte
+}
+
+// jobArgs are the item's job arguments.
+func (it inboxItem) jobArgs() evaluateArgs {
+	return evaluateArgs{TaskResultID: it.task.TaskResultID, Sealed: encodeSealed(it.sealed), ReceivedAt: it.task.ReceivedAt}
 }
 
 const createInbox = `CREATE TABLE IF NOT EXISTS prodgate_inbox (
@@ -80,7 +86,7 @@ func (b *tableInbox) put(ctx context.Context, items []inboxItem) error {
 	args := make([]any, 0, len(items)*8)
 	for _, it := range items {
 		t := it.task
-		args = append(args, t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage, it.args.Sealed, t.ReceivedAt.UnixMilli())
+		args = append(args, t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage, encodeSealed(it.sealed), t.ReceivedAt.UnixMilli())
 	}
 	query := insertNew("prodgate_inbox", "task_result_id, run_id, organization, workspace, project, stage, sealed_request, received_at", len(items), 8)
 	if _, err := b.db.ExecContext(ctx, b.rebind(query), args...); err != nil {
@@ -113,7 +119,11 @@ func queryInbox(ctx context.Context, db *sql.DB, query string, args ...any) ([]i
 			return nil, err
 		}
 		t.ReceivedAt = time.UnixMilli(received)
-		items = append(items, normalizedInboxItem(t, sealed))
+		raw, err := decodeSealed(sealed)
+		if err != nil {
+			return nil, fmt.Errorf("inbox row %s: the sealed request is not base64: %w", t.TaskResultID, err)
+		}
+		items = append(items, normalizedInboxItem(t, raw))
 	}
 	return items, rows.Err()
 }
@@ -253,7 +263,7 @@ func (m *mover) moveOnce(ctx context.Context) (int, error) {
 			m.log.Info("duplicate delivery of a finished task ignored", zap.String("task_result_id", it.task.TaskResultID))
 			continue
 		}
-		pending = append(pending, it.args)
+		pending = append(pending, it.jobArgs())
 	}
 	if len(pending) > 0 {
 		dups, err := m.db.queue.enqueueMany(ctx, pending)

@@ -50,9 +50,10 @@ type inboxLog struct {
 var inboxLogHeader = []byte("prodgate inbox log v1\n")
 
 // Each record is its payload's length and CRC-32C (little endian, 4 bytes
-// each), then the payload: seven uvarint-length-prefixed strings (the task's
-// id, run, organization, workspace, project, stage and the sealed request)
-// and the time it was received (varint, Unix milliseconds).
+// each), then the payload: seven uvarint-length-prefixed fields (the task's
+// id, run, organization, workspace, project and stage as text, then the
+// sealed request's bytes) and the time it was received (varint, Unix
+// milliseconds).
 const (
 	inboxRecordHead   = 8
 	inboxRecordMaxLen = 64 << 20 // far above any request (1 MiB by default, sealed)
@@ -149,10 +150,12 @@ func appendInboxRecord(buf []byte, it inboxItem) []byte {
 	start := len(buf)
 	buf = append(buf, make([]byte, inboxRecordHead)...)
 	t := it.task
-	for _, s := range [...]string{t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage, it.args.Sealed} {
+	for _, s := range [...]string{t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage} {
 		buf = binary.AppendUvarint(buf, uint64(len(s)))
 		buf = append(buf, s...)
 	}
+	buf = binary.AppendUvarint(buf, uint64(len(it.sealed)))
+	buf = append(buf, it.sealed...)
 	buf = binary.AppendVarint(buf, t.ReceivedAt.UnixMilli())
 	payload := buf[start+inboxRecordHead:]
 	binary.LittleEndian.PutUint32(buf[start:], uint32(len(payload)))
@@ -161,28 +164,28 @@ func appendInboxRecord(buf []byte, it inboxItem) []byte {
 }
 
 func decodeInboxRecord(p []byte) (inboxItem, bool) {
-	var fields [7]string
+	var fields [7][]byte
 	for i := range fields {
 		n, k := binary.Uvarint(p)
 		if k <= 0 || uint64(len(p)-k) < n {
 			return inboxItem{}, false
 		}
-		fields[i] = string(p[k : k+int(n)])
+		fields[i] = p[k : k+int(n) : k+int(n)]
 		p = p[k+int(n):]
 	}
 	ms, k := binary.Varint(p)
-	if k <= 0 || k != len(p) || fields[0] == "" {
+	if k <= 0 || k != len(p) || len(fields[0]) == 0 {
 		return inboxItem{}, false
 	}
-	return normalizedInboxItem(Task{TaskResultID: fields[0], RunID: fields[1], Organization: fields[2],
-		Workspace: fields[3], Project: fields[4], Stage: fields[5], ReceivedAt: time.UnixMilli(ms)}, fields[6]), true
+	return normalizedInboxItem(Task{TaskResultID: string(fields[0]), RunID: string(fields[1]), Organization: string(fields[2]),
+		Workspace: string(fields[3]), Project: string(fields[4]), Stage: string(fields[5]), ReceivedAt: time.UnixMilli(ms)}, bytes.Clone(fields[6])), true
 }
 
 // normalizedInboxItem is the item as the mover sees it whether it was kept
 // in memory or read back from the file: times to the millisecond, in UTC.
-func normalizedInboxItem(t Task, sealed string) inboxItem {
+func normalizedInboxItem(t Task, sealed []byte) inboxItem {
 	t.ReceivedAt = time.UnixMilli(t.ReceivedAt.UnixMilli()).UTC()
-	return inboxItem{task: t, args: evaluateArgs{TaskResultID: t.TaskResultID, Sealed: sealed, ReceivedAt: t.ReceivedAt}}
+	return inboxItem{task: t, sealed: sealed}
 }
 
 func (l *inboxLog) enqueue(it inboxItem) {
@@ -207,7 +210,7 @@ func (l *inboxLog) put(_ context.Context, items []inboxItem) error {
 		if _, dup := l.ids[it.task.TaskResultID]; dup || containsTask(fresh, it.task.TaskResultID) {
 			continue
 		}
-		it = normalizedInboxItem(it.task, it.args.Sealed)
+		it = normalizedInboxItem(it.task, it.sealed)
 		fresh = append(fresh, it)
 		buf = appendInboxRecord(buf, it)
 	}

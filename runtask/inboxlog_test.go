@@ -23,7 +23,7 @@ func inboxTestItems(prefix string, n int) []inboxItem {
 		id := fmt.Sprintf("%s-%03d", prefix, i)
 		items[i] = inboxItem{
 			task: Task{TaskResultID: id, RunID: "run-" + id, Organization: "org", Workspace: "ws-é", Project: "Default Project", Stage: "post_plan", ReceivedAt: at},
-			args: evaluateArgs{TaskResultID: id, Sealed: strings.Repeat("s", i*100) + id, ReceivedAt: at},
+			sealed: []byte(strings.Repeat("s", i*100) + id),
 		}
 	}
 	return items
@@ -95,7 +95,7 @@ func TestInboxLogRecoversWhatWasNotMoved(t *testing.T) {
 	got, _ := l.take(ctx, 10)
 	want := make([]inboxItem, 0, 5)
 	for _, it := range items {
-		want = append(want, normalizedInboxItem(it.task, it.args.Sealed))
+		want = append(want, normalizedInboxItem(it.task, it.sealed))
 	}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(inboxItem{})); diff != "" {
 		t.Fatalf("recovered requests (-want +got):\n%s", diff)
@@ -120,7 +120,7 @@ func TestInboxLogRecoversWhatWasNotMoved(t *testing.T) {
 func TestInboxLogKeepsAsideAnUnreadableTail(t *testing.T) {
 	ctx := context.Background()
 	items := inboxTestItems("task", 4)
-	whole := appendInboxRecord(nil, normalizedInboxItem(items[2].task, items[2].args.Sealed))
+	whole := appendInboxRecord(nil, normalizedInboxItem(items[2].task, items[2].sealed))
 	for _, tc := range []struct {
 		name      string
 		tail      []byte
@@ -149,7 +149,7 @@ func TestInboxLogKeepsAsideAnUnreadableTail(t *testing.T) {
 			}
 			tail := tc.tail
 			if tc.name == "a record with a wrong checksum, then a good one" {
-				tail = append(tail, appendInboxRecord(nil, normalizedInboxItem(items[3].task, items[3].args.Sealed))...)
+				tail = append(tail, appendInboxRecord(nil, normalizedInboxItem(items[3].task, items[3].sealed))...)
 			}
 			if _, err := f.Write(tail); err != nil {
 				t.Fatal(err)
@@ -231,7 +231,7 @@ func TestEarlierSQLiteInboxIsImported(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"task-b", "task-a"} {
-		if _, err := old.Exec(`INSERT INTO prodgate_inbox (task_result_id, run_id, stage, sealed_request, received_at) VALUES (?, 'run-1', 'post_plan', 'sealed-'||?, 1764064800000)`, id, id); err != nil {
+		if _, err := old.Exec(`INSERT INTO prodgate_inbox (task_result_id, run_id, stage, sealed_request, received_at) VALUES (?, 'run-1', 'post_plan', ?, 1764064800000)`, id, encodeSealed([]byte("sealed-"+id))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -242,7 +242,7 @@ func TestEarlierSQLiteInboxIsImported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cmp.Equal(inboxIDs(got), []string{"task-a", "task-b"}) || got[0].args.Sealed != "sealed-task-a" || got[0].task.RunID != "run-1" {
+	if !cmp.Equal(inboxIDs(got), []string{"task-a", "task-b"}) || string(got[0].sealed) != "sealed-task-a" || got[0].task.RunID != "run-1" {
 		t.Errorf("imported %+v", got)
 	}
 	if _, err := os.Stat(path + "-inbox"); !os.IsNotExist(err) {

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // secrets derives the keys the service uses from its HMAC keys, so operators
@@ -19,6 +20,9 @@ import (
 type secrets struct {
 	seal    [][]byte // first seals; all open (key rotation)
 	results []byte
+	// sealers reuses AES-GCM instances of the first key (their key schedule
+	// is set up once); the package does not promise one is safe to share.
+	sealers sync.Pool
 }
 
 func newSecrets(hmacKeys []string) *secrets {
@@ -32,6 +36,13 @@ func newSecrets(hmacKeys []string) *secrets {
 		s.seal = append(s.seal, derive(k, "prodgate job sealing v1"))
 	}
 	s.results = derive(hmacKeys[0], "prodgate results links v1")
+	s.sealers.New = func() any {
+		gcm, err := newGCM(s.seal[0])
+		if err != nil {
+			return err
+		}
+		return gcm
+	}
 	return s
 }
 
@@ -41,22 +52,30 @@ func derive(key, purpose string) []byte {
 	return mac.Sum(nil)
 }
 
-// sealBytes encrypts and authenticates plaintext with AES-256-GCM.
-func (s *secrets) sealBytes(plaintext []byte) (string, error) {
-	gcm, err := newGCM(s.seal[0])
-	if err != nil {
-		return "", err
+// sealBytes encrypts and authenticates plaintext with AES-256-GCM: the
+// nonce, then the ciphertext. Jobs carry it as text (encodeSealed).
+func (s *secrets) sealBytes(plaintext []byte) ([]byte, error) {
+	pooled := s.sealers.Get()
+	gcm, ok := pooled.(cipher.AEAD)
+	if !ok {
+		return nil, pooled.(error)
 	}
-	nonce := make([]byte, gcm.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", fmt.Errorf("seal: %w", err)
+	defer s.sealers.Put(gcm)
+	out := make([]byte, gcm.NonceSize(), gcm.NonceSize()+len(plaintext)+gcm.Overhead())
+	if _, err := rand.Read(out); err != nil {
+		return nil, fmt.Errorf("seal: %w", err)
 	}
-	return base64.StdEncoding.EncodeToString(gcm.Seal(nonce, nonce, plaintext, nil)), nil
+	return gcm.Seal(out, out, plaintext, nil), nil
 }
+
+// encodeSealed is a sealed value as the job's arguments carry it.
+func encodeSealed(sealed []byte) string { return base64.StdEncoding.EncodeToString(sealed) }
+
+func decodeSealed(text string) ([]byte, error) { return base64.StdEncoding.DecodeString(text) }
 
 // openBytes decrypts a sealed value with any active key.
 func (s *secrets) openBytes(sealed string) ([]byte, error) {
-	data, err := base64.StdEncoding.DecodeString(sealed)
+	data, err := decodeSealed(sealed)
 	if err != nil {
 		return nil, fmt.Errorf("open sealed job: %w", err)
 	}

@@ -116,7 +116,7 @@ func TestFinishedTasksAreNotQueuedAgain(t *testing.T) {
 		// inbox: only the new one becomes a job.
 		acc := newAcceptor(db.inbox, func() {})
 		for _, id := range []string{"done", "new"} {
-			if err := acc.accept(ctx, inboxItem{task: Task{TaskResultID: id, ReceivedAt: at}, args: evaluateArgs{TaskResultID: id, Sealed: "x", ReceivedAt: at}}); err != nil {
+			if err := acc.accept(ctx, inboxItem{task: Task{TaskResultID: id, ReceivedAt: at}, sealed: []byte("x")}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -143,7 +143,7 @@ func TestInboxLeftoversAreMovedOnce(t *testing.T) {
 		var items []inboxItem
 		for i := range 300 {
 			id := fmt.Sprintf("task-%03d", i)
-			items = append(items, inboxItem{task: Task{TaskResultID: id, ReceivedAt: at}, args: evaluateArgs{TaskResultID: id, Sealed: "x", ReceivedAt: at}})
+			items = append(items, inboxItem{task: Task{TaskResultID: id, ReceivedAt: at}, sealed: []byte("x")})
 		}
 		if err := db.inbox.put(ctx, items); err != nil {
 			t.Fatal(err)
@@ -152,7 +152,7 @@ func TestInboxLeftoversAreMovedOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The crash came after these were enqueued but before they left the inbox.
-		if _, err := db.queue.enqueueMany(ctx, []evaluateArgs{items[0].args, items[1].args}); err != nil {
+		if _, err := db.queue.enqueueMany(ctx, []evaluateArgs{items[0].jobArgs(), items[1].jobArgs()}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := db.pending(ctx); err != nil || n != 300 {
