@@ -105,16 +105,21 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	// A burst over kept-alive connections (as a client that talks to the
 	// service all day has), then one where every request opens its own.
 	srv := cmd.Process.Pid
+	metricsURL := "http://" + addr + "/metrics"
+	gc0, _ := metricValue(metricsURL, "go_gc_duration_seconds_count")
 	post, e2e, warmCPU, err := sendAllCPU(peer, target, planID, n, stage, srv)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, logs.String())
 	}
+	gc1, _ := metricValue(metricsURL, "go_gc_duration_seconds_count")
 	peer.CloseIdleConnections()
 	coldPost, coldE2E, coldCPU, err := sendAllCPU(peer, target, planID, n, stage, srv)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, logs.String())
 	}
-	serverSide, err := serverPostQuantiles("http://"+addr+"/metrics", 0.5, 0.99)
+	gc2, _ := metricValue(metricsURL, "go_gc_duration_seconds_count")
+	heap, _ := metricValue(metricsURL, "go_memstats_heap_inuse_bytes")
+	serverSide, err := serverPostQuantiles(metricsURL, 0.5, 0.99)
 	if err != nil {
 		return err
 	}
@@ -142,6 +147,8 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 		}
 		fmt.Printf("    request → final callback: p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms\n", pct(b.e2e, 50), pct(b.e2e, 99), pct(b.e2e, 100))
 	}
+	fmt.Printf("  garbage collections in prodgate: %.0f in the kept-alive burst and its tasks, %.0f in the other; heap in use at the end %.1f MiB\n",
+		gc1-gc0, gc2-gc1, heap/(1<<20))
 	fmt.Printf("  server side, every request above (from prodgate_runtask_post_duration_seconds buckets): p50 <= %.2f ms, p99 <= %.2f ms\n",
 		serverSide[0], serverSide[1])
 	return nil
@@ -201,6 +208,25 @@ type burstCPU struct {
 	known          bool
 	server, client time.Duration
 	wall           time.Duration
+}
+
+// metricValue reads one unlabelled sample from a Prometheus text page.
+func metricValue(url, name string) (float64, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if value, ok := strings.CutPrefix(line, name+" "); ok {
+			return strconv.ParseFloat(value, 64)
+		}
+	}
+	return 0, fmt.Errorf("%s has no %s", url, name)
 }
 
 // sendAll delivers n tasks at once and waits for every final callback.
