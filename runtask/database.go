@@ -117,8 +117,16 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (*database, e
 			return nil, fmt.Errorf("create database directory %s: %w", dir, err)
 		}
 	}
+	// The inbox's lock comes first: a second process must be turned away
+	// before it touches the database (below, jobs a previous process left
+	// running are handed back, which would take the first process's).
+	in, err := openInboxLog(path+"-inbox.log", qs.log)
+	if err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("sqlite", sqliteDSN(path))
 	if err != nil {
+		in.close()
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
 	}
 	// River's SQLite driver wants a single connection (SQLite allows one
@@ -127,11 +135,13 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (*database, e
 	driver := riversqlite.New(db)
 	if err := migrateRiver(ctx, driver); err != nil {
 		db.Close()
+		in.close()
 		return nil, err
 	}
 	st := &store{db: db, dialect: dialectSQLite}
 	if err := st.migrate(ctx); err != nil {
 		db.Close()
+		in.close()
 		return nil, err
 	}
 	// The embedded default is one process by definition: a job still marked
@@ -139,17 +149,14 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (*database, e
 	// of waiting for River's stuck-job rescue.
 	if _, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`); err != nil {
 		db.Close()
+		in.close()
 		return nil, fmt.Errorf("release jobs of a previous process: %w", err)
 	}
 	client, err := river.NewClient(driver, riverConfig(qs, 50*time.Millisecond))
 	if err != nil {
 		db.Close()
+		in.close()
 		return nil, fmt.Errorf("create job queue: %w", err)
-	}
-	in, err := openInboxLog(path+"-inbox.log", qs.log)
-	if err != nil {
-		db.Close()
-		return nil, err
 	}
 	if err := importSQLiteInbox(ctx, path+"-inbox", in, qs.log); err != nil {
 		in.close()

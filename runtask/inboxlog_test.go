@@ -22,7 +22,7 @@ func inboxTestItems(prefix string, n int) []inboxItem {
 	for i := range items {
 		id := fmt.Sprintf("%s-%03d", prefix, i)
 		items[i] = inboxItem{
-			task: Task{TaskResultID: id, RunID: "run-" + id, Organization: "org", Workspace: "ws-é", Project: "Default Project", Stage: "post_plan", ReceivedAt: at},
+			task:   Task{TaskResultID: id, RunID: "run-" + id, Organization: "org", Workspace: "ws-é", Project: "Default Project", Stage: "post_plan", ReceivedAt: at},
 			sealed: []byte(strings.Repeat("s", i*100) + id),
 		}
 	}

@@ -395,6 +395,29 @@ func TestServeSurvivesACrash(t *testing.T) {
 	second.stop()
 }
 
+// TestServeRefusesASecondProcessOnTheSameFiles: the embedded default is one
+// process; a second one on the same database is turned away with a clear
+// message, and the first goes on answering and judging.
+func TestServeRefusesASecondProcessOnTheSameFiles(t *testing.T) {
+	peer := newPeer(t)
+	dbPath := filepath.Join(t.TempDir(), "prodgate.db")
+	first := startServe(t, "--database-url", dbPath)
+	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--hmac-key", testHMACKey, "--database-url", dbPath)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	out, err := cmd.CombinedOutput()
+	if _, ok := err.(*exec.ExitError); !ok || !strings.Contains(string(out), "in use by another process") || !strings.Contains(string(out), "PostgreSQL") {
+		t.Fatalf("second process: want a refusal naming the lock and PostgreSQL for replicas, got %v:\n%s", err, out)
+	}
+	planID, _ := peer.AddPlan(readExample(t, "unsafe.json"))
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+	if got := deliver(t, peer, first, task.Payload(), testHMACKey); got != http.StatusOK {
+		t.Fatalf("first process answered %d after the refusal", got)
+	}
+	if final := waitFinal(t, peer, task); final.Status != "failed" {
+		t.Errorf("final %s %q", final.Status, final.Message)
+	}
+}
+
 // TestServeReplicasSharePostgres runs two replicas on one PostgreSQL database:
 // 50 tasks, delivered to either, get exactly 50 final callbacks.
 func TestServeReplicasSharePostgres(t *testing.T) {
