@@ -395,6 +395,56 @@ func TestServeSurvivesACrash(t *testing.T) {
 	second.stop()
 }
 
+// TestServeLosesNoAnsweredRequestInACrash: a burst of POSTs is answered 200
+// and the process is killed at once, before it has moved the requests on from
+// its inbox (it waits for a burst to go quiet first). The next process judges
+// every one of them, each called back exactly once.
+func TestServeLosesNoAnsweredRequestInACrash(t *testing.T) {
+	peer := newPeer(t)
+	dbPath := filepath.Join(t.TempDir(), "prodgate.db")
+	planID, _ := peer.AddPlan(readExample(t, "compliant.json"))
+	first := startServe(t, "--database-url", dbPath)
+	tasks := make([]*tfcfake.Task, 40)
+	statuses := make([]int, len(tasks))
+	var wg sync.WaitGroup
+	for i := range tasks {
+		tasks[i] = peer.NewTask(tfcfake.TaskOptions{PlanID: planID, Workspace: fmt.Sprintf("ws-%d", i)})
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			statuses[i], _, _ = peer.Deliver(ctx, first.url("/runtask"), tasks[i].Payload(), testHMACKey)
+		})
+	}
+	wg.Wait()
+	first.kill()
+	for i, status := range statuses {
+		if status != http.StatusOK {
+			t.Fatalf("task %d answered %d", i, status)
+		}
+	}
+	finalsBefore := 0
+	for _, task := range tasks {
+		finalsBefore += peer.FinalCount(task.ID)
+	}
+
+	second := startServe(t, "--database-url", dbPath)
+	for _, task := range tasks {
+		if final := waitFinal(t, peer, task); final.Status != "passed" {
+			t.Errorf("task %s: final %s %q", task.ID, final.Status, final.Message)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	for _, task := range tasks {
+		if n := peer.FinalCount(task.ID); n != 1 {
+			t.Errorf("task %s: %d final callbacks, want exactly 1", task.ID, n)
+		}
+	}
+	recovered := strings.Contains(second.logs.String(), "requests a previous process accepted are in the inbox")
+	t.Logf("%d of %d tasks were called back before the crash; the second process found requests in the inbox: %v",
+		finalsBefore, len(tasks), recovered)
+	second.stop()
+}
+
 // TestServeRefusesASecondProcessOnTheSameFiles: the embedded default is one
 // process; a second one on the same database is turned away with a clear
 // message, and the first goes on answering and judging.
