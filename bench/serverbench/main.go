@@ -119,6 +119,7 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	}
 	gc2, _ := metricValue(metricsURL, "go_gc_duration_seconds_count")
 	heap, _ := metricValue(metricsURL, "go_memstats_heap_inuse_bytes")
+	totalCPU, totalErr := processCPU(srv)
 	serverSide, err := serverPostQuantiles(metricsURL, 0.5, 0.99)
 	if err != nil {
 		return err
@@ -149,6 +150,9 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	}
 	fmt.Printf("  garbage collections in prodgate: %.0f in the kept-alive burst and its tasks, %.0f in the other; heap in use at the end %.1f MiB\n",
 		gc1-gc0, gc2-gc1, heap/(1<<20))
+	if totalErr == nil {
+		fmt.Printf("  prodgate CPU over the whole run (%d tasks): %.0f ms\n", 2*n+n+sequential, ms(totalCPU))
+	}
 	fmt.Printf("  server side, every request above (from prodgate_runtask_post_duration_seconds buckets): p50 <= %.2f ms, p99 <= %.2f ms\n",
 		serverSide[0], serverSide[1])
 	return nil

@@ -123,6 +123,9 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	if os.Getenv("GOGC") == "" {
+		defer holdHeapFloor(serveHeapFloor)()
+	}
 	keys, err := hmacKeys(cmd, o)
 	if err != nil {
 		return err
