@@ -47,6 +47,12 @@ type Options struct {
 	OmitPasses bool
 	// Workers is how many goroutines judge a large plan; 0 means one per CPU.
 	Workers int
+	// Release, when set, is called with byte ranges of the plan that the
+	// evaluation has finished judging (see ParseOptions.Release): a caller
+	// holding the plan in a file mapping can drop their pages. Rules and
+	// reports may still read those bytes; the caller must be able to bring
+	// the pages back. Calls may come from several goroutines at once.
+	Release func(start, end int)
 }
 
 // Evaluate judges plan for one run, keeping every finding. It never returns
@@ -94,7 +100,16 @@ func (e *Engine) EvaluateWith(plan *Plan, run RunContext, now time.Time, opts Op
 
 	used := make([]int, len(e.waivers))
 	var omitted atomic.Int64
-	rep.Findings = e.checkAll(opts.Workers, plan.Resources, byType, anyType, func(fs []Finding, used []int) []Finding {
+	// Passes are dropped as rules return them where nobody prints them;
+	// settle may still turn an unknown into a pass, dropped in finish.
+	keep := func(f *Finding) bool {
+		if opts.OmitPasses && f.Status == StatusPass {
+			omitted.Add(1)
+			return false
+		}
+		return true
+	}
+	rep.Findings = e.checkAll(opts, keep, plan.Resources, byType, anyType, func(fs []Finding, used []int) []Finding {
 		for i := range fs {
 			e.settle(&fs[i], scope, run, now, used)
 		}
@@ -136,21 +151,34 @@ const parallelFrom = 2048
 // to finish (settle and sort, with its own waiver counters, added to used),
 // split across CPUs for large plans; sorted parts are then merged, so the
 // result is the same whatever the split.
-func (e *Engine) checkAll(workers int, resources []*Resource, byType map[string][]boundRule, anyType []boundRule,
+func (e *Engine) checkAll(opts Options, keep func(*Finding) bool, resources []*Resource, byType map[string][]boundRule, anyType []boundRule,
 	finish func(fs []Finding, used []int) []Finding, used []int) []Finding {
 	check := func(part []*Resource, used []int) []Finding {
-		// About one finding per resource change: sized once instead of grown
-		// by doubling through tens of thousands of findings.
-		out := make([]Finding, 0, len(part))
+		// About one finding per resource change (under half without the
+		// passes): sized once instead of grown by doubling through tens of
+		// thousands of findings.
+		size := len(part)
+		if opts.OmitPasses {
+			size /= 2
+		}
+		out := make([]Finding, 0, size)
+		done := releaser{release: opts.Release}
 		for _, res := range part {
 			for _, list := range [2][]boundRule{byType[res.Type], anyType} {
 				for _, b := range list {
-					out = append(out, e.runRule(b.rule, b.ctx, res)...)
+					for _, f := range e.runRule(b.rule, b.ctx, res) {
+						if keep(&f) {
+							out = append(out, f)
+						}
+					}
 				}
 			}
+			done.judged(res.change)
 		}
+		done.flush()
 		return finish(out, used)
 	}
+	workers := opts.Workers
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -176,6 +204,39 @@ func (e *Engine) checkAll(workers int, resources []*Resource, byType map[string]
 		}
 	}
 	return mergeSorted(parts)
+}
+
+// releaser hands the byte ranges of judged resource changes to a release
+// function, a megabyte or more at a time, as long as they follow each other
+// in the plan.
+type releaser struct {
+	release    func(start, end int)
+	start, end int
+}
+
+const releaseJudgedEvery = 1 << 20
+
+func (r *releaser) judged(ch *rawChange) {
+	if r.release == nil || ch == nil || ch.end <= ch.start {
+		return
+	}
+	if gap := ch.start - r.end; r.end > r.start && (gap < 0 || gap > 8) {
+		r.flush()
+	}
+	if r.end <= r.start {
+		r.start = ch.start
+	}
+	r.end = ch.end
+	if r.end-r.start >= releaseJudgedEvery {
+		r.flush()
+	}
+}
+
+func (r *releaser) flush() {
+	if r.release != nil && r.end > r.start {
+		r.release(r.start, r.end)
+	}
+	r.start, r.end = 0, 0
 }
 
 // mergeSorted merges findings lists each sorted by CompareFindings; on ties

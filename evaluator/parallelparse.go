@@ -71,7 +71,9 @@ type parseUnit struct {
 func decodeParallel(data []byte, workers, chunk int, release func(start, end int)) (*Plan, error) {
 	p := &Plan{byType: make(map[string][]*Resource)}
 	// Workers start on the first runs while the splitter is still cutting.
-	queue := make(chan *parseUnit, 64)
+	// A short queue: the splitter, several times faster than the workers,
+	// would otherwise bring the whole file into memory ahead of them.
+	queue := make(chan *parseUnit, 2*workers)
 	var failed atomic.Bool
 	var wg sync.WaitGroup
 	for range workers {
@@ -84,7 +86,10 @@ func decodeParallel(data []byte, workers, chunk int, release func(start, end int
 					failed.Store(true)
 					continue
 				}
-				if release != nil && u.kind == unitValidate {
+				// Every run's pages can go once read: the resource values
+				// the plan keeps come back from the file when a rule reads
+				// them, and the names it keeps are copies (ownStrings).
+				if release != nil {
 					release(u.start, u.end)
 				}
 			}

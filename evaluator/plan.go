@@ -92,6 +92,9 @@ type rawResourceChange struct {
 
 // rawChange holds the change's actions and the bytes of its values.
 type rawChange struct {
+	// start and end are the byte range, in the plan, of the resource
+	// change object this change belongs to (0, 0 when unknown).
+	start, end                                    int
 	afterTop, beforeTop                           topIndex
 	actions                                       tfjson.Actions
 	before, after, afterUnknown                   []byte
@@ -286,6 +289,7 @@ func readResourceChange(sc *scanner, section string, i int) (*rawResourceChange,
 		return nil, prefixField(sc.typeError("", "object"), fmt.Sprintf("%s[%d]", section, i))
 	}
 	rc := &rawResourceChange{}
+	rc.change.start = sc.pos
 	err := sc.object(func(key []byte, escaped bool) error {
 		var err error
 		switch string(keyBytes(key, escaped)) {
@@ -319,7 +323,21 @@ func readResourceChange(sc *scanner, section string, i int) (*rawResourceChange,
 	if err != nil {
 		return nil, prefixField(err, fmt.Sprintf("%s[%d]", section, i))
 	}
+	rc.change.end = sc.pos
+	rc.ownStrings(sc)
 	return rc, nil
+}
+
+// ownStrings replaces the strings read from the plan by copies that do not
+// point into its bytes: a caller can then drop the plan's pages from memory
+// (ParseOptions.Release, Options.Release) without every later look at an
+// address or a type bringing them back. Values stay in the plan's bytes.
+func (rc *rawResourceChange) ownStrings(sc *scanner) {
+	rc.address, rc.moduleAddress, rc.name, rc.deposed = strings.Clone(rc.address), sc.name(rc.moduleAddress), strings.Clone(rc.name), strings.Clone(rc.deposed)
+	rc.typ, rc.mode, rc.actionReason = sc.name(rc.typ), sc.name(rc.mode), tfjson.ActionReason(sc.name(string(rc.actionReason)))
+	for i, a := range rc.change.actions {
+		rc.change.actions[i] = tfjson.Action(sc.name(string(a)))
+	}
 }
 
 func readChange(sc *scanner, ch *rawChange) error {
@@ -411,7 +429,7 @@ func readStateResource(sc *scanner, moduleAddress *string, emit func(*rawResourc
 		_, err := sc.value()
 		return err
 	}
-	rc := &rawResourceChange{fromState: true, change: rawChange{actions: tfjson.Actions{tfjson.ActionNoop}}}
+	rc := &rawResourceChange{fromState: true, change: rawChange{actions: tfjson.Actions{tfjson.ActionNoop}, start: sc.pos}}
 	err := sc.object(func(key []byte, escaped bool) error {
 		var err error
 		switch string(keyBytes(key, escaped)) {
@@ -445,6 +463,8 @@ func readStateResource(sc *scanner, moduleAddress *string, emit func(*rawResourc
 	if rc.moduleAddress != "" && !strings.HasPrefix(rc.address, rc.moduleAddress+".") {
 		rc.address = rc.moduleAddress + "." + rc.address
 	}
+	rc.change.end = sc.pos
+	rc.ownStrings(sc)
 	emit(rc)
 	return nil
 }

@@ -116,13 +116,13 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	plan, err := readPlan(cmd.Context(), o.plan, cmd.InOrStdin())
+	plan, release, err := readPlan(cmd.Context(), o.plan, cmd.InOrStdin())
 	if err != nil {
 		return err
 	}
 	// Passing findings are only kept where they will be printed.
 	omitPasses := !o.showPassed && format != report.FormatJSON
-	rep := engine.EvaluateWith(plan, runContext(o), now, evaluator.Options{OmitPasses: omitPasses})
+	rep := engine.EvaluateWith(plan, runContext(o), now, evaluator.Options{OmitPasses: omitPasses, Release: release})
 	if err := renderer.Render(rep); err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("render report: %w", err)}
 	}

@@ -10,9 +10,10 @@ import (
 )
 
 // loadOpenFile returns the bytes of an open file. A large regular file is
-// mapped read-only; release drops pages of a byte range the parser is done
-// with from resident memory (the kernel reads them back from the file if a
-// rule looks at them again). Anything else (a pipe, a small file) is read.
+// mapped read-only; release drops pages of a byte range the parser or the
+// evaluation is done with from resident memory (the kernel reads them back
+// from the file if a rule looks at them again). Anything else (a pipe, a
+// small file) is read.
 func loadOpenFile(f *os.File) (data []byte, release func(start, end int), err error) {
 	st, err := f.Stat()
 	if err != nil {

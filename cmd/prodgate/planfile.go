@@ -19,11 +19,11 @@ var zipMagic = []byte("PK\x03\x04")
 
 // readPlan reads plan JSON from a file or stdin ("-"). A binary plan file is
 // converted with `terraform show -json`, run in the current directory, which
-// must be the initialised working directory the plan was made in.
-func readPlan(ctx context.Context, path string, stdin io.Reader) (*evaluator.Plan, error) {
+// must be the initialised working directory the plan was made in. release,
+// when not nil, drops pages of the plan's bytes from memory (they come back
+// from the file when read again; see evaluator.Options.Release).
+func readPlan(ctx context.Context, path string, stdin io.Reader) (plan *evaluator.Plan, release func(start, end int), err error) {
 	var data []byte
-	var release func(start, end int)
-	var err error
 	if path == "-" {
 		// Stdin redirected from a file is mapped like --plan FILE; a pipe is read.
 		if f, ok := stdin.(*os.File); ok {
@@ -32,34 +32,34 @@ func readPlan(ctx context.Context, path string, stdin io.Reader) (*evaluator.Pla
 			data, err = readAll(stdin, 0)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read plan from stdin: %w", err)
+			return nil, nil, fmt.Errorf("read plan from stdin: %w", err)
 		}
 	} else {
 		data, release, err = loadFile(path)
 		if err != nil {
-			return nil, badInput(fmt.Errorf("read plan: %w", err))
+			return nil, nil, badInput(fmt.Errorf("read plan: %w", err))
 		}
 	}
 	if bytes.HasPrefix(data, zipMagic) {
 		if path == "-" {
-			return nil, badInput(errors.New("stdin holds a binary plan file; pass it with --plan FILE or pipe `terraform show -json FILE` instead"))
+			return nil, nil, badInput(errors.New("stdin holds a binary plan file; pass it with --plan FILE or pipe `terraform show -json FILE` instead"))
 		}
 		data, err = terraformShow(ctx, path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		release = nil
 	}
 	tuneGC(len(data), release == nil)
-	plan, err := evaluator.ParsePlanWith(data, evaluator.ParseOptions{Release: release})
+	plan, err = evaluator.ParsePlanWith(data, evaluator.ParseOptions{Release: release})
 	if err != nil {
 		var ie *evaluator.InputError
 		if errors.As(err, &ie) {
-			return nil, badInput(fmt.Errorf("%s: %w", displayName(path), ie.Err))
+			return nil, nil, badInput(fmt.Errorf("%s: %w", displayName(path), ie.Err))
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return plan, nil
+	return plan, release, nil
 }
 
 // mapThreshold is the size from which a plan file is mapped instead of read:
