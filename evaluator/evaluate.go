@@ -207,20 +207,25 @@ func (e *Engine) checkAll(opts Options, keep func(*Finding) bool, resources []*R
 }
 
 // releaser hands the byte ranges of judged resource changes to a release
-// function, a megabyte or more at a time, as long as they follow each other
-// in the plan.
+// function, a megabyte or more at a time (pages are dropped whole, so a
+// resource at a time would drop almost nothing), as long as they follow
+// each other in the plan: consecutive resource changes are apart by a comma
+// and, in an indented plan, some whitespace.
 type releaser struct {
 	release    func(start, end int)
 	start, end int
 }
 
-const releaseJudgedEvery = 1 << 20
+const (
+	releaseJudgedEvery = 1 << 20
+	releaseJudgedGap   = 4 << 10
+)
 
 func (r *releaser) judged(ch *rawChange) {
 	if r.release == nil || ch == nil || ch.end <= ch.start {
 		return
 	}
-	if gap := ch.start - r.end; r.end > r.start && (gap < 0 || gap > 8) {
+	if gap := ch.start - r.end; r.end > r.start && (gap < 0 || gap > releaseJudgedGap) {
 		r.flush()
 	}
 	if r.end <= r.start {

@@ -2,6 +2,7 @@ package evaluator_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -38,9 +39,9 @@ func syntheticPlan(n int) []byte {
 // without.
 func TestEvaluateReleasesJudgedRanges(t *testing.T) {
 	const n = 3000 // judged on several goroutines
-	data := syntheticPlan(n)
-	plan, err := evaluator.ParsePlan(data)
-	if err != nil {
+	compact := syntheticPlan(n)
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, compact, "", "    "); err != nil {
 		t.Fatal(err)
 	}
 	engine, err := evaluator.Compile(config.Default(), rules.Registry(), today)
@@ -54,7 +55,15 @@ func TestEvaluateReleasesJudgedRanges(t *testing.T) {
 		defer mu.Unlock()
 		ranges = append(ranges, [2]int{start, end})
 	}
-	for _, omit := range []bool{false, true} {
+	for _, tc := range []struct {
+		data []byte
+		omit bool
+	}{{compact, false}, {compact, true}, {indented.Bytes(), true}} {
+		data, omit := tc.data, tc.omit
+		plan, err := evaluator.ParsePlan(data)
+		if err != nil {
+			t.Fatal(err)
+		}
 		ranges = nil
 		want := engine.EvaluateWith(plan, evaluator.RunContext{}, today, evaluator.Options{OmitPasses: omit, Workers: 2})
 		got := engine.EvaluateWith(plan, evaluator.RunContext{}, today, evaluator.Options{OmitPasses: omit, Workers: 2, Release: release})
@@ -65,8 +74,8 @@ func TestEvaluateReleasesJudgedRanges(t *testing.T) {
 		if want.Verdict != evaluator.VerdictFailed || len(want.Findings) == 0 {
 			t.Fatalf("the synthetic plan should fail the standard: %s, %d findings", want.Verdict, len(want.Findings))
 		}
-		if len(ranges) < 2 {
-			t.Fatalf("%d ranges released for %d resources on two goroutines", len(ranges), n)
+		if len(ranges) < 2 || len(ranges) > len(data)/(1<<20)+4 {
+			t.Fatalf("%d ranges released for %d resources on two goroutines: want a few of a megabyte or more", len(ranges), n)
 		}
 		sort.Slice(ranges, func(i, j int) bool { return ranges[i][0] < ranges[j][0] })
 		for i, r := range ranges {
@@ -74,9 +83,12 @@ func TestEvaluateReleasesJudgedRanges(t *testing.T) {
 				t.Fatalf("range %d %v is outside the plan (%d bytes), empty, or overlaps %v", i, r, len(data), ranges[max(i-1, 0)])
 			}
 		}
+		from := 0 // the resources are in plan order
 		for i := range n {
-			start := bytes.Index(data, []byte(fmt.Sprintf(`{"address":"aws_db_instance.db%d"`, i)))
-			end := start + bytes.Index(data[start:], []byte(`}}}`)) + 3
+			addr := []byte(fmt.Sprintf(`"aws_db_instance.db%d"`, i))
+			start := bytes.LastIndexByte(data[:from+bytes.Index(data[from:], addr)], '{')
+			end := start + bytes.Index(data[start:], []byte(`"after_unknown"`))
+			from = end
 			k := sort.Search(len(ranges), func(k int) bool { return ranges[k][1] >= end })
 			if k == len(ranges) || ranges[k][0] > start {
 				t.Fatalf("db%d (bytes %d-%d) was judged but not released: %v", i, start, end, ranges)
