@@ -25,24 +25,6 @@ type scanner struct {
 	// come (see ParseOptions.Release).
 	release  func(start, end int)
 	released int
-	// names holds one heap copy of each repeated name read (resource
-	// types, actions), see scanner.name.
-	names map[string]string
-}
-
-// name returns a copy of s that does not point into the plan's bytes, one
-// per distinct value: a plan repeats a few dozen types and actions over
-// thousands of resources.
-func (s *scanner) name(v string) string {
-	if n, ok := s.names[v]; ok {
-		return n
-	}
-	if s.names == nil {
-		s.names = make(map[string]string)
-	}
-	n := strings.Clone(v)
-	s.names[n] = n
-	return n
 }
 
 // progress reports scan progress to release.

@@ -324,7 +324,7 @@ func readResourceChange(sc *scanner, section string, i int) (*rawResourceChange,
 		return nil, prefixField(err, fmt.Sprintf("%s[%d]", section, i))
 	}
 	rc.change.end = sc.pos
-	rc.ownStrings(sc)
+	rc.ownStrings()
 	return rc, nil
 }
 
@@ -332,12 +332,46 @@ func readResourceChange(sc *scanner, section string, i int) (*rawResourceChange,
 // point into its bytes: a caller can then drop the plan's pages from memory
 // (ParseOptions.Release, Options.Release) without every later look at an
 // address or a type bringing them back. Values stay in the plan's bytes.
-func (rc *rawResourceChange) ownStrings(sc *scanner) {
-	rc.address, rc.moduleAddress, rc.name, rc.deposed = strings.Clone(rc.address), sc.name(rc.moduleAddress), strings.Clone(rc.name), strings.Clone(rc.deposed)
-	rc.typ, rc.mode, rc.actionReason = sc.name(rc.typ), sc.name(rc.mode), tfjson.ActionReason(sc.name(string(rc.actionReason)))
-	for i, a := range rc.change.actions {
-		rc.change.actions[i] = tfjson.Action(sc.name(string(a)))
+func (rc *rawResourceChange) ownStrings() {
+	reason := string(rc.actionReason)
+	fields := [...]*string{&rc.address, &rc.moduleAddress, &rc.name, &rc.deposed, &rc.typ, &rc.mode, &reason}
+	// One allocation for all of them.
+	n := 0
+	for _, f := range fields {
+		n += len(*f)
 	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range fields {
+		b.WriteString(*f)
+	}
+	all := b.String()
+	for _, f := range fields {
+		*f, all = all[:len(*f)], all[len(*f):]
+	}
+	rc.actionReason = tfjson.ActionReason(reason)
+	for i, a := range rc.change.actions {
+		rc.change.actions[i] = ownAction(a)
+	}
+}
+
+// ownAction is a (usually constant) copy of an action.
+func ownAction(a tfjson.Action) tfjson.Action {
+	switch a {
+	case tfjson.ActionNoop:
+		return tfjson.ActionNoop
+	case tfjson.ActionCreate:
+		return tfjson.ActionCreate
+	case tfjson.ActionRead:
+		return tfjson.ActionRead
+	case tfjson.ActionUpdate:
+		return tfjson.ActionUpdate
+	case tfjson.ActionDelete:
+		return tfjson.ActionDelete
+	case tfjson.ActionForget:
+		return tfjson.ActionForget
+	}
+	return tfjson.Action(strings.Clone(string(a)))
 }
 
 func readChange(sc *scanner, ch *rawChange) error {
@@ -464,7 +498,7 @@ func readStateResource(sc *scanner, moduleAddress *string, emit func(*rawResourc
 		rc.address = rc.moduleAddress + "." + rc.address
 	}
 	rc.change.end = sc.pos
-	rc.ownStrings(sc)
+	rc.ownStrings()
 	emit(rc)
 	return nil
 }
