@@ -355,21 +355,14 @@ func (rc *rawResourceChange) ownStrings() {
 	}
 }
 
-// ownAction is a (usually constant) copy of an action.
+// ownAction is a copy of an action: the constant, for the actions Terraform
+// writes.
 func ownAction(a tfjson.Action) tfjson.Action {
-	switch a {
-	case tfjson.ActionNoop:
-		return tfjson.ActionNoop
-	case tfjson.ActionCreate:
-		return tfjson.ActionCreate
-	case tfjson.ActionRead:
-		return tfjson.ActionRead
-	case tfjson.ActionUpdate:
-		return tfjson.ActionUpdate
-	case tfjson.ActionDelete:
-		return tfjson.ActionDelete
-	case tfjson.ActionForget:
-		return tfjson.ActionForget
+	for _, known := range [...]tfjson.Action{tfjson.ActionNoop, tfjson.ActionCreate, tfjson.ActionRead,
+		tfjson.ActionUpdate, tfjson.ActionDelete, tfjson.ActionForget} {
+		if a == known {
+			return known
+		}
 	}
 	return tfjson.Action(strings.Clone(string(a)))
 }

@@ -130,6 +130,23 @@ func deliver(t *testing.T, peer *tfcfake.Server, s *server, body []byte, key str
 	return status
 }
 
+// expectOneFinalEach waits for every task's final callback, with status, and
+// then checks that none came twice (a second one would come soon after).
+func expectOneFinalEach(t *testing.T, peer *tfcfake.Server, tasks []*tfcfake.Task, status string) {
+	t.Helper()
+	for _, task := range tasks {
+		if final := waitFinal(t, peer, task); final.Status != status {
+			t.Errorf("task %s: final %s %q, want %s", task.ID, final.Status, final.Message, status)
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	for _, task := range tasks {
+		if n := peer.FinalCount(task.ID); n != 1 {
+			t.Errorf("task %s: %d final callbacks, want exactly 1", task.ID, n)
+		}
+	}
+}
+
 func waitFinal(t *testing.T, peer *tfcfake.Server, task *tfcfake.Task) tfcfake.Callback {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -380,17 +397,7 @@ func TestServeSurvivesACrash(t *testing.T) {
 	}
 
 	second := startServe(t, "--database-url", dbPath, "--workers", "2")
-	for _, task := range tasks {
-		if final := waitFinal(t, peer, task); final.Status != "failed" {
-			t.Errorf("task %s: final %s %q", task.ID, final.Status, final.Message)
-		}
-	}
-	time.Sleep(500 * time.Millisecond)
-	for _, task := range tasks {
-		if n := peer.FinalCount(task.ID); n != 1 {
-			t.Errorf("task %s: %d final callbacks, want exactly 1", task.ID, n)
-		}
-	}
+	expectOneFinalEach(t, peer, tasks, "failed")
 	t.Logf("%d of %d tasks were unfinished at the crash", len(tasks)-finalsBefore, len(tasks))
 	second.stop()
 }
@@ -428,17 +435,7 @@ func TestServeLosesNoAnsweredRequestInACrash(t *testing.T) {
 	}
 
 	second := startServe(t, "--database-url", dbPath)
-	for _, task := range tasks {
-		if final := waitFinal(t, peer, task); final.Status != "passed" {
-			t.Errorf("task %s: final %s %q", task.ID, final.Status, final.Message)
-		}
-	}
-	time.Sleep(300 * time.Millisecond)
-	for _, task := range tasks {
-		if n := peer.FinalCount(task.ID); n != 1 {
-			t.Errorf("task %s: %d final callbacks, want exactly 1", task.ID, n)
-		}
-	}
+	expectOneFinalEach(t, peer, tasks, "passed")
 	recovered := strings.Contains(second.logs.String(), "requests a previous process accepted are in the inbox")
 	t.Logf("%d of %d tasks were called back before the crash; the second process found requests in the inbox: %v",
 		finalsBefore, len(tasks), recovered)
