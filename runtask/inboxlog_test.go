@@ -3,6 +3,7 @@ package runtask
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -248,4 +250,40 @@ func TestEarlierSQLiteInboxIsImported(t *testing.T) {
 	if _, err := os.Stat(path + "-inbox"); !os.IsNotExist(err) {
 		t.Errorf("the earlier inbox file is still there: %v", err)
 	}
+}
+
+// FuzzParseInboxLog: whatever follows the header, reading the log never
+// fails or reads past its end, it ends where the records it returns end (so
+// nothing after a damaged record is taken for a request), and those records
+// written again read back the same.
+func FuzzParseInboxLog(f *testing.F) {
+	var whole []byte
+	for _, it := range inboxTestItems("seed", 3) {
+		whole = appendInboxRecord(whole, normalizedInboxItem(it.task, it.sealed))
+	}
+	f.Add(whole)
+	f.Add(whole[:len(whole)-1])
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, records []byte) {
+		data := append(append([]byte(nil), inboxLogHeader...), records...)
+		items, end := parseInboxLog(data)
+		if end < len(inboxLogHeader) || end > len(data) {
+			t.Fatalf("end %d outside the log (%d bytes)", end, len(data))
+		}
+		off := len(inboxLogHeader)
+		for range items {
+			off += inboxRecordHead + int(binary.LittleEndian.Uint32(data[off:]))
+		}
+		if off != end {
+			t.Fatalf("%d records end at %d, the read stopped at %d", len(items), off, end)
+		}
+		again := append([]byte(nil), inboxLogHeader...)
+		for _, it := range items {
+			again = appendInboxRecord(again, it)
+		}
+		reread, _ := parseInboxLog(again)
+		if diff := cmp.Diff(items, reread, cmp.AllowUnexported(inboxItem{}), cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("records written again read back differently:\n%s", diff)
+		}
+	})
 }
