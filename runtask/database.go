@@ -203,8 +203,7 @@ func openPostgres(ctx context.Context, url string, qs queueSettings) (*database,
 	driver := riverpgxv5.New(pool)
 	db := stdlib.OpenDBFromPool(pool)
 	st := &store{db: db, dialect: dialectPostgres}
-	inboxDB := stdlib.OpenDBFromPool(inboxPool)
-	in := &tableInbox{store: store{db: inboxDB, dialect: dialectPostgres}, closeFn: func() { inboxDB.Close(); inboxPool.Close() }}
+	in := &pgInbox{pool: inboxPool}
 	// Several replicas may start at once; one migrates while the others wait.
 	if err := withAdvisoryLock(ctx, pool, func() error {
 		if err := migrateRiver(ctx, driver); err != nil {

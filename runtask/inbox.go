@@ -2,8 +2,6 @@ package runtask
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"time"
 
 	"go.uber.org/zap"
@@ -21,13 +19,14 @@ import (
 // On the embedded default the inbox is an append-only file (inboxLog): a
 // SQLite write of a batch costs a system call per page, and SQLite has one
 // writer per file, which the queue's own bookkeeping would hold during a
-// burst. On PostgreSQL it is a table in the shared database (tableInbox),
-// so any replica moves what another accepted.
+// burst. On PostgreSQL it is a table in the shared database (pgInbox), so
+// any replica moves what another accepted.
 type inbox interface {
 	// put stores items durably in one write; a request already waiting in
 	// the inbox (a duplicate delivery) is left as it is.
 	put(ctx context.Context, items []inboxItem) error
-	// take returns up to limit of the oldest requests waiting.
+	// take returns up to limit of the oldest requests waiting; the same
+	// request may come more than once (the mover keeps one).
 	take(ctx context.Context, limit int) ([]inboxItem, error)
 	// remove drops requests the last take returned, once moved.
 	remove(ctx context.Context, moved []inboxItem) error
@@ -48,108 +47,6 @@ type inboxItem struct {
 func (it inboxItem) jobArgs() evaluateArgs {
 	return evaluateArgs{TaskResultID: it.task.TaskResultID, Sealed: encodeSealed(it.sealed), ReceivedAt: it.task.ReceivedAt}
 }
-
-const createInbox = `CREATE TABLE IF NOT EXISTS prodgate_inbox (
-	task_result_id TEXT PRIMARY KEY,
-	run_id TEXT NOT NULL DEFAULT '',
-	organization TEXT NOT NULL DEFAULT '',
-	workspace TEXT NOT NULL DEFAULT '',
-	project TEXT NOT NULL DEFAULT '',
-	stage TEXT NOT NULL DEFAULT '',
-	sealed_request TEXT NOT NULL,
-	received_at BIGINT NOT NULL
-)`
-
-const selectInbox = `SELECT task_result_id, run_id, organization, workspace, project, stage, sealed_request, received_at
-	FROM prodgate_inbox ORDER BY received_at, task_result_id`
-
-// tableInbox is the inbox as a table (PostgreSQL), with connections of its
-// own so a POST never waits for one that a worker holds.
-type tableInbox struct {
-	// store gives the inbox's database and placeholder dialect.
-	store
-	closeFn func()
-}
-
-func (b *tableInbox) migrate(ctx context.Context) error {
-	if _, err := b.db.ExecContext(ctx, createInbox); err != nil {
-		return fmt.Errorf("create prodgate_inbox table: %w", err)
-	}
-	return nil
-}
-
-// put stores items in one statement.
-func (b *tableInbox) put(ctx context.Context, items []inboxItem) error {
-	if len(items) == 0 {
-		return nil
-	}
-	args := make([]any, 0, len(items)*8)
-	for _, it := range items {
-		t := it.task
-		args = append(args, t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage, encodeSealed(it.sealed), t.ReceivedAt.UnixMilli())
-	}
-	query := insertNew("prodgate_inbox", "task_result_id, run_id, organization, workspace, project, stage, sealed_request, received_at", len(items), 8)
-	if _, err := b.db.ExecContext(ctx, b.rebind(query), args...); err != nil {
-		return fmt.Errorf("store %d requests in the inbox: %w", len(items), err)
-	}
-	return nil
-}
-
-func (b *tableInbox) take(ctx context.Context, limit int) ([]inboxItem, error) {
-	items, err := queryInbox(ctx, b.db, b.rebind(selectInbox+` LIMIT ?`), limit)
-	if err != nil {
-		return nil, fmt.Errorf("read the inbox: %w", err)
-	}
-	return items, nil
-}
-
-// queryInbox reads inbox rows (selectInbox's columns).
-func queryInbox(ctx context.Context, db *sql.DB, query string, args ...any) ([]inboxItem, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []inboxItem
-	for rows.Next() {
-		var t Task
-		var sealed string
-		var received int64
-		if err := rows.Scan(&t.TaskResultID, &t.RunID, &t.Organization, &t.Workspace, &t.Project, &t.Stage, &sealed, &received); err != nil {
-			return nil, err
-		}
-		t.ReceivedAt = time.UnixMilli(received)
-		raw, err := decodeSealed(sealed)
-		if err != nil {
-			return nil, fmt.Errorf("inbox row %s: the sealed request is not base64: %w", t.TaskResultID, err)
-		}
-		items = append(items, normalizedInboxItem(t, raw))
-	}
-	return items, rows.Err()
-}
-
-func (b *tableInbox) remove(ctx context.Context, moved []inboxItem) error {
-	if len(moved) == 0 {
-		return nil
-	}
-	args := make([]any, len(moved))
-	for i, it := range moved {
-		args[i] = it.task.TaskResultID
-	}
-	query := `DELETE FROM prodgate_inbox WHERE task_result_id IN (` + placeholders(len(moved)) + `)`
-	if _, err := b.db.ExecContext(ctx, b.rebind(query), args...); err != nil {
-		return fmt.Errorf("remove %d moved requests from the inbox: %w", len(moved), err)
-	}
-	return nil
-}
-
-func (b *tableInbox) count(ctx context.Context) (int, error) {
-	var n int
-	err := b.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM prodgate_inbox`).Scan(&n)
-	return n, err
-}
-
-func (b *tableInbox) close() { b.closeFn() }
 
 // moveBatch is how many requests one move takes from the inbox.
 const moveBatch = 256
@@ -239,10 +136,11 @@ func (m *mover) drain() {
 
 // moveOnce moves one batch and returns how many requests it took.
 func (m *mover) moveOnce(ctx context.Context) (int, error) {
-	items, err := m.db.inbox.take(ctx, moveBatch)
-	if err != nil || len(items) == 0 {
+	taken, err := m.db.inbox.take(ctx, moveBatch)
+	if err != nil || len(taken) == 0 {
 		return 0, err
 	}
+	items := uniqueTasks(taken)
 	tasks := make([]Task, len(items))
 	ids := make([]string, len(items))
 	for i, it := range items {
@@ -276,10 +174,25 @@ func (m *mover) moveOnce(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	if err := m.db.inbox.remove(ctx, items); err != nil {
+	if err := m.db.inbox.remove(ctx, taken); err != nil {
 		return 0, err
 	}
-	return len(items), nil
+	return len(taken), nil
+}
+
+// uniqueTasks keeps the first item of each task: a duplicate delivery may
+// sit in the inbox beside the first, and the queue refuses a batch that
+// holds one job twice.
+func uniqueTasks(items []inboxItem) []inboxItem {
+	seen := make(map[string]bool, len(items))
+	out := items[:0:0]
+	for _, it := range items {
+		if !seen[it.task.TaskResultID] {
+			seen[it.task.TaskResultID] = true
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // shutdown moves what is left and ends run.
