@@ -22,15 +22,17 @@ import (
 // burst. On PostgreSQL it is a table in the shared database (pgInbox), so
 // any replica moves what another accepted.
 type inbox interface {
-	// put stores items durably in one write; a request already waiting in
-	// the inbox (a duplicate delivery) is left as it is.
+	// put stores items durably in one write. A duplicate delivery of a
+	// request still waiting may be stored beside the first (pgInbox) or not
+	// at all (inboxLog).
 	put(ctx context.Context, items []inboxItem) error
 	// take returns up to limit of the oldest requests waiting; the same
-	// request may come more than once (the mover keeps one).
+	// task may come more than once (the mover keeps one).
 	take(ctx context.Context, limit int) ([]inboxItem, error)
-	// remove drops requests the last take returned, once moved.
+	// remove drops requests the last take returned, once moved, with any
+	// duplicates of them.
 	remove(ctx context.Context, moved []inboxItem) error
-	// count says how many requests wait.
+	// count says how many tasks wait, each once.
 	count(ctx context.Context) (int, error)
 	close()
 }
