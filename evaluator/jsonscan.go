@@ -27,12 +27,18 @@ type scanner struct {
 	released int
 }
 
-// progress reports scan progress to release.
+// progress reports scan progress to release. It is called for every value,
+// so it stays small enough to be inlined; the report itself is not.
 func (s *scanner) progress() {
 	if s.release != nil && s.pos-s.released >= releaseEvery {
-		s.release(s.released, s.pos)
-		s.released = s.pos
+		s.reportProgress()
 	}
+}
+
+//go:noinline
+func (s *scanner) reportProgress() {
+	s.release(s.released, s.pos)
+	s.released = s.pos
 }
 
 // syntaxError is a JSON syntax error at a byte offset.
@@ -97,8 +103,9 @@ func (s *scanner) value() ([]byte, error) {
 		return nil, s.eof()
 	}
 	start := s.pos
+	// The stack's storage is kept for the next value (on errors it need not
+	// be: parsing stops).
 	stack := s.stack[:0]
-	defer func() { s.stack = stack[:0] }()
 	for {
 		s.progress()
 		// A value is expected here.
@@ -150,6 +157,7 @@ func (s *scanner) value() ([]byte, error) {
 		// A value ended: close containers until one continues.
 		for {
 			if len(stack) == 0 {
+				s.stack = stack
 				return s.data[start:s.pos], nil
 			}
 			top := stack[len(stack)-1]
