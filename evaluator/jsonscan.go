@@ -269,18 +269,35 @@ func (s *scanner) number() error {
 
 // str validates a string at pos and returns its contents (between the
 // quotes) and whether it holds escapes.
+//
+// Most strings of a plan are short (70 % under 16 bytes) and plain, so what
+// is done once per string counts as much as the loop: this fast path only
+// finds the closing quote eight bytes at a time; a string with an escape, a
+// control character or near the end of the data goes to strFull.
 func (s *scanner) str() (content []byte, escaped bool, err error) {
-	// Most strings of a plan are short (70 % under 16 bytes), so what is
-	// done once per string counts as much as the loop: the position is kept
-	// in a register and stored back once, and the stop byte the eight-byte
-	// loop finds is not looked at a second time.
 	d := s.data
-	pos := s.pos + 1 // opening quote
-	start := pos
+	start := s.pos + 1 // after the opening quote
+	for pos := start; pos+8 <= len(d); pos += 8 {
+		// Flags the quotes, backslashes and control characters; the lowest
+		// flagged byte is exact.
+		if m := specialBytes(binary.LittleEndian.Uint64(d[pos:])); m != 0 {
+			pos += bits.TrailingZeros64(m) >> 3
+			if d[pos] != '"' {
+				break
+			}
+			s.pos = pos + 1
+			return d[start:pos], false, nil
+		}
+	}
+	return s.strFull(start)
+}
+
+// strFull is str for any string, from its first byte at start.
+func (s *scanner) strFull(start int) (content []byte, escaped bool, err error) {
+	d := s.data
+	pos := start
 	for {
 		if pos+8 <= len(d) {
-			// Eight bytes at a time: stop at the first quote, backslash or
-			// control character (the lowest flagged byte is exact).
 			m := specialBytes(binary.LittleEndian.Uint64(d[pos:]))
 			if m == 0 {
 				pos += 8
