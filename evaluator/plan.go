@@ -81,13 +81,15 @@ func (p *Plan) nextOrder(fromState bool) int {
 	return p.ordinal
 }
 
-// rawResourceChange is one element of resource_changes or resource_drift.
+// rawResourceChange is one element of resource_changes or resource_drift
+// (or a resource of prior_state).
 type rawResourceChange struct {
-	fromState                                        bool
-	address, moduleAddress, mode, typ, name, deposed string
-	actionReason                                     tfjson.ActionReason
-	hasChange                                        bool
-	change                                           rawChange
+	// Resource is what rules see of it: the plan hands out a pointer to
+	// this one rather than allocating a second object per resource.
+	Resource
+	fromState, hasChange bool
+	mode                 string
+	change               rawChange
 }
 
 // rawChange holds the change's actions and the bytes of its values.
@@ -228,7 +230,7 @@ func (p *Plan) addChange(sc *scanner, i int) error {
 // addReadChange adds element i of resource_changes, once read.
 func (p *Plan) addReadChange(rc *rawResourceChange, i int) error {
 	if !rc.hasChange {
-		return &planError{fmt.Sprintf("resource_changes[%d] (%s) has no \"change\" object", i, rc.address)}
+		return &planError{fmt.Sprintf("resource_changes[%d] (%s) has no \"change\" object", i, rc.Address)}
 	}
 	switch tfjson.ResourceMode(rc.mode) {
 	case tfjson.DataResourceMode, ephemeralMode:
@@ -237,17 +239,17 @@ func (p *Plan) addReadChange(rc *rawResourceChange, i int) error {
 		return nil
 	case tfjson.ManagedResourceMode, "":
 	default:
-		return &planError{fmt.Sprintf("resource_changes[%d] (%s): unknown mode %q (known: managed, data, ephemeral)", i, rc.address, rc.mode)}
+		return &planError{fmt.Sprintf("resource_changes[%d] (%s): unknown mode %q (known: managed, data, ephemeral)", i, rc.Address, rc.mode)}
 	}
 	if err := validateActions(rc.change.actions); err != nil {
-		return &planError{fmt.Sprintf("resource_changes[%d] (%s): %v", i, rc.address, err)}
+		return &planError{fmt.Sprintf("resource_changes[%d] (%s): %v", i, rc.Address, err)}
 	}
 	if len(rc.change.actions) == 0 {
 		p.EmptyActions++
 	}
 	res := newResource(p, rc)
 	p.Resources = append(p.Resources, res)
-	p.byType[rc.typ] = append(p.byType[rc.typ], res)
+	p.byType[rc.Type] = append(p.byType[rc.Type], res)
 	return nil
 }
 
@@ -265,12 +267,12 @@ func (p *Plan) addReadDrift(rc *rawResourceChange, i int) error {
 		return nil
 	}
 	if err := validateActions(rc.change.actions); err != nil {
-		return &planError{fmt.Sprintf("resource_drift[%d] (%s): %v", i, rc.address, err)}
+		return &planError{fmt.Sprintf("resource_drift[%d] (%s): %v", i, rc.Address, err)}
 	}
 	if p.drift == nil {
 		p.drift = make(map[string]*rawResourceChange)
 	}
-	p.drift[rc.address] = rc
+	p.drift[rc.Address] = rc
 	return nil
 }
 
@@ -294,17 +296,17 @@ func readResourceChange(sc *scanner, section string, i int) (*rawResourceChange,
 		var err error
 		switch string(keyBytes(key, escaped)) {
 		case "address":
-			rc.address, err = sc.stringValue("address")
+			rc.Address, err = sc.stringValue("address")
 		case "module_address":
-			rc.moduleAddress, err = sc.stringValue("module_address")
+			rc.ModuleAddress, err = sc.stringValue("module_address")
 		case "mode":
 			rc.mode, err = sc.stringValue("mode")
 		case "type":
-			rc.typ, err = sc.stringValue("type")
+			rc.Type, err = sc.stringValue("type")
 		case "name":
-			rc.name, err = sc.stringValue("name")
+			rc.Name, err = sc.stringValue("name")
 		case "deposed":
-			rc.deposed, err = sc.stringValue("deposed")
+			rc.Deposed, err = sc.stringValue("deposed")
 		case "action_reason":
 			var reason string
 			reason, err = sc.stringValue("action_reason")
@@ -334,7 +336,7 @@ func readResourceChange(sc *scanner, section string, i int) (*rawResourceChange,
 // address or a type bringing them back. Values stay in the plan's bytes.
 func (rc *rawResourceChange) ownStrings() {
 	reason := string(rc.actionReason)
-	fields := [...]*string{&rc.address, &rc.moduleAddress, &rc.name, &rc.deposed, &rc.typ, &rc.mode, &reason}
+	fields := [...]*string{&rc.Address, &rc.ModuleAddress, &rc.Name, &rc.Deposed, &rc.Type, &rc.mode, &reason}
 	// One allocation for all of them.
 	n := 0
 	for _, f := range fields {
@@ -461,15 +463,15 @@ func readStateResource(sc *scanner, moduleAddress *string, emit func(*rawResourc
 		var err error
 		switch string(keyBytes(key, escaped)) {
 		case "address":
-			rc.address, err = sc.stringValue("prior_state resource address")
+			rc.Address, err = sc.stringValue("prior_state resource address")
 		case "mode":
 			rc.mode, err = sc.stringValue("prior_state resource mode")
 		case "type":
-			rc.typ, err = sc.stringValue("prior_state resource type")
+			rc.Type, err = sc.stringValue("prior_state resource type")
 		case "name":
-			rc.name, err = sc.stringValue("prior_state resource name")
+			rc.Name, err = sc.stringValue("prior_state resource name")
 		case "deposed_key":
-			rc.deposed, err = sc.stringValue("prior_state resource deposed_key")
+			rc.Deposed, err = sc.stringValue("prior_state resource deposed_key")
 		case "values":
 			rc.change.before, err = sc.value()
 			rc.change.after = rc.change.before
@@ -481,14 +483,14 @@ func readStateResource(sc *scanner, moduleAddress *string, emit func(*rawResourc
 		}
 		return err
 	})
-	if err != nil || (rc.mode != "" && rc.mode != string(tfjson.ManagedResourceMode)) || rc.deposed != "" {
+	if err != nil || (rc.mode != "" && rc.mode != string(tfjson.ManagedResourceMode)) || rc.Deposed != "" {
 		return err
 	}
-	rc.moduleAddress = *moduleAddress
+	rc.ModuleAddress = *moduleAddress
 	// Terraform 0.12 wrote child-module resource addresses without the module
 	// prefix; add it so the address matches resource_changes.
-	if rc.moduleAddress != "" && !strings.HasPrefix(rc.address, rc.moduleAddress+".") {
-		rc.address = rc.moduleAddress + "." + rc.address
+	if rc.ModuleAddress != "" && !strings.HasPrefix(rc.Address, rc.ModuleAddress+".") {
+		rc.Address = rc.ModuleAddress + "." + rc.Address
 	}
 	rc.change.end = sc.pos
 	rc.ownStrings()
@@ -501,7 +503,7 @@ func (p *Plan) addState(rc *rawResourceChange) {
 	if p.state == nil {
 		p.state = make(map[string][]*Resource)
 	}
-	p.state[rc.typ] = append(p.state[rc.typ], newResource(p, rc))
+	p.state[rc.Type] = append(p.state[rc.Type], newResource(p, rc))
 }
 
 // dropPlannedFromState keeps in state only what resource_changes lacks.

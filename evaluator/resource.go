@@ -28,18 +28,12 @@ type Resource struct {
 	order int
 }
 
+// newResource readies the Resource of a change the plan keeps; call it once
+// per change.
 func newResource(p *Plan, rc *rawResourceChange) *Resource {
-	return &Resource{
-		Address:       rc.address,
-		Type:          rc.typ,
-		Name:          rc.name,
-		ModuleAddress: rc.moduleAddress,
-		Deposed:       rc.deposed,
-		actionReason:  rc.actionReason,
-		change:        &rc.change,
-		plan:          p,
-		order:         p.nextOrder(rc.fromState),
-	}
+	r := &rc.Resource
+	r.change, r.plan, r.order = &rc.change, p, p.nextOrder(rc.fromState)
+	return r
 }
 
 // Actions returns the planned actions, read through predicates such as
