@@ -1,6 +1,7 @@
 package runtask
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -336,5 +337,39 @@ func TestEarlierPostgresInboxIsMoved(t *testing.T) {
 	}
 	if n, err := db.inbox.count(ctx); err != nil || n != 0 {
 		t.Errorf("inbox holds %d (%v), want 0", n, err)
+	}
+}
+
+// BenchmarkInboxLogPut is the inbox write behind a batch of POSTs (compare
+// the SQLite inbox it replaced: ~25 µs a request, half in system calls).
+func BenchmarkInboxLogPut(b *testing.B) {
+	sealed := bytes.Repeat([]byte{0xa5}, 3400) // a typical sealed request
+	for _, n := range []int{1, 16, 200} {
+		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
+			l, err := openInboxLog(filepath.Join(b.TempDir(), "prodgate.db-inbox.log"), zap.NewNop())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.close()
+			ctx := context.Background()
+			items := make([]inboxItem, n)
+			k := 0
+			for b.Loop() {
+				for i := range items {
+					k++
+					items[i] = inboxItem{task: Task{TaskResultID: fmt.Sprintf("taskrs-%016d", k), RunID: "run-abcdefabcdefabcd",
+						Organization: "org", Workspace: "ws", Project: "Default Project", Stage: "post_plan", ReceivedAt: time.Now()}, sealed: sealed}
+				}
+				if err := l.put(ctx, items); err != nil {
+					b.Fatal(err)
+				}
+				// The mover's part, so the file and the queue stay small.
+				taken, _ := l.take(ctx, n)
+				if err := l.remove(ctx, taken); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/request")
+		})
 	}
 }
