@@ -115,12 +115,10 @@ func (e *Engine) EvaluateWith(plan *Plan, run RunContext, now time.Time, opts Op
 		}
 		if opts.OmitPasses {
 			kept := fs[:0]
-			for _, f := range fs {
-				if f.Status == StatusPass {
-					omitted.Add(1)
-					continue
+			for i := range fs {
+				if keep(&fs[i]) {
+					kept = append(kept, fs[i])
 				}
-				kept = append(kept, f)
 			}
 			clear(fs[len(kept):]) // drop the passes' strings for the collector
 			fs = kept
