@@ -277,7 +277,8 @@ func (s *scanner) number() error {
 func (s *scanner) str() (content []byte, escaped bool, err error) {
 	d := s.data
 	start := s.pos + 1 // after the opening quote
-	for pos := start; pos+8 <= len(d); pos += 8 {
+	pos := start
+	for ; pos+8 <= len(d); pos += 8 {
 		// Flags the quotes, backslashes and control characters; the lowest
 		// flagged byte is exact.
 		if m := specialBytes(binary.LittleEndian.Uint64(d[pos:])); m != 0 {
@@ -289,13 +290,13 @@ func (s *scanner) str() (content []byte, escaped bool, err error) {
 			return d[start:pos], false, nil
 		}
 	}
-	return s.strFull(start)
+	return s.strFull(start, pos)
 }
 
-// strFull is str for any string, from its first byte at start.
-func (s *scanner) strFull(start int) (content []byte, escaped bool, err error) {
+// strFull is str for any string that starts at start and holds only plain
+// bytes before pos.
+func (s *scanner) strFull(start, pos int) (content []byte, escaped bool, err error) {
 	d := s.data
-	pos := start
 	for {
 		if pos+8 <= len(d) {
 			m := specialBytes(binary.LittleEndian.Uint64(d[pos:]))
