@@ -203,3 +203,19 @@ func checkRequestDecodersAgree(t *testing.T, body []byte) {
 		t.Fatalf("decoders disagree on %q (-fast +encoding/json):\n%s", body, diff)
 	}
 }
+
+// TestFastDecoderKnowsEveryRequestField: each field encoding/json reads into
+// a Request is read by the one-pass decoder too; a field added to Request
+// alone would be left empty by it.
+func TestFastDecoderKnowsEveryRequestField(t *testing.T) {
+	fast := map[string]bool{"payload_version": true, "is_speculative": true, "capabilities": true, "capabilitites": true, "outcomes": true}
+	var r Request
+	for _, key := range requestKeys() {
+		if !fast[key] && r.stringField(key) == nil {
+			t.Errorf("the one-pass decoder does not read %q (add it to Request.stringField or decodeRequestFast)", key)
+		}
+	}
+	if len(requestKeys()) < 30 {
+		t.Errorf("only %d keys found in requestJSON's tags: %v", len(requestKeys()), requestKeys())
+	}
+}

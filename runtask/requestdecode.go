@@ -2,8 +2,10 @@ package runtask
 
 import (
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -122,30 +124,33 @@ func (r *Request) stringField(key string) *string {
 	return nil
 }
 
-// requestKeys are the keys DecodeRequest reads, for the case-insensitive
-// check of keys that match none exactly.
-var requestKeys = func() []string {
-	keys := []string{"payload_version", "is_speculative", "capabilities", "capabilitites", "outcomes"}
-	var r Request
-	for _, k := range []string{"stage", "access_token", "configuration_version_download_url", "configuration_version_id",
-		"organization_name", "plan_json_api_url", "project_id", "project_name", "project_app_url", "run_app_url",
-		"run_created_at", "run_created_by", "run_id", "run_message", "task_result_callback_url",
-		"task_result_enforcement_level", "task_result_id", "vcs_branch", "vcs_commit_url", "vcs_commit_hash",
-		"vcs_pull_request_url", "vcs_repo_url", "workspace_app_url", "workspace_id", "workspace_name",
-		"workspace_working_directory"} {
-		if r.stringField(k) == nil {
-			panic("requestKeys lists " + k + ", which stringField does not know")
+// requestKeys are the keys encoding/json reads into requestJSON (and
+// "outcomes", inside capabilities), from its struct tags: the keys a
+// payload may spell in another case.
+var requestKeys = sync.OnceValue(func() []string {
+	keys := []string{"outcomes"}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case f.Anonymous:
+				walk(f.Type)
+			case name != "" && name != "-":
+				keys = append(keys, name)
+			}
 		}
-		keys = append(keys, k)
 	}
+	walk(reflect.TypeFor[requestJSON]())
 	return keys
-}()
+})
 
 // requestKeyFolds says whether key equals a known key when case is ignored.
 // Keys reaching it are printable ASCII (others decline earlier), where
 // encoding/json's folding is plain case-insensitivity.
 func requestKeyFolds(key string) bool {
-	for _, k := range requestKeys {
+	for _, k := range requestKeys() {
 		if strings.EqualFold(key, k) {
 			return true
 		}
