@@ -95,7 +95,7 @@ func (l *inboxLog) recover(log *zap.Logger) error {
 		return nil
 	}
 	if !bytes.HasPrefix(data, inboxLogHeader) {
-		return fmt.Errorf("%s is not a prodgate inbox log (or one of a newer version): it does not start with %q", l.path, inboxLogHeader)
+		return fmt.Errorf("%s is not a prodgate inbox log (or one of a newer version): it does not start with %q; move it away, or give --database-url another path", l.path, inboxLogHeader)
 	}
 	items, end := parseInboxLog(data)
 	for _, it := range items {
@@ -309,7 +309,7 @@ func importSQLiteInbox(ctx context.Context, path string, l *inboxLog, log *zap.L
 	items, err := readSQLiteInbox(ctx, db)
 	db.Close()
 	if err != nil {
-		return fmt.Errorf("read the earlier inbox %s: %w", path, err)
+		return fmt.Errorf("read the earlier inbox %s (requests an earlier version accepted; moving it away starts without them): %w", path, err)
 	}
 	if err := l.put(ctx, items); err != nil {
 		return err
