@@ -103,21 +103,39 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 		onePost, oneE2E = append(onePost, p...), append(oneE2E, e...)
 	}
 	// A burst over kept-alive connections (as a client that talks to the
-	// service all day has), then one where every request opens its own.
+	// service all day has), then one where every request opens its own;
+	// each with Go's HTTP client and with the lean sender (lean.go).
 	srv := cmd.Process.Pid
 	metricsURL := "http://" + addr + "/metrics"
 	gc0, _ := metricValue(metricsURL, "go_gc_duration_seconds_count")
-	post, e2e, warmCPU, err := sendAllCPU(peer, target, planID, n, stage, srv)
+	client := httpSender(peer, target)
+	post, e2e, warmCPU, err := burst(peer, planID, n, stage, srv, client)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, logs.String())
 	}
 	gc1, _ := metricValue(metricsURL, "go_gc_duration_seconds_count")
 	peer.CloseIdleConnections()
-	coldPost, coldE2E, coldCPU, err := sendAllCPU(peer, target, planID, n, stage, srv)
+	coldPost, coldE2E, coldCPU, err := burst(peer, planID, n, stage, srv, client)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, logs.String())
 	}
 	gc2, _ := metricValue(metricsURL, "go_gc_duration_seconds_count")
+	peer.CloseIdleConnections()
+	conns := make([]*leanConn, n)
+	for i := range conns {
+		if conns[i], err = dialLean(addr); err != nil {
+			return err
+		}
+		defer conns[i].close()
+	}
+	leanPost, leanE2E, leanCPU, err := burst(peer, planID, n, stage, srv, leanSender(addr, target, conns))
+	if err != nil {
+		return fmt.Errorf("%w\n%s", err, logs.String())
+	}
+	leanColdPost, leanColdE2E, leanColdCPU, err := burst(peer, planID, n, stage, srv, leanSender(addr, target, nil))
+	if err != nil {
+		return fmt.Errorf("%w\n%s", err, logs.String())
+	}
 	heap, _ := metricValue(metricsURL, "go_memstats_heap_inuse_bytes")
 	totalCPU, totalErr := processCPU(srv)
 	serverSide, err := serverPostQuantiles(metricsURL, 0.5, 0.99)
@@ -139,19 +157,26 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 		what      string
 		post, e2e []time.Duration
 		cpu       burstCPU
-	}{{"kept-alive connections", post, e2e, warmCPU}, {"a new connection each", coldPost, coldE2E, coldCPU}} {
+	}{
+		{"kept-alive connections (Go's HTTP client)", post, e2e, warmCPU},
+		{"a new connection each (Go's HTTP client)", coldPost, coldE2E, coldCPU},
+		{"kept-alive connections (lean sender)", leanPost, leanE2E, leanCPU},
+		{"a new connection each (lean sender)", leanColdPost, leanColdE2E, leanColdCPU},
+	} {
 		fmt.Printf("  all %d at once, %s:\n", n, b.what)
 		fmt.Printf("    POST answered:            p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms\n", pct(b.post, 50), pct(b.post, 99), pct(b.post, 100))
 		if b.cpu.known {
 			fmt.Printf("    CPU until the last answer: prodgate %.1f ms (%.0f µs per POST), this load generator %.1f ms, wall %.1f ms\n",
-				ms(b.cpu.server), float64(b.cpu.server.Microseconds())/float64(n), ms(b.cpu.client), ms(b.cpu.wall))
+				ms(b.cpu.server.ran), float64(b.cpu.server.ran.Microseconds())/float64(n), ms(b.cpu.client.ran), ms(b.cpu.wall))
+			fmt.Printf("    threads waiting for a CPU meanwhile (summed): prodgate %.1f ms, this load generator %.1f ms\n",
+				ms(b.cpu.server.waited), ms(b.cpu.client.waited))
 		}
 		fmt.Printf("    request → final callback: p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms\n", pct(b.e2e, 50), pct(b.e2e, 99), pct(b.e2e, 100))
 	}
 	fmt.Printf("  garbage collections in prodgate: %.0f in the kept-alive burst and its tasks, %.0f in the other; heap in use at the end %.1f MiB\n",
 		gc1-gc0, gc2-gc1, heap/(1<<20))
 	if totalErr == nil {
-		fmt.Printf("  prodgate CPU over the whole run (%d tasks): %.0f ms\n", 2*n+n+sequential, ms(totalCPU))
+		fmt.Printf("  prodgate CPU over the whole run (%d tasks): %.0f ms\n", 5*n+sequential, ms(totalCPU))
 	}
 	fmt.Printf("  server side, every request above (from prodgate_runtask_post_duration_seconds buckets): p50 <= %.2f ms, p99 <= %.2f ms\n",
 		serverSide[0], serverSide[1])
@@ -210,7 +235,7 @@ func serverPostQuantiles(url string, qs ...float64) ([]float64, error) {
 // it says how much of the latency is the server's own work.
 type burstCPU struct {
 	known          bool
-	server, client time.Duration
+	server, client schedTimes
 	wall           time.Duration
 }
 
@@ -233,38 +258,59 @@ func metricValue(url, name string) (float64, error) {
 	return 0, fmt.Errorf("%s has no %s", url, name)
 }
 
-// sendAll delivers n tasks at once and waits for every final callback.
+// sendAll delivers n tasks at once with Go's HTTP client and waits for
+// every final callback.
 func sendAll(peer *tfcfake.Server, target, planID string, n int, stage string) (post, e2e []time.Duration, err error) {
-	post, e2e, _, err = sendAllCPU(peer, target, planID, n, stage, 0)
+	post, e2e, _, err = burst(peer, planID, n, stage, 0, httpSender(peer, target))
 	return post, e2e, err
 }
 
-// sendAllCPU is sendAll that also measures the CPU time of process
-// serverPID (when not 0, and where /proc tells) until the POSTs are answered.
-func sendAllCPU(peer *tfcfake.Server, target, planID string, n int, stage string, serverPID int) (post, e2e []time.Duration, cpu burstCPU, err error) {
+// A sender readies the delivery of one task (building and signing it), so
+// that the burst itself only sends; i numbers the task within its burst.
+type sender func(i int, task *tfcfake.Task) (send func() (status int, err error), err error)
+
+// httpSender delivers with tfcfake's client (Go's net/http), over its
+// kept-alive connections while it has them.
+func httpSender(peer *tfcfake.Server, target string) sender {
+	return func(_ int, task *tfcfake.Task) (func() (int, error), error) {
+		body := task.Payload()
+		sig := tfcfake.Sign(body, hmacKey)
+		return func() (int, error) {
+			status, _, err := peer.DeliverSigned(context.Background(), target, body, sig)
+			return status, err
+		}, nil
+	}
+}
+
+// burst delivers n new tasks at once through send and waits for every final
+// callback. When serverPID is not 0 (and /proc tells), it also measures the
+// CPU time of that process and this one until the last POST is answered.
+func burst(peer *tfcfake.Server, planID string, n int, stage string, serverPID int, ready sender) (post, e2e []time.Duration, cpu burstCPU, err error) {
 	tasks := make([]*tfcfake.Task, n)
+	sends := make([]func() (int, error), n)
 	for i := range tasks {
 		tasks[i] = peer.NewTask(tfcfake.TaskOptions{PlanID: planID, Workspace: fmt.Sprintf("ws-%d", i), Stage: stage})
+		if sends[i], err = ready(i, tasks[i]); err != nil {
+			return nil, nil, cpu, err
+		}
 	}
-	var server0, client0 time.Duration
+	var server0, client0 schedTimes
 	var cpuErr error
 	if serverPID != 0 {
-		server0, cpuErr = processCPU(serverPID)
-		client0, _ = processCPU(os.Getpid())
+		server0, cpuErr = processSched(serverPID)
+		client0, _ = processSched(os.Getpid())
 	}
 	wall0 := time.Now()
 	starts := make([]time.Time, n)
 	post = make([]time.Duration, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	for i, task := range tasks {
+	for i := range tasks {
 		wg.Go(func() {
 			starts[i] = time.Now()
-			status, latency, err := peer.Deliver(ctx, target, task.Payload(), hmacKey)
-			post[i] = latency
-			if err == nil && status != 200 {
+			status, err := sends[i]()
+			post[i] = time.Since(starts[i])
+			if err == nil && status != http.StatusOK {
 				err = fmt.Errorf("POST answered %d", status)
 			}
 			errs[i] = err
@@ -272,11 +318,11 @@ func sendAllCPU(peer *tfcfake.Server, target, planID string, n int, stage string
 	}
 	wg.Wait()
 	if serverPID != 0 && cpuErr == nil {
-		cpu.wall = time.Since(wall0)
-		server1, err1 := processCPU(serverPID)
-		client1, err2 := processCPU(os.Getpid())
+		wall := time.Since(wall0)
+		server1, err1 := processSched(serverPID)
+		client1, err2 := processSched(os.Getpid())
 		if err1 == nil && err2 == nil {
-			cpu = burstCPU{known: true, server: server1 - server0, client: client1 - client0, wall: cpu.wall}
+			cpu = burstCPU{known: true, server: server1.sub(server0), client: client1.sub(client0), wall: wall}
 		}
 	}
 	for _, err := range errs {
@@ -284,6 +330,8 @@ func sendAllCPU(peer *tfcfake.Server, target, planID string, n int, stage string
 			return nil, nil, cpu, err
 		}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	for i, task := range tasks {
 		cb, err := peer.WaitFinal(ctx, task.ID)
 		if err != nil {
@@ -294,28 +342,48 @@ func sendAllCPU(peer *tfcfake.Server, target, planID string, n int, stage string
 	return post, e2e, cpu, nil
 }
 
+// schedTimes are a process's CPU time and the time its threads waited,
+// runnable, for a CPU.
+type schedTimes struct{ ran, waited time.Duration }
+
+func (a schedTimes) sub(b schedTimes) schedTimes {
+	return schedTimes{a.ran - b.ran, a.waited - b.waited}
+}
+
 // processCPU sums the time every thread of process pid has run, from
 // Linux's /proc/<pid>/task/*/schedstat (nanoseconds, unlike the 10 ms ticks
 // of /proc/<pid>/stat). Threads that ended are not counted, which is why it
 // is only read around a burst.
 func processCPU(pid int) (time.Duration, error) {
+	t, err := processSched(pid)
+	return t.ran, err
+}
+
+// processSched reads both the run time and the run-queue wait of every
+// thread of process pid (the first two fields of schedstat).
+func processSched(pid int) (schedTimes, error) {
 	dir := fmt.Sprintf("/proc/%d/task", pid)
 	threads, err := os.ReadDir(dir)
 	if err != nil {
-		return 0, err
+		return schedTimes{}, err
 	}
-	var total time.Duration
+	var total schedTimes
 	for _, t := range threads {
 		data, err := os.ReadFile(filepath.Join(dir, t.Name(), "schedstat"))
 		if err != nil {
 			continue // the thread ended meanwhile
 		}
-		first, _, _ := strings.Cut(string(data), " ")
-		ns, err := strconv.ParseInt(first, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("%s: %w", dir, err)
+		fields := strings.Fields(string(data))
+		if len(fields) < 2 {
+			return schedTimes{}, fmt.Errorf("%s: %q", dir, data)
 		}
-		total += time.Duration(ns)
+		ran, err1 := strconv.ParseInt(fields[0], 10, 64)
+		waited, err2 := strconv.ParseInt(fields[1], 10, 64)
+		if err1 != nil || err2 != nil {
+			return schedTimes{}, fmt.Errorf("%s: %q", dir, data)
+		}
+		total.ran += time.Duration(ran)
+		total.waited += time.Duration(waited)
 	}
 	return total, nil
 }
