@@ -20,7 +20,9 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"go.uber.org/zap"
-	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite": the embedded default needs no cgo
+	"modernc.org/sqlite" // pure-Go SQLite: the embedded default needs no cgo
+
+	"github.com/prodgate/prodgate/internal/stmtcache"
 )
 
 // jobQueue is the durable work queue: River over SQLite (embedded default) or
@@ -124,11 +126,14 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (*database, e
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", sqliteDSN(path))
+	connector, err := sqlite.NewConnector(sqliteDSN(path))
 	if err != nil {
 		in.close()
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
 	}
+	// The job queue's statements are prepared once per connection, not for
+	// every job (see package stmtcache).
+	db := sql.OpenDB(stmtcache.NewConnector(connector, 128))
 	// River's SQLite driver wants a single connection (SQLite allows one
 	// writer; more connections give SQLITE_BUSY under River's parallel work).
 	db.SetMaxOpenConns(1)
