@@ -153,7 +153,13 @@ func withDefaults(o Options) Options {
 		o.Logger = zap.NewNop()
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+		// Every worker downloads a plan and sends callbacks at the same
+		// time; Go's default keeps two idle connections per host, so over
+		// HTTP/1.1 (a Terraform Enterprise behind a proxy, loopback) most
+		// of them would dial, and shake hands, anew for every request.
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConnsPerHost = o.Workers + 2
+		o.HTTPClient = &http.Client{Timeout: 60 * time.Second, Transport: transport}
 	}
 	if o.Now == nil {
 		o.Now = time.Now
