@@ -65,9 +65,11 @@ func (lc *leanConn) post(req leanRequest) (int, error) {
 
 func (lc *leanConn) close() { _ = lc.conn.Close() }
 
-// leanSender delivers with the lean sender: over conns (one per task of the
-// burst, kept alive from an earlier one) or, when conns is nil, over a new
-// connection for each task.
+// leanSender delivers with the lean sender over conns[i], one per task of
+// the burst: kept alive from an earlier burst, or, where conns[i] is nil, a
+// new connection, which it keeps there for the caller to close after the
+// burst (as Go's client keeps its new connections; closing them in the
+// burst would add the teardown to the requests still waiting).
 func leanSender(addr, target string, conns []*leanConn) sender {
 	return func(i int, task *tfcfake.Task) (func() (int, error), error) {
 		req, err := buildLean(target, task.Payload(), hmacKey)
@@ -75,15 +77,14 @@ func leanSender(addr, target string, conns []*leanConn) sender {
 			return nil, err
 		}
 		return func() (int, error) {
-			if conns != nil {
-				return conns[i].post(req)
+			if conns[i] == nil {
+				lc, err := dialLean(addr)
+				if err != nil {
+					return 0, err
+				}
+				conns[i] = lc
 			}
-			lc, err := dialLean(addr)
-			if err != nil {
-				return 0, err
-			}
-			defer lc.close()
-			return lc.post(req)
+			return conns[i].post(req)
 		}, nil
 	}
 }

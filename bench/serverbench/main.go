@@ -132,7 +132,13 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, logs.String())
 	}
-	leanColdPost, leanColdE2E, leanColdCPU, err := burst(peer, planID, n, stage, srv, leanSender(addr, target, nil))
+	newConns := make([]*leanConn, n)
+	leanColdPost, leanColdE2E, leanColdCPU, err := burst(peer, planID, n, stage, srv, leanSender(addr, target, newConns))
+	for _, c := range newConns {
+		if c != nil {
+			c.close()
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, logs.String())
 	}
