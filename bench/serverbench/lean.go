@@ -76,15 +76,26 @@ func leanSender(addr, target string, conns []*leanConn) sender {
 		if err != nil {
 			return nil, err
 		}
-		return func() (int, error) {
-			if conns[i] == nil {
-				lc, err := dialLean(addr)
-				if err != nil {
-					return 0, err
-				}
-				conns[i] = lc
-			}
-			return conns[i].post(req)
-		}, nil
+		return func() (int, error) { return leanSend(addr, conns, i, req) }, nil
+	}
+}
+
+// leanSend sends req over conns[i], dialling it first where it is nil.
+func leanSend(addr string, conns []*leanConn, i int, req leanRequest) (int, error) {
+	if conns[i] == nil {
+		lc, err := dialLean(addr)
+		if err != nil {
+			return 0, err
+		}
+		conns[i] = lc
+	}
+	return conns[i].post(req)
+}
+
+func closeAll(conns []*leanConn) {
+	for _, c := range conns {
+		if c != nil {
+			c.close()
+		}
 	}
 }

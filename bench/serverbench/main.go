@@ -12,6 +12,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,6 +34,13 @@ import (
 const hmacKey = "serverbench-key"
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == controlFlag {
+		if err := serveControl(); err != nil {
+			fmt.Fprintln(os.Stderr, "serverbench control:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	binary := flag.String("binary", "", "path to the prodgate binary (required)")
 	n := flag.Int("n", 200, "run-task requests to send, all at once")
 	resources := flag.Int("resources", 650, "resource changes in the plan (650 ≈ 1 MB)")
@@ -66,6 +74,12 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	}
 	defer peer.Close()
 	planID, _ := peer.AddPlan(plan.Bytes())
+
+	// The control first, while nothing else runs.
+	controlKept, controlNew, err := controlBursts(peer, n, stage)
+	if err != nil {
+		return fmt.Errorf("control: %w", err)
+	}
 
 	tmp, err := os.MkdirTemp("", "serverbench-")
 	if err != nil {
@@ -122,11 +136,11 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	gc2, _ := metricValue(metricsURL, "go_gc_duration_seconds_count")
 	peer.CloseIdleConnections()
 	conns := make([]*leanConn, n)
+	defer closeAll(conns)
 	for i := range conns {
 		if conns[i], err = dialLean(addr); err != nil {
 			return err
 		}
-		defer conns[i].close()
 	}
 	leanPost, leanE2E, leanCPU, err := burst(peer, planID, n, stage, srv, leanSender(addr, target, conns))
 	if err != nil {
@@ -134,11 +148,7 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	}
 	newConns := make([]*leanConn, n)
 	leanColdPost, leanColdE2E, leanColdCPU, err := burst(peer, planID, n, stage, srv, leanSender(addr, target, newConns))
-	for _, c := range newConns {
-		if c != nil {
-			c.close()
-		}
-	}
+	closeAll(newConns)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, logs.String())
 	}
@@ -170,14 +180,16 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 		{"a new connection each (lean sender)", leanColdPost, leanColdE2E, leanColdCPU},
 	} {
 		fmt.Printf("  all %d at once, %s:\n", n, b.what)
-		fmt.Printf("    POST answered:            p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms\n", pct(b.post, 50), pct(b.post, 99), pct(b.post, 100))
-		if b.cpu.known {
-			fmt.Printf("    CPU until the last answer: prodgate %.1f ms (%.0f µs per POST), this load generator %.1f ms, wall %.1f ms\n",
-				ms(b.cpu.server.ran), float64(b.cpu.server.ran.Microseconds())/float64(n), ms(b.cpu.client.ran), ms(b.cpu.wall))
-			fmt.Printf("    threads waiting for a CPU meanwhile (summed): prodgate %.1f ms, this load generator %.1f ms\n",
-				ms(b.cpu.server.waited), ms(b.cpu.client.waited))
-		}
+		printBurst("prodgate", n, b.post, b.cpu)
 		fmt.Printf("    request → final callback: p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms\n", pct(b.e2e, 50), pct(b.e2e, 99), pct(b.e2e, 100))
+	}
+	fmt.Printf("  control: Go's HTTP server alone (a handler that reads the body and answers 200), the same requests, lean sender:\n")
+	for _, b := range []struct {
+		what string
+		res  controlResult
+	}{{"kept-alive connections", controlKept}, {"a new connection each", controlNew}} {
+		fmt.Printf("  all %d at once, %s:\n", n, b.what)
+		printBurst("control", n, b.res.post, b.res.cpu)
 	}
 	fmt.Printf("  garbage collections in prodgate: %.0f in the kept-alive burst and its tasks, %.0f in the other; heap in use at the end %.1f MiB\n",
 		gc1-gc0, gc2-gc1, heap/(1<<20))
@@ -187,6 +199,19 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	fmt.Printf("  server side, every request above (from prodgate_runtask_post_duration_seconds buckets): p50 <= %.2f ms, p99 <= %.2f ms\n",
 		serverSide[0], serverSide[1])
 	return nil
+}
+
+// printBurst prints how fast the POSTs of a burst were answered and the CPU
+// spent meanwhile by the server (named server) and the load generator.
+func printBurst(server string, n int, post []time.Duration, cpu burstCPU) {
+	fmt.Printf("    POST answered:            p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms\n", pct(post, 50), pct(post, 99), pct(post, 100))
+	if !cpu.known {
+		return
+	}
+	fmt.Printf("    CPU until the last answer: %s %.1f ms (%.0f µs per POST), this load generator %.1f ms, wall %.1f ms\n",
+		server, ms(cpu.server.ran), float64(cpu.server.ran.Microseconds())/float64(n), ms(cpu.client.ran), ms(cpu.wall))
+	fmt.Printf("    threads waiting for a CPU meanwhile (summed): %s %.1f ms, this load generator %.1f ms\n",
+		server, ms(cpu.server.waited), ms(cpu.client.waited))
 }
 
 // serverPostQuantiles reads the POST-duration histogram from /metrics and
@@ -300,6 +325,26 @@ func burst(peer *tfcfake.Server, planID string, n int, stage string, serverPID i
 			return nil, nil, cpu, err
 		}
 	}
+	post, starts, cpu, err := fire(sends, serverPID)
+	if err != nil {
+		return nil, nil, cpu, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for i, task := range tasks {
+		cb, err := peer.WaitFinal(ctx, task.ID)
+		if err != nil {
+			return nil, nil, cpu, err
+		}
+		e2e = append(e2e, cb.At.Sub(starts[i]))
+	}
+	return post, e2e, cpu, nil
+}
+
+// fire calls every send at once and returns how long each took to be
+// answered, when each began and, where serverPID is not 0 and /proc tells,
+// the CPU time of that process and this one until the last answer.
+func fire(sends []func() (int, error), serverPID int) (post []time.Duration, starts []time.Time, cpu burstCPU, err error) {
 	var server0, client0 schedTimes
 	var cpuErr error
 	if serverPID != 0 {
@@ -307,14 +352,14 @@ func burst(peer *tfcfake.Server, planID string, n int, stage string, serverPID i
 		client0, _ = processSched(os.Getpid())
 	}
 	wall0 := time.Now()
-	starts := make([]time.Time, n)
-	post = make([]time.Duration, n)
-	errs := make([]error, n)
+	starts = make([]time.Time, len(sends))
+	post = make([]time.Duration, len(sends))
+	errs := make([]error, len(sends))
 	var wg sync.WaitGroup
-	for i := range tasks {
+	for i, send := range sends {
 		wg.Go(func() {
 			starts[i] = time.Now()
-			status, err := sends[i]()
+			status, err := send()
 			post[i] = time.Since(starts[i])
 			if err == nil && status != http.StatusOK {
 				err = fmt.Errorf("POST answered %d", status)
@@ -331,21 +376,7 @@ func burst(peer *tfcfake.Server, planID string, n int, stage string, serverPID i
 			cpu = burstCPU{known: true, server: server1.sub(server0), client: client1.sub(client0), wall: wall}
 		}
 	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, nil, cpu, err
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	for i, task := range tasks {
-		cb, err := peer.WaitFinal(ctx, task.ID)
-		if err != nil {
-			return nil, nil, cpu, err
-		}
-		e2e = append(e2e, cb.At.Sub(starts[i]))
-	}
-	return post, e2e, cpu, nil
+	return post, starts, cpu, errors.Join(errs...)
 }
 
 // schedTimes are a process's CPU time and the time its threads waited,
