@@ -393,7 +393,7 @@ func (c *TFCClient) fetchOnce(ctx context.Context, hc *http.Client, planURL, tok
 		if resp.ContentLength > limit {
 			return nil, tooBig
 		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+		body, err := readPlanBody(resp.Body, resp.ContentLength, limit)
 		if err != nil {
 			return nil, fe(resp.StatusCode, true, fmt.Errorf("read plan: %w", stripURLError(err)))
 		}
@@ -532,6 +532,29 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return 0
 	}
 	return min(d, maxRetryAfter)
+}
+
+// readPlanBody reads a plan of declared length size (-1 when unknown) and
+// at most limit bytes; more than limit returns limit+1 bytes. A declared
+// length is read into one buffer of that size: io.ReadAll would gather it
+// in growing chunks and copy them all once more, twice the plan in memory
+// for a moment, with ten workers downloading at once.
+func readPlanBody(r io.Reader, size, limit int64) ([]byte, error) {
+	if size <= 0 || size > limit {
+		return io.ReadAll(io.LimitReader(r, limit+1))
+	}
+	body := make([]byte, size)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	// Go's client never reads past a declared length; another reader might.
+	var extra [1]byte
+	if n, err := r.Read(extra[:]); n > 0 {
+		return nil, fmt.Errorf("plan is longer than its Content-Length (%d bytes)", size)
+	} else if err != nil && err != io.EOF {
+		return nil, err
+	}
+	return body, nil
 }
 
 // errRedirectRefused marks redirects TFCClient will not follow.

@@ -309,6 +309,18 @@ func TestTFCFetchPlan(t *testing.T) {
 			wantAPICalls: 1,
 		},
 		{
+			name: "a streamed plan (no Content-Length) is read whole",
+			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusOK)
+				for _, part := range []string{`{"format_version":"1.2",`, `"terraform_version":"1.9.5"}`} {
+					io.WriteString(w, part)
+					w.(http.Flusher).Flush()
+				}
+			},
+			want:         plan,
+			wantAPICalls: 1,
+		},
+		{
 			name: "a plan of exactly the limit is accepted",
 			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
 				io.WriteString(w, strings.Repeat("a", 16))
@@ -770,5 +782,41 @@ func TestDefaultTFCBackoff(t *testing.T) {
 	}
 	if d := DefaultTFCBackoff(1000); d > 5*time.Second {
 		t.Errorf("DefaultTFCBackoff(1000) = %v, want ≤5s", d)
+	}
+}
+
+func TestReadPlanBody(t *testing.T) {
+	const limit = 8
+	tests := []struct {
+		name    string
+		body    string
+		size    int64
+		want    string
+		wantErr string
+	}{
+		{name: "declared length", body: "abcd", size: 4, want: "abcd"},
+		{name: "unknown length", body: "abcd", size: -1, want: "abcd"},
+		{name: "unknown length over the limit gives limit+1 bytes", body: "abcdefghijk", size: -1, want: "abcdefghi"},
+		{name: "declared length over the limit is read as unknown", body: "abcdefghijk", size: 11, want: "abcdefghi"},
+		{name: "shorter than declared", body: "abc", size: 4, wantErr: "unexpected EOF"},
+		{name: "longer than declared", body: "abcde", size: 4, wantErr: "longer than its Content-Length (4 bytes)"},
+		{name: "empty", body: "", size: 0, want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readPlanBody(strings.NewReader(tt.body), tt.size, limit)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
