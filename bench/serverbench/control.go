@@ -41,7 +41,7 @@ func serveControl() error {
 // controlBursts starts the control server and sends it n requests at once
 // over kept-alive connections and then over new ones, like the lean bursts
 // against prodgate.
-func controlBursts(peer *tfcfake.Server, n int, stage string) (keptAlive, newConns controlResult, err error) {
+func controlBursts(peer *tfcfake.Server, n int, stage string, idleFirst bool) (keptAlive, newConns controlResult, err error) {
 	self, err := os.Executable()
 	if err != nil {
 		return keptAlive, newConns, err
@@ -68,18 +68,18 @@ func controlBursts(peer *tfcfake.Server, n int, stage string) (keptAlive, newCon
 			return keptAlive, newConns, err
 		}
 	}
-	pid := cmd.Process.Pid
+	srv := &serverProc{pid: cmd.Process.Pid, idleFirst: idleFirst}
 	warm := make([]*leanConn, n)
-	if _, err := controlBurst(addr, reqs, warm, pid); err != nil { // opens the kept-alive connections
+	if _, err := controlBurst(addr, reqs, warm, srv); err != nil { // opens the kept-alive connections
 		return keptAlive, newConns, err
 	}
 	defer closeAll(warm)
-	if keptAlive, err = controlBurst(addr, reqs, warm, pid); err != nil {
+	if keptAlive, err = controlBurst(addr, reqs, warm, srv); err != nil {
 		return keptAlive, newConns, err
 	}
 	fresh := make([]*leanConn, n)
 	defer closeAll(fresh)
-	newConns, err = controlBurst(addr, reqs, fresh, pid)
+	newConns, err = controlBurst(addr, reqs, fresh, srv)
 	return keptAlive, newConns, err
 }
 
@@ -90,11 +90,11 @@ type controlResult struct {
 
 // controlBurst sends reqs[i] over conns[i] (dialled first where nil), all at
 // once, and measures the answers and both processes' CPU.
-func controlBurst(addr string, reqs []leanRequest, conns []*leanConn, pid int) (controlResult, error) {
+func controlBurst(addr string, reqs []leanRequest, conns []*leanConn, srv *serverProc) (controlResult, error) {
 	sends := make([]func() (int, error), len(reqs))
 	for i, req := range reqs {
 		sends[i] = func() (int, error) { return leanSend(addr, conns, i, req) }
 	}
-	post, _, cpu, err := fire(sends, pid)
+	post, _, cpu, err := fire(sends, srv)
 	return controlResult{post: post, cpu: cpu}, err
 }

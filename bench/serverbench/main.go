@@ -48,18 +48,19 @@ func main() {
 	workers := flag.Int("workers", 10, "prodgate serve --workers")
 	stage := flag.String("stage", "post_plan", "run stage of the requests (pre_plan carries no plan: it measures the request path alone)")
 	sequential := flag.Int("sequential", 50, "also send this many requests one at a time, each waiting for its final callback (unloaded latency)")
+	busy := flag.Bool("busy", false, "start each burst as soon as the previous one is called back, while the server may still be busy with it (default: wait until it is idle)")
 	flag.Parse()
 	if *binary == "" {
 		fmt.Fprintln(os.Stderr, "serverbench: -binary is required")
 		os.Exit(2)
 	}
-	if err := run(*binary, *n, *resources, *dbURL, *workers, *sequential, *stage); err != nil {
+	if err := run(*binary, *n, *resources, *dbURL, *workers, *sequential, *stage, !*busy); err != nil {
 		fmt.Fprintln(os.Stderr, "serverbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(binary string, n, resources int, dbURL string, workers, sequential int, stage string) error {
+func run(binary string, n, resources int, dbURL string, workers, sequential int, stage string, idleFirst bool) error {
 	templates, err := plangen.Templates(plangen.DefaultDirs(".")...)
 	if err != nil {
 		return err
@@ -76,7 +77,7 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	planID, _ := peer.AddPlan(plan.Bytes())
 
 	// The control first, while nothing else runs.
-	controlKept, controlNew, err := controlBursts(peer, n, stage)
+	controlKept, controlNew, err := controlBursts(peer, n, stage, idleFirst)
 	if err != nil {
 		return fmt.Errorf("control: %w", err)
 	}
@@ -119,7 +120,7 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	// A burst over kept-alive connections (as a client that talks to the
 	// service all day has), then one where every request opens its own;
 	// each with Go's HTTP client and with the lean sender (lean.go).
-	srv := cmd.Process.Pid
+	srv := &serverProc{pid: cmd.Process.Pid, idleFirst: idleFirst}
 	metricsURL := "http://" + addr + "/metrics"
 	gc0, _ := metricValue(metricsURL, "go_gc_duration_seconds_count")
 	client := httpSender(peer, target)
@@ -153,7 +154,7 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 		return fmt.Errorf("%w\n%s", err, logs.String())
 	}
 	heap, _ := metricValue(metricsURL, "go_memstats_heap_inuse_bytes")
-	totalCPU, totalErr := processCPU(srv)
+	totalCPU, totalErr := processCPU(srv.pid)
 	serverSide, err := serverPostQuantiles(metricsURL, 0.5, 0.99)
 	if err != nil {
 		return err
@@ -164,6 +165,11 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	}
 	fmt.Printf("prodgate serve (%s, %d workers), stage %s, %d concurrent signed POSTs, plan %.2f MB (%d resource changes)\n",
 		db, workers, stage, n, float64(plan.Len())/(1<<20), resources)
+	if idleFirst {
+		fmt.Printf("  each burst starts once the server has been idle for 100 ms (-busy: as soon as the previous burst is called back)\n")
+	} else {
+		fmt.Printf("  each burst starts as soon as the previous one is called back (-busy), while the server may still be busy with it\n")
+	}
 	if sequential > 0 {
 		fmt.Printf("  one at a time (%d tasks):\n", sequential)
 		fmt.Printf("    POST answered:            p50 %7.2f ms   p99 %7.2f ms\n", pct(onePost, 50), pct(onePost, 99))
@@ -292,7 +298,7 @@ func metricValue(url, name string) (float64, error) {
 // sendAll delivers n tasks at once with Go's HTTP client and waits for
 // every final callback.
 func sendAll(peer *tfcfake.Server, target, planID string, n int, stage string) (post, e2e []time.Duration, err error) {
-	post, e2e, _, err = burst(peer, planID, n, stage, 0, httpSender(peer, target))
+	post, e2e, _, err = burst(peer, planID, n, stage, nil, httpSender(peer, target))
 	return post, e2e, err
 }
 
@@ -314,9 +320,9 @@ func httpSender(peer *tfcfake.Server, target string) sender {
 }
 
 // burst delivers n new tasks at once through send and waits for every final
-// callback. When serverPID is not 0 (and /proc tells), it also measures the
-// CPU time of that process and this one until the last POST is answered.
-func burst(peer *tfcfake.Server, planID string, n int, stage string, serverPID int, ready sender) (post, e2e []time.Duration, cpu burstCPU, err error) {
+// callback. When srv is not nil (and /proc tells), it also measures the CPU
+// time of that process and this one until the last POST is answered.
+func burst(peer *tfcfake.Server, planID string, n int, stage string, srv *serverProc, ready sender) (post, e2e []time.Duration, cpu burstCPU, err error) {
 	tasks := make([]*tfcfake.Task, n)
 	sends := make([]func() (int, error), n)
 	for i := range tasks {
@@ -325,7 +331,7 @@ func burst(peer *tfcfake.Server, planID string, n int, stage string, serverPID i
 			return nil, nil, cpu, err
 		}
 	}
-	post, starts, cpu, err := fire(sends, serverPID)
+	post, starts, cpu, err := fire(sends, srv)
 	if err != nil {
 		return nil, nil, cpu, err
 	}
@@ -341,14 +347,24 @@ func burst(peer *tfcfake.Server, planID string, n int, stage string, serverPID i
 	return post, e2e, cpu, nil
 }
 
+// serverProc is the server process a burst measures.
+type serverProc struct {
+	pid int
+	// idleFirst: a burst waits until the server is idle (see waitIdle).
+	idleFirst bool
+}
+
 // fire calls every send at once and returns how long each took to be
-// answered, when each began and, where serverPID is not 0 and /proc tells,
-// the CPU time of that process and this one until the last answer.
-func fire(sends []func() (int, error), serverPID int) (post []time.Duration, starts []time.Time, cpu burstCPU, err error) {
+// answered, when each began and, where srv is not nil and /proc tells, the
+// CPU time of that process and this one until the last answer.
+func fire(sends []func() (int, error), srv *serverProc) (post []time.Duration, starts []time.Time, cpu burstCPU, err error) {
 	var server0, client0 schedTimes
 	var cpuErr error
-	if serverPID != 0 {
-		server0, cpuErr = processSched(serverPID)
+	if srv != nil {
+		if srv.idleFirst {
+			waitIdle(srv.pid)
+		}
+		server0, cpuErr = processSched(srv.pid)
 		client0, _ = processSched(os.Getpid())
 	}
 	wall0 := time.Now()
@@ -368,15 +384,33 @@ func fire(sends []func() (int, error), serverPID int) (post []time.Duration, sta
 		})
 	}
 	wg.Wait()
-	if serverPID != 0 && cpuErr == nil {
+	if srv != nil && cpuErr == nil {
 		wall := time.Since(wall0)
-		server1, err1 := processSched(serverPID)
+		server1, err1 := processSched(srv.pid)
 		client1, err2 := processSched(os.Getpid())
 		if err1 == nil && err2 == nil {
 			cpu = burstCPU{known: true, server: server1.sub(server0), client: client1.sub(client0), wall: wall}
 		}
 	}
 	return post, starts, cpu, errors.Join(errs...)
+}
+
+// waitIdle returns once process pid has used under 1 ms of CPU in 100 ms
+// (or after 10 s): the previous burst's tasks are called back before the
+// server has finished its own bookkeeping for them (the queue completes its
+// jobs in batches afterwards), and a burst measured on top of that measures
+// both.
+func waitIdle(pid int) {
+	deadline := time.Now().Add(10 * time.Second)
+	last, err := processCPU(pid)
+	for err == nil && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		var now time.Duration
+		if now, err = processCPU(pid); err == nil && now-last < time.Millisecond {
+			return
+		}
+		last = now
+	}
 }
 
 // schedTimes are a process's CPU time and the time its threads waited,
