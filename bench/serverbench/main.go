@@ -2,7 +2,10 @@
 // signed run-task POSTs from a fake HCP Terraform (runtask/tfcfake) that
 // serves a ~1 MB plan through the documented 307 redirect and records the
 // callbacks. It reports how fast the POST is answered and how long each task
-// takes from request to final callback.
+// takes from request to final callback: one task at a time, then bursts of
+// n over kept-alive and new connections, sent by Go's HTTP client and by a
+// lean sender (lean.go), and the same lean bursts against a control, Go's
+// HTTP server with an empty handler (control.go).
 //
 //	go build -o /tmp/prodgate ./cmd/prodgate
 //	go run ./bench/serverbench -binary /tmp/prodgate -n 200
