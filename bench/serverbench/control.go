@@ -69,8 +69,8 @@ func controlBursts(peer *tfcfake.Server, n int, stage string, idleFirst bool) (k
 		}
 	}
 	srv := &serverProc{pid: cmd.Process.Pid, idleFirst: idleFirst}
-	warm := make([]*leanConn, n)
-	if _, err := controlBurst(addr, reqs, warm, srv); err != nil { // opens the kept-alive connections
+	warm, err := dialAll(addr, n)
+	if err != nil {
 		return keptAlive, newConns, err
 	}
 	defer closeAll(warm)

@@ -92,6 +92,19 @@ func leanSend(addr string, conns []*leanConn, i int, req leanRequest) (int, erro
 	return conns[i].post(req)
 }
 
+// dialAll opens n connections to be kept alive through a burst.
+func dialAll(addr string, n int) ([]*leanConn, error) {
+	conns := make([]*leanConn, n)
+	for i := range conns {
+		var err error
+		if conns[i], err = dialLean(addr); err != nil {
+			closeAll(conns)
+			return nil, err
+		}
+	}
+	return conns, nil
+}
+
 func closeAll(conns []*leanConn) {
 	for _, c := range conns {
 		if c != nil {

@@ -139,13 +139,11 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	}
 	gc2, _ := metricValue(metricsURL, "go_gc_duration_seconds_count")
 	peer.CloseIdleConnections()
-	conns := make([]*leanConn, n)
-	defer closeAll(conns)
-	for i := range conns {
-		if conns[i], err = dialLean(addr); err != nil {
-			return err
-		}
+	conns, err := dialAll(addr, n)
+	if err != nil {
+		return err
 	}
+	defer closeAll(conns)
 	leanPost, leanE2E, leanCPU, err := burst(peer, planID, n, stage, srv, leanSender(addr, target, conns))
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, logs.String())
