@@ -169,11 +169,6 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (*database, e
 		in.close()
 		return nil, fmt.Errorf("create job queue: %w", err)
 	}
-	if err := importSQLiteInbox(ctx, path+"-inbox", in, qs.log); err != nil {
-		in.close()
-		db.Close()
-		return nil, err
-	}
 	return &database{store: st, inbox: in, queue: &riverQueue[*sql.Tx]{client: client}, kind: "sqlite",
 		closeFn: func() { in.close(); db.Close() }}, nil
 }

@@ -3,12 +3,10 @@ package runtask
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io/fs"
 	"os"
 	"sync"
 	"time"
@@ -293,74 +291,4 @@ func (l *inboxLog) close() {
 		l.f.Close()
 		l.f = nil
 	}
-}
-
-// importSQLiteInbox moves what an earlier version's SQLite inbox file
-// (prodgate.db-inbox) holds into the log, then deletes that file, so an
-// upgrade loses no accepted request.
-func importSQLiteInbox(ctx context.Context, path string, l *inboxLog, log *zap.Logger) error {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	db, err := sql.Open("sqlite", sqliteDSN(path))
-	if err != nil {
-		return fmt.Errorf("open the earlier inbox %s: %w", path, err)
-	}
-	items, err := readSQLiteInbox(ctx, db)
-	db.Close()
-	if err != nil {
-		return fmt.Errorf("read the earlier inbox %s (requests an earlier version accepted; moving it away starts without them): %w", path, err)
-	}
-	if err := l.put(ctx, items); err != nil {
-		return err
-	}
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove the earlier inbox: %w", err)
-		}
-	}
-	log.Info("moved the earlier SQLite inbox into the inbox log", zap.String("from", path), zap.String("to", l.path), zap.Int("requests", len(items)))
-	return nil
-}
-
-// createInbox is the first version's inbox table (on SQLite, in its own
-// file; on PostgreSQL, see pgInbox).
-const createInbox = `CREATE TABLE IF NOT EXISTS prodgate_inbox (
-	task_result_id TEXT PRIMARY KEY,
-	run_id TEXT NOT NULL DEFAULT '',
-	organization TEXT NOT NULL DEFAULT '',
-	workspace TEXT NOT NULL DEFAULT '',
-	project TEXT NOT NULL DEFAULT '',
-	stage TEXT NOT NULL DEFAULT '',
-	sealed_request TEXT NOT NULL,
-	received_at BIGINT NOT NULL
-)`
-
-func readSQLiteInbox(ctx context.Context, db *sql.DB) ([]inboxItem, error) {
-	var exists int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'prodgate_inbox'`).Scan(&exists); err != nil || exists == 0 {
-		return nil, err
-	}
-	rows, err := db.QueryContext(ctx, `SELECT task_result_id, run_id, organization, workspace, project, stage, sealed_request, received_at
-		FROM prodgate_inbox ORDER BY received_at, task_result_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []inboxItem
-	for rows.Next() {
-		var t Task
-		var sealed string
-		var received int64
-		if err := rows.Scan(&t.TaskResultID, &t.RunID, &t.Organization, &t.Workspace, &t.Project, &t.Stage, &sealed, &received); err != nil {
-			return nil, err
-		}
-		t.ReceivedAt = time.UnixMilli(received)
-		raw, err := decodeSealed(sealed)
-		if err != nil {
-			return nil, fmt.Errorf("inbox row %s: the sealed request is not base64: %w", t.TaskResultID, err)
-		}
-		items = append(items, normalizedInboxItem(t, raw))
-	}
-	return items, rows.Err()
 }

@@ -3,7 +3,6 @@ package runtask
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/prodgate/prodgate/internal/pgtest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -221,39 +219,6 @@ func TestInboxLogRefusesASecondProcessAndForeignFiles(t *testing.T) {
 	}
 }
 
-// TestEarlierSQLiteInboxIsImported: requests an earlier version left in its
-// SQLite inbox file are moved into the log when the database opens, and the
-// old file is removed.
-func TestEarlierSQLiteInboxIsImported(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "prodgate.db")
-	old, err := sql.Open("sqlite", sqliteDSN(path+"-inbox"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.Exec(createInbox); err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []string{"task-b", "task-a"} {
-		if _, err := old.Exec(`INSERT INTO prodgate_inbox (task_result_id, run_id, stage, sealed_request, received_at) VALUES (?, 'run-1', 'post_plan', ?, 1764064800000)`, id, encodeSealed([]byte("sealed-"+id))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	old.Close()
-
-	db := openTestDatabase(t, path)
-	got, err := db.inbox.take(ctx, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !cmp.Equal(inboxIDs(got), []string{"task-a", "task-b"}) || string(got[0].sealed) != "sealed-task-a" || got[0].task.RunID != "run-1" {
-		t.Errorf("imported %+v", got)
-	}
-	if _, err := os.Stat(path + "-inbox"); !os.IsNotExist(err) {
-		t.Errorf("the earlier inbox file is still there: %v", err)
-	}
-}
-
 // FuzzParseInboxLog: whatever follows the header, reading the log never
 // fails or reads past its end, it ends where the records it returns end (so
 // nothing after a damaged record is taken for a request), and those records
@@ -288,56 +253,6 @@ func FuzzParseInboxLog(f *testing.F) {
 			t.Fatalf("records written again read back differently:\n%s", diff)
 		}
 	})
-}
-
-// TestEarlierPostgresInboxIsMoved: during a rolling upgrade, replicas of the
-// first version still write to its inbox table; what they accepted is moved
-// and counted like the rest.
-func TestEarlierPostgresInboxIsMoved(t *testing.T) {
-	ctx := context.Background()
-	url := pgtest.NewDatabase(t)
-	old, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer old.Close()
-	if _, err := old.Exec(createInbox); err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []string{"task-b", "task-a"} {
-		if _, err := old.Exec(`INSERT INTO prodgate_inbox (task_result_id, run_id, stage, sealed_request, received_at) VALUES ($1, 'run-1', 'post_plan', $2, 1764064800000)`, id, encodeSealed([]byte("sealed-"+id))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db := openTestDatabase(t, url)
-	// A new replica accepts one more, and a duplicate of an old one.
-	at := time.UnixMilli(1764064900000)
-	if err := db.inbox.put(ctx, []inboxItem{{task: Task{TaskResultID: "task-c", ReceivedAt: at}, sealed: []byte("x")}, {task: Task{TaskResultID: "task-a", ReceivedAt: at}, sealed: []byte("x")}}); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := db.pending(ctx); err != nil || n != 3 {
-		t.Fatalf("pending = %d (%v), want 3", n, err)
-	}
-	got, err := db.inbox.take(ctx, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) < 2 || got[0].task.TaskResultID != "task-a" || string(got[0].sealed) != "sealed-task-a" || got[0].task.RunID != "run-1" {
-		t.Fatalf("first version's rows read as %+v", got)
-	}
-	m := newMover(db, zap.NewNop())
-	go m.run()
-	m.shutdown()
-	if jobs := riverJobs(t, db); !cmp.Equal(jobs, []string{"task-a", "task-b", "task-c"}) {
-		t.Errorf("jobs %v, want one per task", jobs)
-	}
-	var left int
-	if err := old.QueryRow(`SELECT COUNT(*) FROM prodgate_inbox`).Scan(&left); err != nil || left != 0 {
-		t.Errorf("%d rows left in the first version's table (%v)", left, err)
-	}
-	if n, err := db.inbox.count(ctx); err != nil || n != 0 {
-		t.Errorf("inbox holds %d (%v), want 0", n, err)
-	}
 }
 
 // BenchmarkInboxLogPut is the inbox write behind a batch of POSTs (compare

@@ -16,13 +16,8 @@ import (
 // (~30 against ~90 µs a request, measured in a 200-row batch); COPY cannot
 // skip a row whose key is already there, so the table has no unique key and
 // a duplicate delivery is sorted out when it is moved.
-//
-// The first version's table, prodgate_inbox (unique key, sealed request as
-// base64 text), is still read when it exists, so that what replicas of that
-// version accepted during a rolling upgrade is moved too.
 type pgInbox struct {
-	pool   *pgxpool.Pool
-	legacy bool // prodgate_inbox exists
+	pool *pgxpool.Pool
 }
 
 const createPGInbox = `CREATE TABLE IF NOT EXISTS prodgate_inbox_v2 (
@@ -43,9 +38,6 @@ func (b *pgInbox) migrate(ctx context.Context) error {
 	if _, err := b.pool.Exec(ctx, createPGInbox); err != nil {
 		return fmt.Errorf("create prodgate_inbox_v2 table: %w", err)
 	}
-	if err := b.pool.QueryRow(ctx, `SELECT to_regclass('prodgate_inbox') IS NOT NULL`).Scan(&b.legacy); err != nil {
-		return fmt.Errorf("look for the first version's inbox table: %w", err)
-	}
 	return nil
 }
 
@@ -65,27 +57,10 @@ func (b *pgInbox) put(ctx context.Context, items []inboxItem) error {
 	return nil
 }
 
-// take reads the oldest requests of the first version's table first, then
-// of the current one.
+// take reads the oldest requests.
 func (b *pgInbox) take(ctx context.Context, limit int) ([]inboxItem, error) {
-	var items []inboxItem
-	if b.legacy {
-		legacy, err := b.query(ctx, `SELECT task_result_id, run_id, organization, workspace, project, stage, decode(sealed_request, 'base64'), received_at
-			FROM prodgate_inbox ORDER BY received_at, task_result_id LIMIT $1`, limit)
-		if err != nil {
-			return nil, err
-		}
-		items = legacy
-	}
-	if len(items) < limit {
-		current, err := b.query(ctx, `SELECT task_result_id, run_id, organization, workspace, project, stage, sealed, received_at
-			FROM prodgate_inbox_v2 ORDER BY received_at, task_result_id LIMIT $1`, limit-len(items))
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, current...)
-	}
-	return items, nil
+	return b.query(ctx, `SELECT task_result_id, run_id, organization, workspace, project, stage, sealed, received_at
+		FROM prodgate_inbox_v2 ORDER BY received_at, task_result_id LIMIT $1`, limit)
 }
 
 func (b *pgInbox) query(ctx context.Context, query string, limit int) ([]inboxItem, error) {
@@ -120,27 +95,16 @@ func (b *pgInbox) remove(ctx context.Context, moved []inboxItem) error {
 	for i, it := range moved {
 		ids[i] = it.task.TaskResultID
 	}
-	tables := []string{"prodgate_inbox_v2"}
-	if b.legacy {
-		tables = append(tables, "prodgate_inbox")
-	}
-	for _, table := range tables {
-		if _, err := b.pool.Exec(ctx, `DELETE FROM `+table+` WHERE task_result_id = ANY($1)`, ids); err != nil {
-			return fmt.Errorf("remove %d moved requests from the inbox: %w", len(moved), err)
-		}
+	if _, err := b.pool.Exec(ctx, `DELETE FROM prodgate_inbox_v2 WHERE task_result_id = ANY($1)`, ids); err != nil {
+		return fmt.Errorf("remove %d moved requests from the inbox: %w", len(moved), err)
 	}
 	return nil
 }
 
 // count says how many tasks wait, each once.
 func (b *pgInbox) count(ctx context.Context) (int, error) {
-	query := `SELECT COUNT(DISTINCT task_result_id) FROM prodgate_inbox_v2`
-	if b.legacy {
-		query = `SELECT COUNT(DISTINCT task_result_id) FROM (SELECT task_result_id FROM prodgate_inbox_v2
-			UNION ALL SELECT task_result_id FROM prodgate_inbox) AS waiting`
-	}
 	var n int
-	err := b.pool.QueryRow(ctx, query).Scan(&n)
+	err := b.pool.QueryRow(ctx, `SELECT COUNT(DISTINCT task_result_id) FROM prodgate_inbox_v2`).Scan(&n)
 	return n, err
 }
 
