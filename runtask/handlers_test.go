@@ -19,8 +19,8 @@ import (
 
 const handlerTestKey = "handler-test-key"
 
-// newHandlerTestService is a service that is not started: its handlers and
-// inbox work, nothing moves requests on.
+// newHandlerTestService is a service that is not started: its handlers
+// accept requests into the queue, no worker takes them.
 func newHandlerTestService(tb testing.TB) *Service {
 	tb.Helper()
 	engine, err := evaluator.Compile(config.Default(), rules.Registry(), time.Now())
@@ -39,8 +39,8 @@ func newHandlerTestService(tb testing.TB) *Service {
 }
 
 // BenchmarkPOST is the work behind one run-task POST's answer, without the
-// network: signature, decoding, sealing and the inbox write, grouped with
-// concurrent requests as under a burst. Per-POST CPU is what a burst of
+// network: signature, decoding, sealing and the accepting transaction (task
+// row and River job), grouped with concurrent requests as under a burst. Per-POST CPU is what a burst of
 // hundreds queues behind (bench/serverbench measures it over loopback).
 func BenchmarkPOST(b *testing.B) {
 	peer, err := tfcfake.New()

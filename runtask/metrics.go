@@ -53,7 +53,7 @@ func newMetrics(queueDepth func(context.Context) (int, error)) *metrics {
 	}
 	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "prodgate_queue_depth",
-		Help: "Run tasks accepted and not yet called back with a final result (in the inbox or the queue).",
+		Help: "Run tasks accepted and not yet called back with a final result.",
 	}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

@@ -119,21 +119,23 @@ func TestSignerVerify(t *testing.T) {
 
 func TestSealAndLinks(t *testing.T) {
 	old := newSecrets([]string{"old-key"})
-	raw, err := old.sealBytes([]byte(`{"access_token":"secret-token"}`))
+	sealed, err := old.sealBytes([]byte(`{"access_token":"secret-token"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealed := encodeSealed(raw)
-	if strings.Contains(string(raw), "secret-token") || strings.Contains(sealed, "secret-token") {
-		t.Fatal("the sealed job shows the token")
+	if strings.Contains(string(sealed), "secret-token") {
+		t.Fatal("the sealed request shows the token")
 	}
 	rotated := newSecrets([]string{"new-key", "old-key"})
-	plain, err := rotated.openBytes(sealed)
+	plain, err := rotated.open(sealed)
 	if err != nil || string(plain) != `{"access_token":"secret-token"}` {
 		t.Fatalf("open with the previous key during rotation: %q %v", plain, err)
 	}
-	if _, err := newSecrets([]string{"unrelated"}).openBytes(sealed); err == nil {
-		t.Error("a different key must not open the job")
+	if _, err := newSecrets([]string{"unrelated"}).open(sealed); err == nil {
+		t.Error("a different key must not open the request")
+	}
+	if _, err := rotated.open(sealed[:5]); err == nil {
+		t.Error("a cut-off sealed request must not open")
 	}
 	sig := rotated.linkSignature("taskrs-1")
 	if !rotated.validLink("taskrs-1", sig) || rotated.validLink("taskrs-2", sig) || rotated.validLink("taskrs-1", "") {

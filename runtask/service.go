@@ -68,7 +68,6 @@ type Service struct {
 	tfc      *TFCClient
 	db       *database
 	acceptor *acceptor
-	mover    *mover
 	// judging holds a token per plan being parsed and evaluated: one fewer
 	// than the CPUs (at least one), and each plan is judged on that many
 	// goroutines, so answering POSTs never waits for a core.
@@ -81,8 +80,6 @@ type Service struct {
 	stopOnce sync.Once
 	stopErr  error
 	started  bool
-	// pruning is closed to stop the retention loop; pruned when it has ended.
-	pruning, pruned chan struct{}
 }
 
 // New opens the database, migrates it and prepares the queue and handlers.
@@ -106,14 +103,14 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	s.tfc = &TFCClient{HTTP: opts.HTTPClient, Hosts: HostPolicy{Allowed: opts.AllowedHosts}, MaxPlanBytes: opts.MaxPlanBytes, Logger: s.log}
 
 	riverLog := slog.New(zapSlogHandler{log: s.log.Named("queue")})
-	db, err := openDatabase(ctx, opts.DatabaseURL, queueSettings{workers: opts.Workers, worker: &evaluateWorker{svc: s}, logger: riverLog, log: s.log})
+	db, err := openDatabase(ctx, opts.DatabaseURL, queueSettings{workers: opts.Workers, worker: &evaluateWorker{svc: s},
+		retention: opts.Retention, now: opts.Now, logger: riverLog, log: s.log})
 	if err != nil {
 		return nil, err
 	}
 	s.db = db
-	s.mover = newMover(db, s.log)
-	s.acceptor = newAcceptor(db.inbox, s.mover.poke)
-	s.metrics = newMetrics(db.pending)
+	s.acceptor = newAcceptor(db.queue.accept)
+	s.metrics = newMetrics(db.store.unfinished)
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	return s, nil
 }
@@ -180,9 +177,6 @@ func (s *Service) Start(ctx context.Context) error {
 		return fmt.Errorf("start job queue: %w", err)
 	}
 	s.started = true
-	go s.mover.run()
-	s.pruning, s.pruned = make(chan struct{}), make(chan struct{})
-	go s.pruneLoop()
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("HTTP server stopped", zap.Error(err))
@@ -215,14 +209,6 @@ func (s *Service) Stop(ctx context.Context) error {
 		}
 		s.acceptor.stop()
 		if s.started {
-			// What was accepted reaches the queue before the queue stops.
-			s.mover.shutdown()
-		}
-		if s.pruning != nil {
-			close(s.pruning)
-			<-s.pruned
-		}
-		if s.started {
 			if err := s.db.queue.stop(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("stop job queue: %w", err))
 			}
@@ -253,31 +239,4 @@ func (s *Service) routes() http.Handler {
 	r.GET("/readyz", s.handleReady)
 	r.GET("/metrics", gin.WrapH(promHandler(s.metrics.registry)))
 	return r
-}
-
-// pruneLoop deletes finished tasks older than the retention, at start and
-// then hourly, until Stop.
-func (s *Service) pruneLoop() {
-	defer close(s.pruned)
-	if s.opts.Retention < 0 {
-		return
-	}
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		n, err := s.db.store.prune(ctx, s.now().Add(-s.opts.Retention))
-		cancel()
-		switch {
-		case err != nil:
-			s.log.Warn("pruning old tasks failed", zap.Error(err))
-		case n > 0:
-			s.log.Info("pruned finished tasks past the retention", zap.Int64("tasks", n), zap.Duration("retention", s.opts.Retention))
-		}
-		select {
-		case <-s.pruning:
-			return
-		case <-tick.C:
-		}
-	}
 }
