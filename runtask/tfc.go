@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"github.com/hashicorp/go-tfe"
 	"github.com/hashicorp/jsonapi"
 	"go.uber.org/zap"
@@ -169,15 +171,17 @@ type TFCClient struct {
 	// NotReadyTimeout is how long to keep retrying while the plan endpoint
 	// answers 204; 0 means DefaultNotReadyTimeout.
 	NotReadyTimeout time.Duration
-	// Backoff returns the wait before retry number attempt (0-based); nil
-	// means 250ms·2^attempt, capped at 5s, with jitter.
+	// Backoff returns the wait before retry number attempt (0-based) when
+	// the server names none (Retry-After); nil means 250ms·2^attempt,
+	// capped at 5s, with jitter.
 	Backoff func(attempt int) time.Duration
 	// Logger receives retries and refused callbacks; nil means no logs.
 	// Tokens are never logged.
 	Logger *zap.Logger
 
-	// sleep waits d or until ctx ends; tests replace it to record waits.
-	sleep func(ctx context.Context, d time.Duration) error
+	// retryWait is the wait before a retry (retryWaitFor when nil); tests
+	// replace it to record waits without sleeping them.
+	retryWait func(attempt int, resp *http.Response) time.Duration
 }
 
 // FetchError is a failed plan download. Its message names the host, never
@@ -330,93 +334,175 @@ func (c *TFCClient) FetchPlan(ctx context.Context, planURL, token string) ([]byt
 	if err := c.Hosts.Check(planURL); err != nil {
 		return nil, &FetchError{URL: planURL, Err: err}
 	}
-	hc := c.httpClient()
-	notReadyUntil := time.Now().Add(c.notReadyTimeout())
-	failures := 0
-	for retry := 0; ; retry++ {
-		body, fe := c.fetchOnce(ctx, hc, planURL, token)
-		if fe == nil {
-			return body, nil
-		}
-		if ctx.Err() != nil || !fe.Retryable {
-			return nil, fe
-		}
-		wait := c.backoff(retry)
-		if fe.Status == http.StatusNoContent {
-			if time.Now().Add(wait).After(notReadyUntil) {
-				fe.Err = fmt.Errorf("plan is still not ready after %s (HTTP 204)", c.notReadyTimeout())
-				return nil, fe
-			}
-		} else {
-			failures++
-			if failures >= fetchMaxAttempts {
-				fe.Err = fmt.Errorf("%w (gave up after %d attempts)", fe.Err, failures)
-				return nil, fe
-			}
-		}
-		c.logger().Debug("plan download will be retried",
-			zap.String("host", hostForMessage(planURL)), zap.Int("status", fe.Status),
-			zap.Duration("wait", wait), zap.String("reason", fe.Err.Error()))
-		if err := c.wait(ctx, wait); err != nil {
-			fe.Err = fmt.Errorf("%w (while waiting to retry after: %v)", err, fe.Err)
-			return nil, fe
-		}
-	}
-}
-
-// fetchOnce makes one download attempt.
-func (c *TFCClient) fetchOnce(ctx context.Context, hc *http.Client, planURL, token string) ([]byte, *FetchError) {
-	fe := func(status int, retryable bool, err error) *FetchError {
-		return &FetchError{URL: planURL, Status: status, Retryable: retryable, Err: err}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, planURL, nil)
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, planURL, nil)
 	if err != nil {
-		return nil, fe(0, false, stripURLError(err))
+		return nil, &FetchError{URL: planURL, Err: stripURLError(err)}
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		if errors.Is(err, errRedirectRefused) {
-			return nil, fe(0, false, stripURLError(err))
-		}
-		return nil, fe(0, true, stripURLError(err))
+	f := &planFetch{c: c, url: planURL, token: token, notReadyUntil: time.Now().Add(c.notReadyTimeout())}
+	// The body is read within the attempt, so a download cut short is
+	// retried like any other failed attempt.
+	req.SetResponseHandler(f.read)
+	resp, err := c.retryClient(f.checkRetry, math.MaxInt32).Do(req)
+	if resp != nil {
+		resp.Body.Close()
 	}
-	defer resp.Body.Close()
-	// A status from the temporary URL's host (not planURL's) may only mean
-	// the signed URL went stale; a fresh one may work.
-	redirected := resp.Request != nil && resp.Request.URL != nil && hostKey(resp.Request.URL) != hostKey(req.URL)
+	if err == nil {
+		return f.body, nil
+	}
+	var fe *FetchError
+	if errors.As(err, &fe) {
+		return nil, fe
+	}
+	// The context ended, while waiting to retry or during an attempt.
+	fe = &FetchError{URL: planURL, Retryable: true, Err: stripURLError(err)}
+	if f.last != nil {
+		fe.Status = f.last.Status
+		fe.Err = fmt.Errorf("%w (while waiting to retry after: %v)", fe.Err, f.last.Err)
+	}
+	return nil, fe
+}
+
+// planFetch is one FetchPlan: what its attempts have seen.
+type planFetch struct {
+	c             *TFCClient
+	url, token    string
+	notReadyUntil time.Time
+	failures      int // attempts that failed, 204 answers aside
+	last          *FetchError
+	// lastResp is the response last classified: retryablehttp asks about
+	// an answer again once read has run (and runs read on any answer it
+	// will not retry).
+	lastResp *http.Response
+	body     []byte
+}
+
+// checkRetry is the retry policy: 204 until notReadyUntil; network errors,
+// 429, 5xx and a failing temporary URL up to fetchMaxAttempts; nothing else.
+// Giving up returns the attempt's *FetchError.
+func (f *planFetch) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err == nil && resp == f.lastResp {
+		return false, f.last
+	}
+	fe := f.classify(resp, err)
+	if fe == nil {
+		return false, nil
+	}
+	f.last, f.lastResp = fe, resp
+	if !fe.Retryable {
+		return false, fe
+	}
+	if fe.Status == http.StatusNoContent {
+		if time.Now().After(f.notReadyUntil) {
+			fe.Err = fmt.Errorf("plan is still not ready after %s (HTTP 204)", f.c.notReadyTimeout())
+			return false, fe
+		}
+	} else if f.failures++; f.failures >= fetchMaxAttempts {
+		fe.Err = fmt.Errorf("%w (gave up after %d attempts)", fe.Err, f.failures)
+		return false, fe
+	}
+	f.c.logger().Debug("plan download will be retried", zap.String("host", hostForMessage(f.url)),
+		zap.Int("status", fe.Status), zap.String("reason", fe.Err.Error()))
+	return true, nil
+}
+
+// classify turns an attempt's outcome into a *FetchError, or nil for a 200
+// whose body is still to be read (or was read, by read).
+func (f *planFetch) classify(resp *http.Response, err error) *FetchError {
+	fe := func(status int, retryable bool, err error) *FetchError {
+		return &FetchError{URL: f.url, Status: status, Retryable: retryable, Err: err}
+	}
+	var already *FetchError
 	switch {
+	case errors.As(err, &already):
+		return already
+	case errors.Is(err, errRedirectRefused):
+		return fe(0, false, stripURLError(err))
+	case err != nil:
+		return fe(0, true, stripURLError(err))
 	case resp.StatusCode == http.StatusOK:
-		limit := c.maxPlanBytes()
-		tooBig := fe(resp.StatusCode, false, fmt.Errorf("plan is larger than %d bytes (--max-plan-bytes)", limit))
-		if resp.ContentLength > limit {
-			return nil, tooBig
-		}
-		body, err := readPlanBody(resp.Body, resp.ContentLength, limit)
-		if err != nil {
-			return nil, fe(resp.StatusCode, true, fmt.Errorf("read plan: %w", stripURLError(err)))
-		}
-		if int64(len(body)) > limit {
-			return nil, tooBig
-		}
-		return body, nil
+		return nil
 	case resp.StatusCode == http.StatusNoContent:
-		drain(resp.Body)
-		return nil, fe(resp.StatusCode, true, errors.New("plan is not ready yet (HTTP 204)"))
-	default:
-		snippet := readSnippet(resp.Body, fetchSnippetLen, token)
-		retryable := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 ||
-			(redirected && resp.StatusCode >= 400)
-		msg := fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
-		if redirected {
-			msg += " from the temporary download URL on " + resp.Request.URL.Host
-		}
-		if snippet != "" {
-			msg += ": " + snippet
-		}
-		return nil, fe(resp.StatusCode, retryable, errors.New(msg))
+		return fe(resp.StatusCode, true, errors.New("plan is not ready yet (HTTP 204)"))
 	}
+	// A status from the temporary URL's host (not the plan URL's) may only
+	// mean the signed URL went stale; a fresh one may work.
+	redirected := resp.Request != nil && resp.Request.URL != nil && hostKey(resp.Request.URL) != hostKey(mustParse(f.url))
+	retryable := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || (redirected && resp.StatusCode >= 400)
+	msg := fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	if redirected {
+		msg += " from the temporary download URL on " + resp.Request.URL.Host
+	}
+	if snippet := readSnippet(resp.Body, fetchSnippetLen, f.token); snippet != "" {
+		msg += ": " + snippet
+	}
+	return fe(resp.StatusCode, retryable, errors.New(msg))
+}
+
+// read takes the body of a 200 answer, within MaxPlanBytes.
+func (f *planFetch) read(resp *http.Response) error {
+	if resp.StatusCode != http.StatusOK {
+		return nil // classified, and its body read, by checkRetry
+	}
+	limit := f.c.maxPlanBytes()
+	tooBig := &FetchError{URL: f.url, Status: resp.StatusCode, Err: fmt.Errorf("plan is larger than %d bytes (--max-plan-bytes)", limit)}
+	if resp.ContentLength > limit {
+		return tooBig
+	}
+	body, err := readPlanBody(resp.Body, resp.ContentLength, limit)
+	if err != nil {
+		return &FetchError{URL: f.url, Status: resp.StatusCode, Retryable: true, Err: fmt.Errorf("read plan: %w", stripURLError(err))}
+	}
+	if int64(len(body)) > limit {
+		return tooBig
+	}
+	f.body = body
+	return nil
+}
+
+func mustParse(rawURL string) *url.URL {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return &url.URL{}
+	}
+	return u
+}
+
+// retryClient is go-retryablehttp around c's HTTP client with TFCClient's
+// redirect rule and waits, the given retry policy and at most retries
+// retries. It neither logs (URLs may carry signatures) nor rewrites errors.
+// On giving up it closes the transport's idle connections, which costs the
+// other workers a new connection each, and only then.
+func (c *TFCClient) retryClient(check retryablehttp.CheckRetry, retries int) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:   c.httpClient(),
+		RetryMax:     retries,
+		CheckRetry:   check,
+		Backoff:      func(_, _ time.Duration, attempt int, resp *http.Response) time.Duration { return c.waitBefore(attempt, resp) },
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+}
+
+// waitBefore is the wait before retry number attempt (0-based).
+func (c *TFCClient) waitBefore(attempt int, resp *http.Response) time.Duration {
+	if c.retryWait != nil {
+		return c.retryWait(attempt, resp)
+	}
+	return c.retryWaitFor(attempt, resp)
+}
+
+// retryWaitFor honours a 429's or 5xx's Retry-After (up to 30s), else backs off.
+func (c *TFCClient) retryWaitFor(attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500) {
+		if ra := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ra > 0 {
+			return ra
+		}
+	}
+	return c.backoff(attempt)
 }
 
 // SendResult PATCHes res to callbackURL (the request's
@@ -438,75 +524,55 @@ func (c *TFCClient) SendResult(ctx context.Context, callbackURL, token string, r
 	if err != nil {
 		return &CallbackError{URL: callbackURL, Err: err}
 	}
-	hc := c.httpClient()
-	log := c.logger().With(zap.String("host", hostForMessage(callbackURL)), zap.String("status_sent", res.Status))
-	var last *attemptError
-	for attempt := 0; attempt < callbackMaxAttempts; attempt++ {
-		if attempt > 0 {
-			wait := c.backoff(attempt - 1)
-			if ra := last.retryAfter; ra > 0 {
-				wait = ra
-			}
-			log.Info("task result callback will be retried", zap.Int("attempt", attempt+1),
-				zap.Int("status", last.Status), zap.Duration("wait", wait))
-			if err := c.wait(ctx, wait); err != nil {
-				last.Err = err
-				last.Retryable = true
-				return &last.CallbackError
-			}
-		}
-		ce := c.sendOnce(ctx, hc, callbackURL, token, payload)
-		if ce == nil {
-			return nil
-		}
-		last = ce
-		if !ce.Retryable || ctx.Err() != nil {
-			if ce.Status != 0 {
-				log.Warn("HCP Terraform refused the task result",
-					zap.Int("status", ce.Status), zap.String("body", ce.Body))
-			}
-			return &ce.CallbackError
-		}
-	}
-	log.Warn("task result callback failed after retries", zap.Int("attempts", callbackMaxAttempts),
-		zap.Int("status", last.Status), zap.String("body", last.Body))
-	return &last.CallbackError
-}
-
-// attemptError is a CallbackError plus the server's requested wait.
-type attemptError struct {
-	CallbackError
-	retryAfter time.Duration
-}
-
-func (c *TFCClient) sendOnce(ctx context.Context, hc *http.Client, callbackURL, token string, payload []byte) *attemptError {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, callbackURL, bytes.NewReader(payload))
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPatch, callbackURL, payload)
 	if err != nil {
-		return &attemptError{CallbackError: CallbackError{URL: callbackURL, Err: stripURLError(err)}}
+		return &CallbackError{URL: callbackURL, Err: stripURLError(err)}
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/vnd.api+json")
 	req.Header.Set("Accept", "application/vnd.api+json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		retryable := !errors.Is(err, errRedirectRefused)
-		return &attemptError{CallbackError: CallbackError{URL: callbackURL, Retryable: retryable, Err: stripURLError(err)}}
+	log := c.logger().With(zap.String("host", hostForMessage(callbackURL)), zap.String("status_sent", res.Status))
+	var last *CallbackError // the latest failed attempt
+	attempts := 0
+	check := func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		attempts++
+		switch {
+		case ctx.Err() != nil:
+			return false, ctx.Err()
+		case err != nil:
+			last = &CallbackError{URL: callbackURL, Retryable: !errors.Is(err, errRedirectRefused), Err: stripURLError(err)}
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			return false, nil
+		default:
+			last = &CallbackError{URL: callbackURL, Status: resp.StatusCode, Body: readSnippet(resp.Body, callbackBodyLen, token),
+				Retryable: resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500}
+		}
+		if last.Retryable && attempts < callbackMaxAttempts {
+			log.Info("task result callback will be retried", zap.Int("attempt", attempts+1), zap.Int("status", last.Status))
+		}
+		return last.Retryable, nil
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	resp, err := c.retryClient(check, callbackMaxAttempts-1).Do(req)
+	if resp != nil {
 		drain(resp.Body)
+		resp.Body.Close()
+	}
+	switch {
+	case err != nil && ctx.Err() != nil: // the context ended
+		ce := &CallbackError{URL: callbackURL, Retryable: true, Err: stripURLError(err)}
+		if last != nil {
+			ce.Status, ce.Body = last.Status, last.Body
+		}
+		return ce
+	case last == nil || (resp != nil && resp.StatusCode >= 200 && resp.StatusCode < 300):
 		return nil
+	case last.Retryable:
+		log.Warn("task result callback failed after retries", zap.Int("attempts", attempts),
+			zap.Int("status", last.Status), zap.String("body", last.Body))
+	case last.Status != 0:
+		log.Warn("HCP Terraform refused the task result", zap.Int("status", last.Status), zap.String("body", last.Body))
 	}
-	ae := &attemptError{CallbackError: CallbackError{
-		URL:    callbackURL,
-		Status: resp.StatusCode,
-		Body:   readSnippet(resp.Body, callbackBodyLen, token),
-	}}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		ae.Retryable = true
-		ae.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-	}
-	return ae
+	return last
 }
 
 // parseRetryAfter reads seconds or an HTTP date, capped at maxRetryAfter;
@@ -623,23 +689,6 @@ func DefaultTFCBackoff(attempt int) time.Duration {
 		d = min(base<<attempt, ceiling)
 	}
 	return d/2 + rand.N(d/2+1)
-}
-
-func (c *TFCClient) wait(ctx context.Context, d time.Duration) error {
-	if c.sleep != nil {
-		return c.sleep(ctx, d)
-	}
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // drain reads a little of an unwanted body so the connection can be reused.

@@ -68,25 +68,27 @@ func (s *tfcTestServer) requests() []tfcSeen {
 	return append([]tfcSeen(nil), s.seen...)
 }
 
-// newTFCTestClient allows 127.0.0.1, retries after 1ms and records every wait
+// newTFCTestClient allows 127.0.0.1, backs off 1ms and records every wait
 // (really sleeping only the short ones).
 func newTFCTestClient(waits *[]time.Duration) *TFCClient {
 	var mu sync.Mutex
-	return &TFCClient{
+	c := &TFCClient{
 		Hosts:   HostPolicy{Allowed: []string{"127.0.0.1"}},
 		Backoff: func(int) time.Duration { return time.Millisecond },
-		sleep: func(ctx context.Context, d time.Duration) error {
-			mu.Lock()
-			if waits != nil {
-				*waits = append(*waits, d)
-			}
-			mu.Unlock()
-			if d <= 10*time.Millisecond {
-				time.Sleep(d)
-			}
-			return ctx.Err()
-		},
 	}
+	c.retryWait = func(attempt int, resp *http.Response) time.Duration {
+		d := c.retryWaitFor(attempt, resp)
+		mu.Lock()
+		if waits != nil {
+			*waits = append(*waits, d)
+		}
+		mu.Unlock()
+		if d > 10*time.Millisecond {
+			return 0
+		}
+		return d
+	}
+	return c
 }
 
 // tfcCountingTransport fails the test's expectations if anything is sent.
