@@ -11,13 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
-	"github.com/prodgate/prodgate/runtask/tfcfake"
+	"github.com/prodgate/prodgate/internal/tfcfake"
 )
 
 const handlerTestKey = "handler-test-key"
+
+// gin's test mode: no route listing on every service a test makes.
+func init() { gin.SetMode(gin.TestMode) }
 
 // newHandlerTestService is a service that is not started: its handlers
 // accept requests into the queue, no worker takes them.

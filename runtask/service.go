@@ -44,7 +44,9 @@ type Options struct {
 	MaxPlanBytes int64
 	// MaxRequestBytes caps a run-task request body (default 1 MiB).
 	MaxRequestBytes int64
-	// ShutdownTimeout bounds Stop (default 30s).
+	// ShutdownTimeout is how long Stop lets running tasks finish before it
+	// hands them back to the queue (default 30s); Stop itself takes at most
+	// 10 s more.
 	ShutdownTimeout time.Duration
 	// Retention is how long finished tasks and their results pages are kept
 	// (default 90 days; negative keeps them for ever).
@@ -104,7 +106,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 
 	riverLog := slog.New(zapSlogHandler{log: s.log.Named("queue")})
 	db, err := openDatabase(ctx, opts.DatabaseURL, queueSettings{workers: opts.Workers, worker: &evaluateWorker{svc: s},
-		retention: opts.Retention, now: opts.Now, logger: riverLog, log: s.log})
+		softStop: opts.ShutdownTimeout, retention: opts.Retention, now: opts.Now, logger: riverLog, log: s.log})
 	if err != nil {
 		return nil, err
 	}
@@ -196,10 +198,10 @@ func (s *Service) Addr() string {
 }
 
 // Stop stops taking requests, lets running jobs finish (or hands them back to
-// the queue when they outlast the timeout) and closes the database.
+// the queue when they outlast ShutdownTimeout) and closes the database.
 func (s *Service) Stop(ctx context.Context) error {
 	s.stopOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(ctx, s.opts.ShutdownTimeout)
+		ctx, cancel := context.WithTimeout(ctx, s.opts.ShutdownTimeout+10*time.Second)
 		defer cancel()
 		var errs []error
 		if s.listener != nil {
@@ -229,8 +231,9 @@ func (s *Service) resultsURL(taskResultID string) string {
 	return base + "/runs/" + taskResultID + "?sig=" + s.secrets.linkSignature(taskResultID)
 }
 
+// routes are the service's handlers. gin's mode is the process's to set
+// (cmd/prodgate sets release mode), not a constructor's.
 func (s *Service) routes() http.Handler {
-	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(gin.Recovery())
 	r.POST(s.opts.Path, s.handleRunTask)

@@ -479,10 +479,12 @@ func mustParse(rawURL string) *url.URL {
 // other workers a new connection each, and only then.
 func (c *TFCClient) retryClient(check retryablehttp.CheckRetry, retries int) *retryablehttp.Client {
 	return &retryablehttp.Client{
-		HTTPClient:   c.httpClient(),
-		RetryMax:     retries,
-		CheckRetry:   check,
-		Backoff:      func(_, _ time.Duration, attempt int, resp *http.Response) time.Duration { return c.waitBefore(attempt, resp) },
+		HTTPClient: c.httpClient(),
+		RetryMax:   retries,
+		CheckRetry: check,
+		Backoff: func(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
+			return c.waitBefore(attempt, resp)
+		},
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 }

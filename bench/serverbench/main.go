@@ -1,5 +1,5 @@
 // Command serverbench measures `prodgate serve` on loopback: N concurrent,
-// signed run-task POSTs from a fake HCP Terraform (runtask/tfcfake) that
+// signed run-task POSTs from a fake HCP Terraform (internal/tfcfake) that
 // serves a ~1 MB plan through the documented 307 redirect and records the
 // callbacks. It reports how fast the POST is answered and how long each task
 // takes from request to final callback: one task at a time, then bursts of
@@ -31,7 +31,7 @@ import (
 	"time"
 
 	"github.com/prodgate/prodgate/bench/plangen"
-	"github.com/prodgate/prodgate/runtask/tfcfake"
+	"github.com/prodgate/prodgate/internal/tfcfake"
 )
 
 const hmacKey = "serverbench-key"

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/prodgate/prodgate/runtask"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -76,7 +77,7 @@ database and prints it once, to paste into HCP Terraform.`,
 	f.StringVar(&o.externalURL, "external-url", "", "base URL users reach this service at, for results-page links (default http://<listen address>)")
 	f.IntVar(&o.workers, "workers", 10, "tasks judged at once by this process")
 	f.Int64Var(&o.maxPlanBytes, "max-plan-bytes", 256<<20, "largest plan JSON accepted, in bytes")
-	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop waits for running tasks")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop (SIGTERM) lets running tasks finish before it hands them back to the queue")
 	f.DurationVar(&o.retention, "retention", 90*24*time.Hour, "how long finished tasks and their results pages are kept (negative: for ever)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug|info|warn|error")
 	f.StringVar(&o.addrFile, "addr-file", "", "write the address the service listens on to this file once it listens")
@@ -130,6 +131,9 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// gin's mode is process-wide state: the command, not the service's
+	// constructor, decides it (debug mode prints every route at start).
+	gin.SetMode(gin.ReleaseMode)
 	svc, err := runtask.New(cmd.Context(), runtask.Options{
 		Listen: o.listen, Path: o.path, HMACKeys: keys, InsecureNoHMAC: o.insecureNoHMAC,
 		DatabaseURL: o.databaseURL, Engine: engine, AllowedHosts: o.allowedHosts, ExternalURL: o.externalURL,

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/prodgate/prodgate/internal/pgtest"
-	"github.com/prodgate/prodgate/runtask/tfcfake"
+	"github.com/prodgate/prodgate/internal/tfcfake"
 )
 
 const testHMACKey = "run-task-test-key"
