@@ -56,6 +56,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// Now is the clock for waiver expiry and timestamps (default time.Now).
 	Now func() time.Time
+	// TestOnlyJudgingHook is for tests only: "crash:MARKER" ends the process
+	// when a plan containing MARKER is judged, "stall:MARKER" never finishes
+	// judging it.
+	TestOnlyJudgingHook string
 }
 
 // Service is the run-task service: HTTP front door, durable queue, workers.
@@ -73,11 +77,12 @@ type Service struct {
 	// judging holds a token per plan being parsed and evaluated: one fewer
 	// than the CPUs (at least one), and each plan is judged on that many
 	// goroutines, so answering POSTs never waits for a core.
-	judging  chan struct{}
-	metrics  *metrics
-	http     *http.Server
-	listener net.Listener
-	now      func() time.Time
+	judging     chan struct{}
+	judgingHook func(plan []byte)
+	metrics     *metrics
+	http        *http.Server
+	listener    net.Listener
+	now         func() time.Time
 
 	stopOnce sync.Once
 	stopErr  error
@@ -90,7 +95,11 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		return nil, errors.New("runtask: no policy engine")
 	}
 	opts = withDefaults(opts)
-	s := &Service{opts: opts, log: opts.Logger, engine: opts.Engine, now: opts.Now,
+	hook, err := judgingHookFor(opts.TestOnlyJudgingHook)
+	if err != nil {
+		return nil, fmt.Errorf("runtask: %w", err)
+	}
+	s := &Service{opts: opts, log: opts.Logger, engine: opts.Engine, now: opts.Now, judgingHook: hook,
 		judging: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
 	if opts.InsecureNoHMAC {
 		s.log.Warn("accepting run-task requests without an HMAC signature (--insecure-no-hmac): anyone who can reach this port can submit work")

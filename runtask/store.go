@@ -41,6 +41,9 @@ type Task struct {
 	// Sealed is the request as HCP Terraform signed it, token and all,
 	// sealed (see secrets); dropped once the final result is sent.
 	Sealed []byte
+	// JudgingsUnfinished counts the times judging this task's plan started
+	// and neither ended nor was stopped: the process died while judging.
+	JudgingsUnfinished int
 }
 
 // dialect is the little that differs between SQLite and PostgreSQL here.
@@ -92,7 +95,8 @@ const createTasks = `CREATE TABLE IF NOT EXISTS prodgate_task (
 	finished_at BIGINT NOT NULL DEFAULT 0,
 	final_sent_at BIGINT NOT NULL DEFAULT 0,
 	callback_error TEXT NOT NULL DEFAULT '',
-	sealed_request BYTEA
+	sealed_request BYTEA,
+	judgings_unfinished INTEGER NOT NULL DEFAULT 0
 )`
 
 // countUnfinished counts the tasks not yet called back with a final result
@@ -136,8 +140,19 @@ func (s *store) markRunning(ctx context.Context, id string) error {
 	return nil
 }
 
+// startJudging records, before a plan is judged, that its judging started.
+func (s *store) startJudging(ctx context.Context, id string) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET judgings_unfinished = judgings_unfinished + 1 WHERE task_result_id = ?`), id)
+	if err != nil {
+		return fmt.Errorf("record that judging task %s starts: %w", id, err)
+	}
+	return nil
+}
+
+// saveResult keeps a task's verdict; the count of unfinished judgings is
+// then moot.
 func (s *store) saveResult(ctx context.Context, id, status, message string, report []byte, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET status = ?, message = ?, report = ?, finished_at = ? WHERE task_result_id = ?`),
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET status = ?, message = ?, report = ?, finished_at = ?, judgings_unfinished = 0 WHERE task_result_id = ?`),
 		status, message, nullableText(report), at.UnixMilli(), id)
 	if err != nil {
 		return fmt.Errorf("save result of task %s: %w", id, err)
@@ -167,12 +182,12 @@ var errTaskNotFound = errors.New("task not found")
 
 func (s *store) get(ctx context.Context, id string) (*Task, error) {
 	row := s.db.QueryRowContext(ctx, s.rebind(`SELECT task_result_id, run_id, organization, workspace, project, stage, status, message,
-		report, received_at, finished_at, final_sent_at, callback_error, sealed_request FROM prodgate_task WHERE task_result_id = ?`), id)
+		report, received_at, finished_at, final_sent_at, callback_error, sealed_request, judgings_unfinished FROM prodgate_task WHERE task_result_id = ?`), id)
 	var t Task
 	var report sql.NullString
 	var received, finished, finalSent int64
 	err := row.Scan(&t.TaskResultID, &t.RunID, &t.Organization, &t.Workspace, &t.Project, &t.Stage, &t.Status, &t.Message,
-		&report, &received, &finished, &finalSent, &t.CallbackError, &t.Sealed)
+		&report, &received, &finished, &finalSent, &t.CallbackError, &t.Sealed, &t.JudgingsUnfinished)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errTaskNotFound
 	}

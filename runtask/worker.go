@@ -1,10 +1,12 @@
 package runtask
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/prodgate/prodgate/evaluator"
@@ -22,6 +24,10 @@ const (
 	// defaultJobTimeout is the job timeout when none is given (tests of the
 	// queue alone).
 	defaultJobTimeout = jobTimeout
+	// maxJudgingStarts is how many times the judging of one plan may start
+	// without finishing (the process died meanwhile: a plan that crashes the
+	// service) before the task is ended failed without another try.
+	maxJudgingStarts = 3
 )
 
 // evaluateArgs is the durable job for one run-task request. The request
@@ -94,23 +100,34 @@ func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAt
 	resultsURL := s.resultsURL(args.TaskResultID)
 
 	var final Result
-	switch task.Status {
-	case TaskPassed, TaskFailed:
+	switch {
+	case task.Status == TaskPassed || task.Status == TaskFailed:
 		// Judged on an earlier attempt whose callback failed: send the same verdict.
 		final = s.storedResult(task, &req, resultsURL)
+	case task.JudgingsUnfinished >= maxJudgingStarts:
+		msg := fmt.Sprintf("judging this plan stopped the service %d times; it was not judged", task.JudgingsUnfinished)
+		log.Error("ending a task without judging it: "+msg, zap.Int("judgings_started", task.JudgingsUnfinished))
+		final = FailureResult(msg, resultsURL)
+		if err := s.db.store.saveResult(ctx, args.TaskResultID, final.Status, final.Message, nil, s.now()); err != nil {
+			return err
+		}
 	default:
-		if task.Status == TaskQueued {
-			if err := s.tfc.SendResult(ctx, req.TaskResultCallbackURL, req.AccessToken, RunningResult(s.engine.Standard())); err != nil {
-				// Progress is a courtesy; the final callback below is what counts.
-				log.Warn("running callback failed", zap.Error(err))
-				s.metrics.callbackFailures.WithLabelValues(callbackFailureLabel(err)).Inc()
-			}
-			if err := s.db.store.markRunning(ctx, args.TaskResultID); err != nil {
-				return err
-			}
+		// Every attempt says so: an attempt after a crash is progress too.
+		if err := s.tfc.SendResult(ctx, req.TaskResultCallbackURL, req.AccessToken, RunningResult(s.engine.Standard())); err != nil {
+			// Progress is a courtesy; the final callback below is what counts.
+			log.Warn("running callback failed", zap.Error(err))
+			s.metrics.callbackFailures.WithLabelValues(callbackFailureLabel(err)).Inc()
+		}
+		if err := s.db.store.markRunning(ctx, args.TaskResultID); err != nil {
+			return err
 		}
 		var reportJSON []byte
-		final, reportJSON = s.judge(ctx, &req, resultsURL, log)
+		final, reportJSON, err = s.judge(ctx, &req, resultsURL, log)
+		if err != nil {
+			// The job was stopped (a graceful stop, or its timeout): River
+			// hands it back or retries it; nothing is saved.
+			return err
+		}
 		if err := s.db.store.saveResult(ctx, args.TaskResultID, final.Status, final.Message, reportJSON, s.now()); err != nil {
 			return err
 		}
@@ -140,24 +157,23 @@ func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAt
 	return nil
 }
 
-// judge fetches and evaluates the plan. Every failure becomes a failed result
-// with a message saying what went wrong: the gate fails closed.
-func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, log *zap.Logger) (res Result, reportJSON []byte) {
-	defer func() {
-		if p := recover(); p != nil {
-			log.Error("internal error while judging", zap.Any("panic", p))
-			res, reportJSON = FailureResult(fmt.Sprintf("internal error: %v", p), resultsURL), nil
-		}
-	}()
+// judge fetches and evaluates the plan. Every failure to judge becomes a
+// failed result with a message saying what went wrong: the gate fails
+// closed. It returns an error only when ctx ends (the job was stopped), so
+// that the task is tried again rather than failed.
+func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, log *zap.Logger) (Result, []byte, error) {
 	if !req.Stage.HasPlan() {
 		return Result{Status: TaskPassed, URL: resultsURL,
-			Message: fmt.Sprintf("prodgate judges plans; the %s stage has none, so there is nothing to check yet", req.Stage)}, nil
+			Message: fmt.Sprintf("prodgate judges plans; the %s stage has none, so there is nothing to check yet", req.Stage)}, nil, nil
 	}
 	// FetchPlan refuses hosts that are not allow-listed before sending the token.
 	data, err := s.tfc.FetchPlan(ctx, req.PlanJSONAPIURL, req.AccessToken)
 	if err != nil {
+		if ctx.Err() != nil {
+			return Result{}, nil, fmt.Errorf("plan download stopped: %w", ctx.Err())
+		}
 		log.Warn("plan download failed", zap.Error(err))
-		return FailureResult("could not download the plan: "+err.Error(), resultsURL), nil
+		return FailureResult("could not download the plan: "+err.Error(), resultsURL), nil, nil
 	}
 	// Judging is the CPU-heavy part: it waits for a slot and uses as many
 	// goroutines as there are slots, so that one core stays free to answer
@@ -166,8 +182,28 @@ func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, lo
 	case s.judging <- struct{}{}:
 		defer func() { <-s.judging }()
 	case <-ctx.Done():
-		return FailureResult("stopped before the plan could be judged: "+ctx.Err().Error(), resultsURL), nil
+		return Result{}, nil, fmt.Errorf("stopped before the plan could be judged: %w", ctx.Err())
 	}
+	// Recorded before judging starts: should judging kill the process, the
+	// next one knows (see maxJudgingStarts).
+	if err := s.db.store.startJudging(ctx, req.TaskResultID); err != nil {
+		return Result{}, nil, err
+	}
+	log.Debug("judging the plan", zap.Int("bytes", len(data)))
+	res, report := s.evaluate(req, data, resultsURL, log)
+	return res, report, nil
+}
+
+// evaluate parses and judges a downloaded plan; a panic becomes a failed
+// result.
+func (s *Service) evaluate(req *Request, data []byte, resultsURL string, log *zap.Logger) (res Result, reportJSON []byte) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("internal error while judging", zap.Any("panic", p))
+			res, reportJSON = FailureResult(fmt.Sprintf("internal error: %v", p), resultsURL), nil
+		}
+	}()
+	s.judgingHook(data)
 	start := time.Now()
 	workers := cap(s.judging)
 	plan, err := evaluator.ParsePlanWith(data, evaluator.ParseOptions{Workers: workers})
@@ -203,6 +239,33 @@ func callbackFailureLabel(err error) string {
 		return fmt.Sprint(ce.Status)
 	}
 	return "network"
+}
+
+// judgingHookFor reads Options.TestOnlyJudgingHook ("crash:MARKER" or
+// "stall:MARKER"): when a plan that contains MARKER is judged, the process
+// dies at once as a stack overflow would kill it, or judging never ends.
+// Tests use it to prove that such a plan cannot take the service down for
+// good; it is never set in production.
+func judgingHookFor(spec string) (func(plan []byte), error) {
+	if spec == "" {
+		return func([]byte) {}, nil
+	}
+	action, marker, ok := strings.Cut(spec, ":")
+	if !ok || marker == "" || (action != "crash" && action != "stall") {
+		return nil, fmt.Errorf("test-only judging hook %q: want crash:MARKER or stall:MARKER", spec)
+	}
+	return func(plan []byte) {
+		if !bytes.Contains(plan, []byte(marker)) {
+			return
+		}
+		if action == "stall" {
+			select {}
+		}
+		// A panic on a goroutine of its own is not recovered: the process
+		// ends, as it does on a stack overflow.
+		go func() { panic("test-only judging hook: this plan crashes the process") }()
+		select {}
+	}, nil
 }
 
 // pruneArgs is the job that deletes finished tasks past the retention,

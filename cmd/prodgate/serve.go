@@ -27,6 +27,7 @@ const checkOnlyBuild = false
 
 type serveOptions struct {
 	listen, path, policy, databaseURL, externalURL, logLevel, addrFile string
+	testOnlyJudgingHook                                                string
 	hmacKey, hmacKeyPrevious, hmacKeyFile                              string
 	allowedHosts                                                       []string
 	insecureNoHMAC, generateKey                                        bool
@@ -81,6 +82,10 @@ database and prints it once, to paste into HCP Terraform.`,
 	f.DurationVar(&o.retention, "retention", 90*24*time.Hour, "how long finished tasks and their results pages are kept (negative: for ever)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug|info|warn|error")
 	f.StringVar(&o.addrFile, "addr-file", "", "write the address the service listens on to this file once it listens")
+	// For tests only (hidden): makes judging a plan that contains a marker
+	// crash the process or never end; see runtask.Options.TestOnlyJudgingHook.
+	f.StringVar(&o.testOnlyJudgingHook, "test-only-judging-hook", "", "crash:MARKER or stall:MARKER (tests only)")
+	_ = f.MarkHidden("test-only-judging-hook")
 	documentEnv(f)
 	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd.Flags()) }
 	return cmd
@@ -138,6 +143,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		Listen: o.listen, Path: o.path, HMACKeys: keys, InsecureNoHMAC: o.insecureNoHMAC,
 		DatabaseURL: o.databaseURL, Engine: engine, AllowedHosts: o.allowedHosts, ExternalURL: o.externalURL,
 		Workers: o.workers, MaxPlanBytes: o.maxPlanBytes, ShutdownTimeout: o.shutdownTimeout, Retention: o.retention, Logger: log,
+		TestOnlyJudgingHook: o.testOnlyJudgingHook,
 	})
 	if err != nil {
 		return err

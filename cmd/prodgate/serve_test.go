@@ -595,3 +595,127 @@ func TestServeReadsSettingsFromEnvironment(t *testing.T) {
 	}
 	srv.stop()
 }
+
+// markedPlan is the compliant example plan with marker in a value no rule
+// reads, for --test-only-judging-hook.
+func markedPlan(t *testing.T, marker string) []byte {
+	t.Helper()
+	plan := bytes.Replace(readExample(t, "compliant.json"), []byte(`"identifier": "orders"`), []byte(`"identifier": "orders-`+marker+`"`), 1)
+	if !bytes.Contains(plan, []byte(marker)) {
+		t.Fatal("the example plan no longer has the value the marker goes into")
+	}
+	return plan
+}
+
+// waitLog waits until the server has logged a line containing every one of
+// parts.
+func waitLog(t *testing.T, s *server, within time.Duration, parts ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		for _, line := range strings.Split(s.logs.String(), "\n") {
+			found := true
+			for _, p := range parts {
+				found = found && strings.Contains(line, p)
+			}
+			if found {
+				return line
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no log line with %q within %s:\n%s", parts, within, s.logs.String())
+	return ""
+}
+
+// TestServeEndsAPlanThatKeepsCrashingIt: a plan whose judging kills the
+// process (as a stack overflow would) is judged at most three times; the
+// fourth process ends the task failed without judging it, says so in a log
+// line with the task id, and goes on judging other plans.
+func TestServeEndsAPlanThatKeepsCrashingIt(t *testing.T) {
+	t.Parallel()
+	peer := newPeer(t)
+	dbPath := filepath.Join(t.TempDir(), "prodgate.db")
+	hook := "--test-only-judging-hook=crash:crash-canary-7f3a"
+	poisonID, _ := peer.AddPlan(markedPlan(t, "crash-canary-7f3a"))
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: poisonID})
+	first := startServe(t, "--database-url", dbPath, hook)
+	if got := deliver(t, peer, first, task.Payload(), testHMACKey); got != http.StatusOK {
+		t.Fatalf("status %d", got)
+	}
+	waitExit(t, first.cmd, first.waited, first.logs, 1)
+	for crash := 2; crash <= 3; crash++ {
+		// The task is taken up again as the process starts: it dies before
+		// it has said where it listens.
+		cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--hmac-key", testHMACKey, "--allowed-hosts", "127.0.0.1",
+			"--database-url", dbPath, hook)
+		logs := &syncBuffer{}
+		cmd.Stdout, cmd.Stderr = logs, logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(waited) }()
+		t.Cleanup(func() { _ = cmd.Process.Kill(); <-waited })
+		waitExit(t, cmd, waited, logs, crash)
+	}
+	srv := startServe(t, "--database-url", dbPath, hook)
+	final := waitFinal(t, peer, task)
+	const want = "judging this plan stopped the service 3 times; it was not judged"
+	if final.Status != "failed" || !strings.Contains(final.Message, want) {
+		t.Errorf("final %s %q, want failed saying %q", final.Status, final.Message, want)
+	}
+	line := waitLog(t, srv, 5*time.Second, want, `"task_result_id":"`+task.ID+`"`)
+	t.Logf("the fourth process logged: %s", line)
+	if n := peer.PlanFetches(poisonID); n != 3 {
+		t.Errorf("the plan was fetched %d times, want 3 (not again by the process that ended it)", n)
+	}
+	healthyID, _ := peer.AddPlan(readExample(t, "unsafe.json"))
+	next := peer.NewTask(tfcfake.TaskOptions{PlanID: healthyID})
+	deliver(t, peer, srv, next.Payload(), testHMACKey)
+	if got := waitFinal(t, peer, next); got.Status != "failed" || !strings.Contains(got.Message, "blocking") {
+		t.Errorf("the next plan: %s %q, want it judged (failed with blocking findings)", got.Status, got.Message)
+	}
+	srv.stop()
+}
+
+// waitExit waits for a process that should die judging a plan.
+func waitExit(t *testing.T, cmd *exec.Cmd, waited <-chan struct{}, logs *syncBuffer, crash int) {
+	t.Helper()
+	select {
+	case <-waited:
+		last := strings.TrimSpace(logs.String())
+		if i := strings.Index(last, "panic:"); i >= 0 {
+			last, _, _ = strings.Cut(last[i:], "\n")
+		}
+		t.Logf("crash %d: the process died judging the plan (%v): %s", crash, cmd.ProcessState, last)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("crash %d: the process did not die judging the plan:\n%s", crash, logs.String())
+	}
+}
+
+// TestServeSurvivesSIGKILLWhileJudging: the process is killed (SIGKILL)
+// while it judges a plan; the next process on the same database judges it
+// at once and calls back once.
+func TestServeSurvivesSIGKILLWhileJudging(t *testing.T) {
+	t.Parallel()
+	peer := newPeer(t)
+	dbPath := filepath.Join(t.TempDir(), "prodgate.db")
+	planID, _ := peer.AddPlan(markedPlan(t, "stall-canary-2c9d"))
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+	first := startServe(t, "--database-url", dbPath, "--test-only-judging-hook=stall:stall-canary-2c9d")
+	deliver(t, peer, first, task.Payload(), testHMACKey)
+	waitLog(t, first, 20*time.Second, "judging the plan", task.ID)
+	first.kill()
+	if n := peer.FinalCount(task.ID); n != 0 {
+		t.Fatalf("%d final callbacks before the kill; the test proves nothing", n)
+	}
+	killedAt := time.Now()
+	second := startServe(t, "--database-url", dbPath)
+	if final := waitFinal(t, peer, task); final.Status != "passed" {
+		t.Errorf("final %s %q, want passed", final.Status, final.Message)
+	}
+	t.Logf("judged and called back %s after the kill", time.Since(killedAt).Round(time.Millisecond))
+	expectOneFinalEach(t, peer, []*tfcfake.Task{task}, "passed")
+	second.stop()
+}
