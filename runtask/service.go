@@ -35,6 +35,10 @@ type Options struct {
 	Engine *evaluator.Engine
 	// AllowedHosts are the hosts the run's token may be sent to (default app.terraform.io).
 	AllowedHosts []string
+	// ArchiveHosts are the hosts, besides the plan URL's own, that a plan
+	// download may be redirected to, without the token (default
+	// archivist.terraform.io, where HCP Terraform keeps plans).
+	ArchiveHosts []string
 	// ExternalURL is how HCP Terraform users reach this service, for
 	// results-page links (default http://<listen address>).
 	ExternalURL string
@@ -111,7 +115,8 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		s.signer = signer
 	}
 	s.secrets = newSecrets(opts.HMACKeys)
-	s.tfc = &TFCClient{HTTP: opts.HTTPClient, Hosts: HostPolicy{Allowed: opts.AllowedHosts}, MaxPlanBytes: opts.MaxPlanBytes, Logger: s.log}
+	s.tfc = &TFCClient{HTTP: opts.HTTPClient, Hosts: HostPolicy{Allowed: opts.AllowedHosts},
+		ArchiveHosts: HostPolicy{Allowed: opts.ArchiveHosts}, MaxPlanBytes: opts.MaxPlanBytes, Logger: s.log}
 
 	riverLog := slog.New(zapSlogHandler{log: s.log.Named("queue")})
 	db, err := openDatabase(ctx, opts.DatabaseURL, queueSettings{workers: opts.Workers, worker: &evaluateWorker{svc: s},
@@ -141,6 +146,9 @@ func withDefaults(o Options) Options {
 	}
 	if len(o.AllowedHosts) == 0 {
 		o.AllowedHosts = []string{"app.terraform.io"}
+	}
+	if len(o.ArchiveHosts) == 0 {
+		o.ArchiveHosts = []string{DefaultArchiveHost}
 	}
 	if o.Workers <= 0 {
 		o.Workers = 10
@@ -194,7 +202,7 @@ func (s *Service) Start(ctx context.Context) error {
 		}
 	}()
 	s.log.Info("prodgate serve listening", zap.String("addr", ln.Addr().String()), zap.String("path", s.opts.Path),
-		zap.String("database", s.db.kind), zap.String("standard", s.engine.Standard()), zap.Strings("allowed_hosts", s.opts.AllowedHosts))
+		zap.String("database", s.db.kind), zap.String("standard", s.engine.Standard()), zap.Strings("allowed_hosts", s.opts.AllowedHosts), zap.Strings("archive_hosts", s.opts.ArchiveHosts))
 	return nil
 }
 

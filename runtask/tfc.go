@@ -25,6 +25,10 @@ import (
 	"github.com/prodgate/prodgate/report"
 )
 
+// DefaultArchiveHost is HCP Terraform's archivist, which its plan JSON
+// endpoint redirects to; Terraform Enterprise redirects to its own host.
+const DefaultArchiveHost = "archivist.terraform.io"
+
 // Defaults of TFCClient's zero fields.
 const (
 	// DefaultMaxPlanBytes bounds a downloaded plan JSON (256 MiB).
@@ -99,22 +103,32 @@ func (p HostPolicy) Check(rawURL string) error {
 	default:
 		return fmt.Errorf("URL for host %s has scheme %q; want https", u.Host, u.Scheme)
 	}
-	port := effectivePort(u)
-	for _, entry := range p.Allowed {
-		eh, ep := splitHostEntry(entry)
-		if eh == "" || eh != host {
-			continue
-		}
-		if ep == "" || ep == port {
-			return nil
-		}
-	}
-	allowed := "none"
-	if len(p.Allowed) > 0 {
-		allowed = strings.Join(p.Allowed, ", ")
+	if p.lists(u) {
+		return nil
 	}
 	return fmt.Errorf("%w: %s may not receive the run's access token (allowed: %s; see --allowed-hosts)",
-		ErrHostNotAllowed, u.Host, allowed)
+		ErrHostNotAllowed, u.Host, p.String())
+}
+
+// lists says whether u's host (and port, where the entry names one) is on
+// the list.
+func (p HostPolicy) lists(u *url.URL) bool {
+	host, port := strings.ToLower(u.Hostname()), effectivePort(u)
+	for _, entry := range p.Allowed {
+		eh, ep := splitHostEntry(entry)
+		if eh != "" && eh == host && (ep == "" || ep == port) {
+			return true
+		}
+	}
+	return false
+}
+
+// String lists the entries for messages ("none" when empty).
+func (p HostPolicy) String() string {
+	if len(p.Allowed) == 0 {
+		return "none"
+	}
+	return strings.Join(p.Allowed, ", ")
 }
 
 // splitHostEntry reads an allow-list entry: "host", "host:port", "[::1]:80"
@@ -166,6 +180,10 @@ type TFCClient struct {
 	HTTP *http.Client
 	// Hosts are where the access token may go; checked before every request.
 	Hosts HostPolicy
+	// ArchiveHosts are where a request may be redirected besides its own
+	// host (any port), without the token: where HCP Terraform keeps plans
+	// (DefaultArchiveHost). A redirect anywhere else is refused.
+	ArchiveHosts HostPolicy
 	// MaxPlanBytes bounds the plan JSON; 0 means DefaultMaxPlanBytes.
 	MaxPlanBytes int64
 	// NotReadyTimeout is how long to keep retrying while the plan endpoint
@@ -323,10 +341,10 @@ func callbackPayload(res Result) ([]byte, error) {
 // plan_json_api_url) with the run's token.
 //
 // The host is checked first; the token is never sent elsewhere. HCP
-// Terraform answers 307 to a temporary URL on another host, valid for one
-// minute; the redirect is followed (at most 3) without the Authorization
-// header unless it stays on the same host and port, and never to plain http
-// off loopback. 204 (plan not finished) is retried with backoff for up to
+// Terraform answers 307 to a temporary URL on its archivist, valid for one
+// minute; a redirect is followed (at most 3) only to the same host or an
+// ArchiveHosts host, without the Authorization header unless it stays on
+// the same host and port, and never to plain http off loopback. 204 (plan not finished) is retried with backoff for up to
 // NotReadyTimeout, asking planURL again each time for a fresh temporary URL.
 // Network errors, 429 and 5xx are retried up to 5 attempts. Other statuses
 // fail at once. The body may not exceed MaxPlanBytes. Errors are *FetchError.
@@ -637,16 +655,23 @@ func (c *TFCClient) httpClient() *http.Client {
 		copied := *c.HTTP
 		hc = &copied
 	}
-	hc.CheckRedirect = checkTFCRedirect
+	hc.CheckRedirect = c.checkRedirect
 	return hc
 }
 
-func checkTFCRedirect(req *http.Request, via []*http.Request) error {
+// checkRedirect is the redirect rule: at most 3 redirects, https (or
+// loopback), to the first request's host or an archive host; the token
+// only to the first request's host and port.
+func (c *TFCClient) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > tfcMaxRedirects {
 		return fmt.Errorf("%w: more than %d redirects", errRedirectRefused, tfcMaxRedirects)
 	}
 	if !strings.EqualFold(req.URL.Scheme, "https") && !isLoopbackHost(strings.ToLower(req.URL.Hostname())) {
 		return fmt.Errorf("%w: redirect to %s over %s; want https", errRedirectRefused, req.URL.Host, req.URL.Scheme)
+	}
+	if !strings.EqualFold(req.URL.Hostname(), via[0].URL.Hostname()) && !c.ArchiveHosts.lists(req.URL) {
+		return fmt.Errorf("%w: redirect to %s, which is neither %s nor an archive host (%s; see --archive-hosts)",
+			errRedirectRefused, req.URL.Host, via[0].URL.Hostname(), c.ArchiveHosts)
 	}
 	if hostKey(req.URL) != hostKey(via[0].URL) {
 		req.Header.Del("Authorization")

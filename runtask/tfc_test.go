@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -39,10 +40,18 @@ type tfcTestServer struct {
 	handle func(n int, w http.ResponseWriter, r *http.Request)
 }
 
-func newTFCTestServer(t *testing.T) *tfcTestServer {
+func newTFCTestServer(t *testing.T) *tfcTestServer { return newTFCTestServerOn(t, "127.0.0.1:0") }
+
+// newTFCTestServerOn listens on addr: 127.0.0.2 is another host on
+// loopback (Linux routes all of 127/8).
+func newTFCTestServerOn(t *testing.T, addr string) *tfcTestServer {
 	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("listen on %s: %v", addr, err)
+	}
 	s := &tfcTestServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
 		n := len(s.seen)
@@ -58,6 +67,9 @@ func newTFCTestServer(t *testing.T) *tfcTestServer {
 		}
 		handle(n, w, r)
 	}))
+	s.Listener.Close()
+	s.Listener = ln
+	s.Start()
 	t.Cleanup(s.Close)
 	return s
 }
@@ -155,11 +167,13 @@ func TestTFCFetchPlan(t *testing.T) {
 	redirectTo := func(w http.ResponseWriter, r *http.Request, to string) {
 		http.Redirect(w, r, to, http.StatusTemporaryRedirect)
 	}
-	type env struct{ api, dl *tfcTestServer }
+	type env struct{ api, dl, other *tfcTestServer } // other is on another host, 127.0.0.2
 	tests := []struct {
 		name         string
 		api          func(e *env, n int, w http.ResponseWriter, r *http.Request)
 		dl           func(e *env, n int, w http.ResponseWriter, r *http.Request)
+		other        func(e *env, n int, w http.ResponseWriter, r *http.Request)
+		archiveHosts []string
 		maxBytes     int64
 		notReady     time.Duration
 		want         string
@@ -168,8 +182,38 @@ func TestTFCFetchPlan(t *testing.T) {
 		wantRetry    bool
 		wantAPICalls int
 		wantDLCalls  int
+		wantOther    int
 		check        func(t *testing.T, e *env)
 	}{
+		{
+			name: "307 to an archive host is followed without the token",
+			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
+				redirectTo(w, r, e.other.URL+"/_archivist/plan?sig=abc")
+			},
+			other:        func(_ *env, _ int, w http.ResponseWriter, _ *http.Request) { io.WriteString(w, plan) },
+			archiveHosts: []string{"127.0.0.2"},
+			want:         plan,
+			wantAPICalls: 1, wantOther: 1,
+			check: func(t *testing.T, e *env) {
+				if got := e.other.requests()[0]; got.Auth != "" || got.RequestURI != "/_archivist/plan?sig=abc" {
+					t.Errorf("archive host got %q with Authorization %q, want no token", got.RequestURI, got.Auth)
+				}
+			},
+		},
+		{
+			name: "307 to a host that is neither the plan's nor an archive host is refused, naming it",
+			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
+				redirectTo(w, r, e.other.URL+"/internal/metadata")
+			},
+			archiveHosts: []string{"archivist.terraform.io"},
+			wantErr:      "redirect to 127.0.0.2:",
+			wantAPICalls: 1,
+			check: func(t *testing.T, e *env) {
+				if len(e.other.requests()) != 0 {
+					t.Error("the foreign host was asked")
+				}
+			},
+		},
 		{
 			name: "307 to another port is followed without the token",
 			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
@@ -370,7 +414,10 @@ func TestTFCFetchPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := &env{api: newTFCTestServer(t), dl: newTFCTestServer(t)}
+			e := &env{api: newTFCTestServer(t), dl: newTFCTestServer(t), other: newTFCTestServerOn(t, "127.0.0.2:0")}
+			if tt.other != nil {
+				e.other.handle = func(n int, w http.ResponseWriter, r *http.Request) { tt.other(e, n, w, r) }
+			}
 			if tt.api != nil {
 				e.api.handle = func(n int, w http.ResponseWriter, r *http.Request) { tt.api(e, n, w, r) }
 			}
@@ -378,6 +425,7 @@ func TestTFCFetchPlan(t *testing.T) {
 				e.dl.handle = func(n int, w http.ResponseWriter, r *http.Request) { tt.dl(e, n, w, r) }
 			}
 			c := newTFCTestClient(nil)
+			c.ArchiveHosts = HostPolicy{Allowed: tt.archiveHosts}
 			c.MaxPlanBytes = tt.maxBytes
 			c.NotReadyTimeout = tt.notReady
 			got, err := c.FetchPlan(context.Background(), e.api.URL+planPath, tfcTestToken)
@@ -411,6 +459,9 @@ func TestTFCFetchPlan(t *testing.T) {
 			}
 			if n := len(e.dl.requests()); n != tt.wantDLCalls {
 				t.Errorf("download host got %d requests, want %d", n, tt.wantDLCalls)
+			}
+			if n := len(e.other.requests()); n != tt.wantOther {
+				t.Errorf("the other host got %d requests, want %d", n, tt.wantOther)
 			}
 			if tt.check != nil {
 				tt.check(t, e)

@@ -95,7 +95,7 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	}
 	addrFile := filepath.Join(tmp, "addr")
 	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--hmac-key", hmacKey,
-		"--allowed-hosts", "127.0.0.1", "--database-url", dbURL, "--workers", fmt.Sprint(workers), "--log-level", "warn")
+		"--allowed-hosts", "127.0.0.1", "--archive-hosts", "127.0.0.2,localhost", "--database-url", dbURL, "--workers", fmt.Sprint(workers), "--log-level", "warn")
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {

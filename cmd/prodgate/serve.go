@@ -29,7 +29,7 @@ type serveOptions struct {
 	listen, path, policy, databaseURL, externalURL, logLevel, addrFile string
 	testOnlyJudgingHook                                                string
 	hmacKey, hmacKeyPrevious, hmacKeyFile                              string
-	allowedHosts                                                       []string
+	allowedHosts, archiveHosts                                         []string
 	insecureNoHMAC, generateKey                                        bool
 	workers                                                            int
 	maxPlanBytes                                                       int64
@@ -75,6 +75,7 @@ database and prints it once, to paste into HCP Terraform.`,
 	f.BoolVar(&o.insecureNoHMAC, "insecure-no-hmac", false, "accept unsigned requests (local experiments only)")
 	f.BoolVar(&o.generateKey, "generate-hmac-key", false, "generate an HMAC key when none is configured, save it beside the database and print it once")
 	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", []string{"app.terraform.io"}, "hosts the run's token may be sent to (plan download and callback); add your Terraform Enterprise host")
+	f.StringSliceVar(&o.archiveHosts, "archive-hosts", []string{runtask.DefaultArchiveHost}, "hosts besides the plan URL's own that a plan download may be redirected to, without the token (HCP Terraform's archivist; Terraform Enterprise redirects to itself)")
 	f.StringVar(&o.externalURL, "external-url", "", "base URL users reach this service at, for results-page links (default http://<listen address>)")
 	f.IntVar(&o.workers, "workers", 10, "tasks judged at once by this process")
 	f.Int64Var(&o.maxPlanBytes, "max-plan-bytes", 256<<20, "largest plan JSON accepted, in bytes")
@@ -141,7 +142,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	gin.SetMode(gin.ReleaseMode)
 	svc, err := runtask.New(cmd.Context(), runtask.Options{
 		Listen: o.listen, Path: o.path, HMACKeys: keys, InsecureNoHMAC: o.insecureNoHMAC,
-		DatabaseURL: o.databaseURL, Engine: engine, AllowedHosts: o.allowedHosts, ExternalURL: o.externalURL,
+		DatabaseURL: o.databaseURL, Engine: engine, AllowedHosts: o.allowedHosts, ArchiveHosts: o.archiveHosts, ExternalURL: o.externalURL,
 		Workers: o.workers, MaxPlanBytes: o.maxPlanBytes, ShutdownTimeout: o.shutdownTimeout, Retention: o.retention, Logger: log,
 		TestOnlyJudgingHook: o.testOnlyJudgingHook,
 	})

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,6 +23,10 @@ import (
 )
 
 const testHMACKey = "run-task-test-key"
+
+// fakeArchiveHosts are the hosts tfcfake's plan downloads are redirected to
+// (127.0.0.2, or localhost where that address cannot be had).
+const fakeArchiveHosts = "127.0.0.2,localhost"
 
 // server is one real `prodgate serve` process.
 type server struct {
@@ -48,8 +53,12 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
-	all := append([]string{"serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--hmac-key", testHMACKey,
-		"--allowed-hosts", "127.0.0.1", "--log-level", "debug"}, args...)
+	all := []string{"serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--hmac-key", testHMACKey,
+		"--allowed-hosts", "127.0.0.1", "--log-level", "debug"}
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--archive-hosts") }) {
+		all = append(all, "--archive-hosts", fakeArchiveHosts) // a list flag given twice adds up
+	}
+	all = append(all, args...)
 	cmd := exec.Command(binary, all...)
 	cmd.Dir = repoRoot(t)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
@@ -575,6 +584,7 @@ func TestServeReadsSettingsFromEnvironment(t *testing.T) {
 	srv := startServeWithEnv(t, []string{
 		"PRODGATE_HMAC_KEY=" + testHMACKey,
 		"PRODGATE_ALLOWED_HOSTS=127.0.0.1",
+		"PRODGATE_ARCHIVE_HOSTS=" + fakeArchiveHosts,
 		"PRODGATE_DATABASE_URL=" + filepath.Join(dir, "env.db"),
 		"PRODGATE_PATH=/hooks/prodgate",
 	})
@@ -648,7 +658,7 @@ func TestServeEndsAPlanThatKeepsCrashingIt(t *testing.T) {
 		// The task is taken up again as the process starts: it dies before
 		// it has said where it listens.
 		cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--hmac-key", testHMACKey, "--allowed-hosts", "127.0.0.1",
-			"--database-url", dbPath, hook)
+			"--archive-hosts", fakeArchiveHosts, "--database-url", dbPath, hook)
 		logs := &syncBuffer{}
 		cmd.Stdout, cmd.Stderr = logs, logs
 		if err := cmd.Start(); err != nil {
@@ -718,4 +728,27 @@ func TestServeSurvivesSIGKILLWhileJudging(t *testing.T) {
 	t.Logf("judged and called back %s after the kill", time.Since(killedAt).Round(time.Millisecond))
 	expectOneFinalEach(t, peer, []*tfcfake.Task{task}, "passed")
 	second.stop()
+}
+
+// TestServeRefusesARedirectOffTheArchiveHosts: the plan endpoint redirects
+// to a host that is neither its own nor on --archive-hosts; nothing is
+// downloaded from there and the task fails naming the host.
+func TestServeRefusesARedirectOffTheArchiveHosts(t *testing.T) {
+	t.Parallel()
+	peer := newPeer(t)
+	if !peer.ArchivistIsSeparateHost() {
+		t.Skip("tfcfake could not serve downloads from a host of their own")
+	}
+	srv := startServe(t, "--database-url", filepath.Join(t.TempDir(), "prodgate.db"), "--archive-hosts", "archivist.terraform.io")
+	planID, _ := peer.AddPlan(readExample(t, "compliant.json"))
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+	deliver(t, peer, srv, task.Payload(), testHMACKey)
+	final := waitFinal(t, peer, task)
+	archivist := strings.TrimPrefix(peer.ArchivistURL(), "http://")
+	if final.Status != "failed" || !strings.Contains(final.Message, "redirect to "+archivist) || !strings.Contains(final.Message, "--archive-hosts") {
+		t.Errorf("final %s %q, want failed naming %s and --archive-hosts", final.Status, final.Message, archivist)
+	}
+	if n := peer.ArchivistFetches(planID); n != 0 {
+		t.Errorf("the plan was downloaded %d times from the host off the list", n)
+	}
 }
