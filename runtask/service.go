@@ -1,6 +1,7 @@
 package runtask
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,19 @@ type Options struct {
 	MaxPlanBytes int64
 	// MaxRequestBytes caps a run-task request body (default 1 MiB).
 	MaxRequestBytes int64
+	// PlanFetchTimeout bounds the plan download, all attempts and waits
+	// between them together (default 2m).
+	PlanFetchTimeout time.Duration
+	// PlanAttemptTimeout bounds one HTTP exchange with HCP Terraform, body
+	// included: a plan download attempt or a callback (default 1m).
+	PlanAttemptTimeout time.Duration
+	// JudgeTimeout bounds judging a downloaded plan, the wait for a judging
+	// slot included (default 2m).
+	JudgeTimeout time.Duration
+	// ProgressInterval is how often a task being worked tells HCP Terraform
+	// it is running; HCP Terraform errors a task without progress for 10
+	// minutes (default 2m).
+	ProgressInterval time.Duration
 	// ShutdownTimeout is how long Stop lets running tasks finish before it
 	// hands them back to the queue (default 30s); Stop itself takes at most
 	// 10 s more.
@@ -56,7 +70,8 @@ type Options struct {
 	// (default 90 days; negative keeps them for ever).
 	Retention time.Duration
 	Logger    *zap.Logger
-	// HTTPClient talks to HCP Terraform (default: 60s timeout).
+	// HTTPClient talks to HCP Terraform (default: one idle connection kept
+	// per worker); its Timeout is set to PlanAttemptTimeout.
 	HTTPClient *http.Client
 	// Now is the clock for waiver expiry and timestamps (default time.Now).
 	Now func() time.Time
@@ -65,6 +80,10 @@ type Options struct {
 	// judging it.
 	TestOnlyJudgingHook string
 }
+
+// callbackBudget is the part of a job's timeout left for the final
+// callback and the database once the plan is fetched and judged.
+const callbackBudget = time.Minute
 
 // Service is the run-task service: HTTP front door, durable queue, workers.
 // New wires it, Start returns once it is listening, Stop tears it down in
@@ -81,7 +100,9 @@ type Service struct {
 	// judging holds a token per plan being parsed and evaluated: one fewer
 	// than the CPUs (at least one), and each plan is judged on that many
 	// goroutines, so answering POSTs never waits for a core.
-	judging     chan struct{}
+	judging chan struct{}
+	// jobTimeout bounds one attempt of a task: fetch, judging, callbacks.
+	jobTimeout  time.Duration
 	judgingHook func(plan []byte)
 	metrics     *metrics
 	http        *http.Server
@@ -99,12 +120,16 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		return nil, errors.New("runtask: no policy engine")
 	}
 	opts = withDefaults(opts)
+	if opts.PlanAttemptTimeout > opts.PlanFetchTimeout {
+		return nil, fmt.Errorf("runtask: the plan attempt timeout (%s) is longer than the whole plan fetch timeout (%s)", opts.PlanAttemptTimeout, opts.PlanFetchTimeout)
+	}
 	hook, err := judgingHookFor(opts.TestOnlyJudgingHook)
 	if err != nil {
 		return nil, fmt.Errorf("runtask: %w", err)
 	}
 	s := &Service{opts: opts, log: opts.Logger, engine: opts.Engine, now: opts.Now, judgingHook: hook,
-		judging: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
+		judging:    make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)),
+		jobTimeout: opts.PlanFetchTimeout + opts.JudgeTimeout + callbackBudget}
 	if opts.InsecureNoHMAC {
 		s.log.Warn("accepting run-task requests without an HMAC signature (--insecure-no-hmac): anyone who can reach this port can submit work")
 	} else {
@@ -116,11 +141,11 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	}
 	s.secrets = newSecrets(opts.HMACKeys)
 	s.tfc = &TFCClient{HTTP: opts.HTTPClient, Hosts: HostPolicy{Allowed: opts.AllowedHosts},
-		ArchiveHosts: HostPolicy{Allowed: opts.ArchiveHosts}, MaxPlanBytes: opts.MaxPlanBytes, Logger: s.log}
+		ArchiveHosts: HostPolicy{Allowed: opts.ArchiveHosts}, MaxPlanBytes: opts.MaxPlanBytes, FetchTimeout: opts.PlanFetchTimeout, Logger: s.log}
 
 	riverLog := slog.New(zapSlogHandler{log: s.log.Named("queue")})
 	db, err := openDatabase(ctx, opts.DatabaseURL, queueSettings{workers: opts.Workers, worker: &evaluateWorker{svc: s},
-		softStop: opts.ShutdownTimeout, retention: opts.Retention, now: opts.Now, logger: riverLog, log: s.log})
+		jobTimeout: s.jobTimeout, softStop: opts.ShutdownTimeout, retention: opts.Retention, now: opts.Now, logger: riverLog, log: s.log})
 	if err != nil {
 		return nil, err
 	}
@@ -159,9 +184,11 @@ func withDefaults(o Options) Options {
 	if o.MaxRequestBytes <= 0 {
 		o.MaxRequestBytes = 1 << 20
 	}
-	if o.ShutdownTimeout <= 0 {
-		o.ShutdownTimeout = 30 * time.Second
-	}
+	o.PlanFetchTimeout = cmp.Or(max(o.PlanFetchTimeout, 0), DefaultFetchTimeout)
+	o.PlanAttemptTimeout = cmp.Or(max(o.PlanAttemptTimeout, 0), DefaultAttemptTimeout)
+	o.JudgeTimeout = cmp.Or(max(o.JudgeTimeout, 0), 2*time.Minute)
+	o.ProgressInterval = cmp.Or(max(o.ProgressInterval, 0), 2*time.Minute)
+	o.ShutdownTimeout = cmp.Or(max(o.ShutdownTimeout, 0), 30*time.Second)
 	if o.Retention == 0 {
 		o.Retention = 90 * 24 * time.Hour
 	}
@@ -175,8 +202,12 @@ func withDefaults(o Options) Options {
 		// of them would dial, and shake hands, anew for every request.
 		transport := http.DefaultTransport.(*http.Transport).Clone()
 		transport.MaxIdleConnsPerHost = o.Workers + 2
-		o.HTTPClient = &http.Client{Timeout: 60 * time.Second, Transport: transport}
+		o.HTTPClient = &http.Client{Transport: transport}
 	}
+	// One exchange, body included, whoever made the client.
+	client := *o.HTTPClient
+	client.Timeout = o.PlanAttemptTimeout
+	o.HTTPClient = &client
 	if o.Now == nil {
 		o.Now = time.Now
 	}

@@ -149,6 +149,16 @@ func (s *store) startJudging(ctx context.Context, id string) error {
 	return nil
 }
 
+// endJudging takes back a startJudging whose judging was stopped, not
+// crashed.
+func (s *store) endJudging(ctx context.Context, id string) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET judgings_unfinished = judgings_unfinished - 1 WHERE task_result_id = ? AND judgings_unfinished > 0`), id)
+	if err != nil {
+		return fmt.Errorf("record that judging task %s was stopped: %w", id, err)
+	}
+	return nil
+}
+
 // saveResult keeps a task's verdict; the count of unfinished judgings is
 // then moot.
 func (s *store) saveResult(ctx context.Context, id, status, message string, report []byte, at time.Time) error {

@@ -33,19 +33,16 @@ const DefaultArchiveHost = "archivist.terraform.io"
 const (
 	// DefaultMaxPlanBytes bounds a downloaded plan JSON (256 MiB).
 	DefaultMaxPlanBytes int64 = 256 << 20
-	// DefaultNotReadyTimeout is how long FetchPlan keeps asking while HCP
-	// Terraform answers 204 (plan not finished).
-	DefaultNotReadyTimeout = 2 * time.Minute
-	// DefaultTFCHTTPTimeout bounds one HTTP exchange, body included, when
+	// DefaultFetchTimeout bounds a plan download, every attempt and wait
+	// between them together.
+	DefaultFetchTimeout = 2 * time.Minute
+	// DefaultAttemptTimeout bounds one HTTP exchange, body included, when
 	// TFCClient.HTTP is nil.
-	DefaultTFCHTTPTimeout = 5 * time.Minute
+	DefaultAttemptTimeout = time.Minute
 )
 
 // Retry limits of TFCClient.
 const (
-	// fetchMaxAttempts counts plan downloads that failed with a network
-	// error, 429 or 5xx; 204 answers are bounded by NotReadyTimeout instead.
-	fetchMaxAttempts = 5
 	// callbackMaxAttempts counts PATCHes of one result.
 	callbackMaxAttempts = 6
 	// tfcMaxRedirects is how many redirects one request may follow.
@@ -175,7 +172,8 @@ func isLoopbackHost(host string) bool {
 // value is usable, but Hosts must list the allowed hosts or every call is
 // refused. It is safe for concurrent use.
 type TFCClient struct {
-	// HTTP sends the requests; nil means a client with DefaultTFCHTTPTimeout.
+	// HTTP sends the requests; its Timeout bounds one attempt (nil means a
+	// client with DefaultAttemptTimeout).
 	// Its CheckRedirect is replaced by TFCClient's own (see FetchPlan).
 	HTTP *http.Client
 	// Hosts are where the access token may go; checked before every request.
@@ -186,9 +184,9 @@ type TFCClient struct {
 	ArchiveHosts HostPolicy
 	// MaxPlanBytes bounds the plan JSON; 0 means DefaultMaxPlanBytes.
 	MaxPlanBytes int64
-	// NotReadyTimeout is how long to keep retrying while the plan endpoint
-	// answers 204; 0 means DefaultNotReadyTimeout.
-	NotReadyTimeout time.Duration
+	// FetchTimeout bounds FetchPlan, all attempts and the waits between
+	// them; 0 means DefaultFetchTimeout.
+	FetchTimeout time.Duration
 	// Backoff returns the wait before retry number attempt (0-based) when
 	// the server names none (Retry-After); nil means 250ms·2^attempt,
 	// capped at 5s, with jitter.
@@ -344,21 +342,25 @@ func callbackPayload(res Result) ([]byte, error) {
 // Terraform answers 307 to a temporary URL on its archivist, valid for one
 // minute; a redirect is followed (at most 3) only to the same host or an
 // ArchiveHosts host, without the Authorization header unless it stays on
-// the same host and port, and never to plain http off loopback. 204 (plan not finished) is retried with backoff for up to
-// NotReadyTimeout, asking planURL again each time for a fresh temporary URL.
-// Network errors, 429 and 5xx are retried up to 5 attempts. Other statuses
+// the same host and port, and never to plain http off loopback. 204 (plan
+// not finished), network errors, timeouts, 429 and 5xx are retried with
+// backoff, asking planURL again each time for a fresh temporary URL, until
+// FetchTimeout; each attempt has the HTTP client's Timeout. Other statuses
 // fail at once. The body may not exceed MaxPlanBytes. Errors are *FetchError.
 func (c *TFCClient) FetchPlan(ctx context.Context, planURL, token string) ([]byte, error) {
 	if err := c.Hosts.Check(planURL); err != nil {
 		return nil, &FetchError{URL: planURL, Err: err}
 	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, c.fetchTimeout())
+	defer cancel()
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, planURL, nil)
 	if err != nil {
 		return nil, &FetchError{URL: planURL, Err: stripURLError(err)}
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
-	f := &planFetch{c: c, url: planURL, token: token, notReadyUntil: time.Now().Add(c.notReadyTimeout())}
+	f := &planFetch{c: c, url: planURL, token: token}
 	// The body is read within the attempt, so a download cut short is
 	// retried like any other failed attempt.
 	req.SetResponseHandler(f.read)
@@ -373,22 +375,24 @@ func (c *TFCClient) FetchPlan(ctx context.Context, planURL, token string) ([]byt
 	if errors.As(err, &fe) {
 		return nil, fe
 	}
-	// The context ended, while waiting to retry or during an attempt.
+	// A context ended, during an attempt or while waiting to retry: the
+	// caller's (the job was stopped) or the fetch's own deadline.
 	fe = &FetchError{URL: planURL, Retryable: true, Err: stripURLError(err)}
+	if parent.Err() == nil {
+		fe.Err = fmt.Errorf("gave up after %s (--plan-fetch-timeout)", c.fetchTimeout())
+	}
 	if f.last != nil {
 		fe.Status = f.last.Status
-		fe.Err = fmt.Errorf("%w (while waiting to retry after: %v)", fe.Err, f.last.Err)
+		fe.Err = fmt.Errorf("%w; the last attempt: %v", fe.Err, f.last.Err)
 	}
 	return nil, fe
 }
 
 // planFetch is one FetchPlan: what its attempts have seen.
 type planFetch struct {
-	c             *TFCClient
-	url, token    string
-	notReadyUntil time.Time
-	failures      int // attempts that failed, 204 answers aside
-	last          *FetchError
+	c          *TFCClient
+	url, token string
+	last       *FetchError
 	// lastResp is the response last classified: retryablehttp asks about
 	// an answer again once read has run (and runs read on any answer it
 	// will not retry).
@@ -396,9 +400,9 @@ type planFetch struct {
 	body     []byte
 }
 
-// checkRetry is the retry policy: 204 until notReadyUntil; network errors,
-// 429, 5xx and a failing temporary URL up to fetchMaxAttempts; nothing else.
-// Giving up returns the attempt's *FetchError.
+// checkRetry is the retry policy: 204, network errors and timeouts, 429,
+// 5xx and a failing temporary URL, until the fetch's deadline; nothing
+// else, which returns the attempt's *FetchError.
 func (f *planFetch) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
@@ -412,15 +416,6 @@ func (f *planFetch) checkRetry(ctx context.Context, resp *http.Response, err err
 	}
 	f.last, f.lastResp = fe, resp
 	if !fe.Retryable {
-		return false, fe
-	}
-	if fe.Status == http.StatusNoContent {
-		if time.Now().After(f.notReadyUntil) {
-			fe.Err = fmt.Errorf("plan is still not ready after %s (HTTP 204)", f.c.notReadyTimeout())
-			return false, fe
-		}
-	} else if f.failures++; f.failures >= fetchMaxAttempts {
-		fe.Err = fmt.Errorf("%w (gave up after %d attempts)", fe.Err, f.failures)
 		return false, fe
 	}
 	f.c.logger().Debug("plan download will be retried", zap.String("host", hostForMessage(f.url)),
@@ -440,6 +435,8 @@ func (f *planFetch) classify(resp *http.Response, err error) *FetchError {
 		return already
 	case errors.Is(err, errRedirectRefused):
 		return fe(0, false, stripURLError(err))
+	case isTimeout(err):
+		return fe(0, true, fmt.Errorf("no answer within %s (--plan-attempt-timeout)", f.c.attemptTimeout()))
 	case err != nil:
 		return fe(0, true, stripURLError(err))
 	case resp.StatusCode == http.StatusOK:
@@ -650,7 +647,7 @@ var errRedirectRefused = errors.New("redirect refused")
 // most 3 redirects, Authorization only kept on the original host and port,
 // and no plain-http hop off loopback.
 func (c *TFCClient) httpClient() *http.Client {
-	hc := &http.Client{Timeout: DefaultTFCHTTPTimeout}
+	hc := &http.Client{Timeout: DefaultAttemptTimeout}
 	if c.HTTP != nil {
 		copied := *c.HTTP
 		hc = &copied
@@ -693,11 +690,25 @@ func (c *TFCClient) maxPlanBytes() int64 {
 	return DefaultMaxPlanBytes
 }
 
-func (c *TFCClient) notReadyTimeout() time.Duration {
-	if c.NotReadyTimeout > 0 {
-		return c.NotReadyTimeout
+func (c *TFCClient) fetchTimeout() time.Duration {
+	if c.FetchTimeout > 0 {
+		return c.FetchTimeout
 	}
-	return DefaultNotReadyTimeout
+	return DefaultFetchTimeout
+}
+
+func (c *TFCClient) attemptTimeout() time.Duration {
+	if c.HTTP != nil && c.HTTP.Timeout > 0 {
+		return c.HTTP.Timeout
+	}
+	return DefaultAttemptTimeout
+}
+
+// isTimeout is an attempt that outlasted the HTTP client's Timeout (asked
+// only while the fetch's own context is alive).
+func isTimeout(err error) bool {
+	var ue *url.Error
+	return errors.As(err, &ue) && ue.Timeout()
 }
 
 func (c *TFCClient) backoff(attempt int) time.Duration {

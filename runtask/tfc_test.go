@@ -1,6 +1,7 @@
 package runtask
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,7 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -175,7 +176,8 @@ func TestTFCFetchPlan(t *testing.T) {
 		other        func(e *env, n int, w http.ResponseWriter, r *http.Request)
 		archiveHosts []string
 		maxBytes     int64
-		notReady     time.Duration
+		fetchTimeout time.Duration // whole fetch; 0: 10 s
+		attempt      time.Duration // one attempt; 0: the default
 		want         string
 		wantErr      string
 		wantStatus   int
@@ -376,24 +378,55 @@ func TestTFCFetchPlan(t *testing.T) {
 			wantAPICalls: 1,
 		},
 		{
-			name: "a plan that never gets ready gives up after NotReadyTimeout",
+			name: "a plan that never gets ready is asked for until the fetch's deadline",
 			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(http.StatusNoContent)
 			},
-			notReady:   30 * time.Millisecond,
-			wantErr:    "plan is still not ready after 30ms (HTTP 204)",
-			wantStatus: http.StatusNoContent,
-			wantRetry:  true,
+			fetchTimeout: 50 * time.Millisecond,
+			wantErr:      "gave up after 50ms (--plan-fetch-timeout); the last attempt: plan is not ready yet (HTTP 204)",
+			wantStatus:   http.StatusNoContent,
+			wantRetry:    true,
 		},
 		{
-			name: "5xx gives up after 5 attempts",
+			name: "5xx is retried until the fetch's deadline",
 			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
 				http.Error(w, "bad gateway", http.StatusBadGateway)
 			},
-			wantErr:      "HTTP 502 Bad Gateway: bad gateway (gave up after 5 attempts)",
+			fetchTimeout: 50 * time.Millisecond,
+			wantErr:      "gave up after 50ms (--plan-fetch-timeout); the last attempt: HTTP 502 Bad Gateway: bad gateway",
 			wantStatus:   http.StatusBadGateway,
 			wantRetry:    true,
-			wantAPICalls: 5,
+		},
+		{
+			name: "a hanging host: each attempt times out, and the fetch gives up at its deadline",
+			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
+				<-r.Context().Done()
+			},
+			attempt:      40 * time.Millisecond,
+			fetchTimeout: 300 * time.Millisecond,
+			wantErr:      "gave up after 300ms (--plan-fetch-timeout); the last attempt: no answer within 40ms (--plan-attempt-timeout)",
+			wantRetry:    true,
+			check: func(t *testing.T, e *env) {
+				if n := len(e.api.requests()); n < 3 {
+					t.Errorf("%d attempts in 300 ms of 40 ms each, want several", n)
+				}
+			},
+		},
+		{
+			name: "a body that stops coming is an attempt that times out",
+			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
+				if n > 0 {
+					io.WriteString(w, plan)
+					return
+				}
+				w.Header().Set("Content-Length", "1000")
+				io.WriteString(w, `{"format_version":`)
+				w.(http.Flusher).Flush()
+				<-r.Context().Done()
+			},
+			attempt:      100 * time.Millisecond,
+			want:         plan,
+			wantAPICalls: 2,
 		},
 		{
 			name: "a redirect loop stops after 3 redirects",
@@ -427,7 +460,10 @@ func TestTFCFetchPlan(t *testing.T) {
 			c := newTFCTestClient(nil)
 			c.ArchiveHosts = HostPolicy{Allowed: tt.archiveHosts}
 			c.MaxPlanBytes = tt.maxBytes
-			c.NotReadyTimeout = tt.notReady
+			c.FetchTimeout = cmp.Or(tt.fetchTimeout, 10*time.Second)
+			if tt.attempt > 0 {
+				c.HTTP = &http.Client{Timeout: tt.attempt}
+			}
 			got, err := c.FetchPlan(context.Background(), e.api.URL+planPath, tfcTestToken)
 			if tt.wantErr == "" {
 				if err != nil {
@@ -570,7 +606,7 @@ func TestTFCSendResultWireFormat(t *testing.T) {
 		ContentType: "application/vnd.api+json",
 		Body:        []byte(goTFECallbackVector),
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("callback request mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -671,7 +707,7 @@ func TestTFCSendResultRetries(t *testing.T) {
 				}
 				want := *tt.wantErr
 				want.URL = url
-				if diff := cmp.Diff(want, *ce); diff != "" {
+				if diff := gocmp.Diff(want, *ce); diff != "" {
 					t.Errorf("CallbackError mismatch (-want +got):\n%s", diff)
 				}
 				if !strings.Contains(err.Error(), fmt.Sprintf("send task result to %s: HTTP %d", strings.TrimPrefix(srv.URL, "http://"), want.Status)) {
@@ -681,7 +717,7 @@ func TestTFCSendResultRetries(t *testing.T) {
 			if n := len(srv.requests()); n != tt.wantCalls {
 				t.Errorf("got %d requests, want %d", n, tt.wantCalls)
 			}
-			if diff := cmp.Diff(tt.wantWaits, waits); diff != "" {
+			if diff := gocmp.Diff(tt.wantWaits, waits); diff != "" {
 				t.Errorf("waits mismatch (-want +got):\n%s", diff)
 			}
 			warns := logs.FilterLevelExact(zapcore.WarnLevel).All()

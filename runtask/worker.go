@@ -16,18 +16,19 @@ import (
 )
 
 const (
-	// jobTimeout bounds one attempt; HCP Terraform wants progress within 10 minutes.
-	jobTimeout = 8 * time.Minute
 	// maxAttempts keeps retries of a failing callback inside HCP Terraform's
 	// 60-minute limit (River's backoff is attempt^4 seconds).
 	maxAttempts = 6
-	// defaultJobTimeout is the job timeout when none is given (tests of the
-	// queue alone).
-	defaultJobTimeout = jobTimeout
 	// maxJudgingStarts is how many times the judging of one plan may start
 	// without finishing (the process died meanwhile: a plan that crashes the
 	// service) before the task is ended failed without another try.
 	maxJudgingStarts = 3
+	// runningCallbackTimeout bounds one progress callback, retries included:
+	// progress is a courtesy, the final callback is what counts.
+	runningCallbackTimeout = 15 * time.Second
+	// defaultJobTimeout is the job timeout when none is given (tests of the
+	// queue alone); the service derives its own from the time budgets.
+	defaultJobTimeout = 5 * time.Minute
 )
 
 // evaluateArgs is the durable job for one run-task request. The request
@@ -65,7 +66,7 @@ type evaluateWorker struct {
 	svc *Service
 }
 
-func (w *evaluateWorker) Timeout(*river.Job[evaluateArgs]) time.Duration { return jobTimeout }
+func (w *evaluateWorker) Timeout(*river.Job[evaluateArgs]) time.Duration { return w.svc.jobTimeout }
 
 func (w *evaluateWorker) Work(ctx context.Context, job *river.Job[evaluateArgs]) error {
 	return w.svc.process(ctx, job.Args, job.Attempt, job.MaxAttempts)
@@ -112,17 +113,13 @@ func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAt
 			return err
 		}
 	default:
-		// Every attempt says so: an attempt after a crash is progress too.
-		if err := s.tfc.SendResult(ctx, req.TaskResultCallbackURL, req.AccessToken, RunningResult(s.engine.Standard())); err != nil {
-			// Progress is a courtesy; the final callback below is what counts.
-			log.Warn("running callback failed", zap.Error(err))
-			s.metrics.callbackFailures.WithLabelValues(callbackFailureLabel(err)).Inc()
-		}
 		if err := s.db.store.markRunning(ctx, args.TaskResultID); err != nil {
 			return err
 		}
+		stopProgress := s.sendProgress(ctx, &req, log)
 		var reportJSON []byte
 		final, reportJSON, err = s.judge(ctx, &req, resultsURL, log)
+		stopProgress()
 		if err != nil {
 			// The job was stopped (a graceful stop, or its timeout): River
 			// hands it back or retries it; nothing is saved.
@@ -157,6 +154,42 @@ func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAt
 	return nil
 }
 
+// sendProgress tells HCP Terraform the task is running, at once and then
+// every ProgressInterval: HCP Terraform errors a task that has sent no
+// progress for 10 minutes. The returned function stops it and returns once
+// no progress callback is under way, so none can follow the final one.
+func (s *Service) sendProgress(ctx context.Context, req *Request, log *zap.Logger) (stop func()) {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	send := func() {
+		ctx, cancel := context.WithTimeout(ctx, runningCallbackTimeout)
+		defer cancel()
+		if err := s.tfc.SendResult(ctx, req.TaskResultCallbackURL, req.AccessToken, RunningResult(s.engine.Standard())); err != nil {
+			log.Warn("running callback failed", zap.Error(err))
+			s.metrics.callbackFailures.WithLabelValues(callbackFailureLabel(err)).Inc()
+		}
+	}
+	go func() {
+		defer close(stopped)
+		send()
+		tick := time.NewTicker(s.opts.ProgressInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				send()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
+}
+
 // judge fetches and evaluates the plan. Every failure to judge becomes a
 // failed result with a message saying what went wrong: the gate fails
 // closed. It returns an error only when ctx ends (the job was stopped), so
@@ -166,7 +199,8 @@ func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, lo
 		return Result{Status: TaskPassed, URL: resultsURL,
 			Message: fmt.Sprintf("prodgate judges plans; the %s stage has none, so there is nothing to check yet", req.Stage)}, nil, nil
 	}
-	// FetchPlan refuses hosts that are not allow-listed before sending the token.
+	// FetchPlan refuses hosts that are not allow-listed before sending the
+	// token, and keeps to the fetch budgets.
 	data, err := s.tfc.FetchPlan(ctx, req.PlanJSONAPIURL, req.AccessToken)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -175,35 +209,66 @@ func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, lo
 		log.Warn("plan download failed", zap.Error(err))
 		return FailureResult("could not download the plan: "+err.Error(), resultsURL), nil, nil
 	}
+	// The judging deadline covers the wait for a judging slot too.
+	deadline := time.NewTimer(s.opts.JudgeTimeout)
+	defer deadline.Stop()
+	tooLong := func() Result {
+		log.Warn("judging the plan took too long; the task fails", zap.Duration("judge_timeout", s.opts.JudgeTimeout))
+		return FailureResult(fmt.Sprintf("judging the plan took longer than %s (--judge-timeout); it was not judged", s.opts.JudgeTimeout), resultsURL)
+	}
 	// Judging is the CPU-heavy part: it waits for a slot and uses as many
 	// goroutines as there are slots, so that one core stays free to answer
 	// HCP Terraform's POSTs during a burst.
 	select {
 	case s.judging <- struct{}{}:
-		defer func() { <-s.judging }()
+	case <-deadline.C:
+		return tooLong(), nil, nil
 	case <-ctx.Done():
 		return Result{}, nil, fmt.Errorf("stopped before the plan could be judged: %w", ctx.Err())
 	}
 	// Recorded before judging starts: should judging kill the process, the
 	// next one knows (see maxJudgingStarts).
 	if err := s.db.store.startJudging(ctx, req.TaskResultID); err != nil {
+		<-s.judging
 		return Result{}, nil, err
 	}
 	log.Debug("judging the plan", zap.Int("bytes", len(data)))
-	res, report := s.evaluate(req, data, resultsURL, log)
-	return res, report, nil
+	type verdict struct {
+		res    Result
+		report []byte
+	}
+	judged := make(chan verdict, 1)
+	go func() {
+		// The slot is given back when judging ends, not at the deadline: a
+		// plan that outlasts it still holds a core (the evaluator cannot be
+		// interrupted).
+		defer func() { <-s.judging }()
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("internal error while judging", zap.Any("panic", p))
+				judged <- verdict{res: FailureResult(fmt.Sprintf("internal error: %v", p), resultsURL)}
+			}
+		}()
+		s.judgingHook(data)
+		res, report := s.evaluate(req, data, resultsURL)
+		judged <- verdict{res, report}
+	}()
+	select {
+	case v := <-judged:
+		return v.res, v.report, nil
+	case <-deadline.C:
+		return tooLong(), nil, nil
+	case <-ctx.Done():
+		// Stopped, not crashed: this start does not count against the task.
+		if err := s.db.store.endJudging(context.WithoutCancel(ctx), req.TaskResultID); err != nil {
+			log.Warn("could not record that judging was stopped", zap.Error(err))
+		}
+		return Result{}, nil, fmt.Errorf("stopped while judging the plan: %w", ctx.Err())
+	}
 }
 
-// evaluate parses and judges a downloaded plan; a panic becomes a failed
-// result.
-func (s *Service) evaluate(req *Request, data []byte, resultsURL string, log *zap.Logger) (res Result, reportJSON []byte) {
-	defer func() {
-		if p := recover(); p != nil {
-			log.Error("internal error while judging", zap.Any("panic", p))
-			res, reportJSON = FailureResult(fmt.Sprintf("internal error: %v", p), resultsURL), nil
-		}
-	}()
-	s.judgingHook(data)
+// evaluate parses and judges a downloaded plan.
+func (s *Service) evaluate(req *Request, data []byte, resultsURL string) (Result, []byte) {
 	start := time.Now()
 	workers := cap(s.judging)
 	plan, err := evaluator.ParsePlanWith(data, evaluator.ParseOptions{Workers: workers})
@@ -215,7 +280,7 @@ func (s *Service) evaluate(req *Request, data []byte, resultsURL string, log *za
 		Project: req.ProjectName, Directory: req.WorkspaceWorkingDirectory, Repository: req.VCSRepoURL,
 	}, s.now(), evaluator.Options{Workers: workers})
 	s.metrics.evaluationDuration.Observe(time.Since(start).Seconds())
-	reportJSON, err = json.Marshal(rep)
+	reportJSON, err := json.Marshal(rep)
 	if err != nil {
 		return FailureResult("internal error: encode report: "+err.Error(), resultsURL), nil
 	}

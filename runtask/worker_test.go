@@ -121,3 +121,15 @@ func TestJudgingHookSpec(t *testing.T) {
 		hook([]byte("a plan without the marker")) // returns at once
 	}
 }
+
+func TestNewRefusesAnAttemptLongerThanTheFetch(t *testing.T) {
+	engine, err := evaluator.Compile(config.Default(), rules.Registry(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(context.Background(), Options{Engine: engine, HMACKeys: []string{"k"}, DatabaseURL: filepath.Join(t.TempDir(), "p.db"),
+		PlanFetchTimeout: time.Second, PlanAttemptTimeout: 2 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "plan attempt timeout (2s) is longer than the whole plan fetch timeout (1s)") {
+		t.Errorf("New = %v, want the two timeouts named", err)
+	}
+}

@@ -34,6 +34,7 @@ type serveOptions struct {
 	workers                                                            int
 	maxPlanBytes                                                       int64
 	shutdownTimeout, retention                                         time.Duration
+	planFetchTimeout, planAttemptTimeout, judgeTimeout, progressEvery  time.Duration
 }
 
 func newServeCommand() *cobra.Command {
@@ -79,6 +80,10 @@ database and prints it once, to paste into HCP Terraform.`,
 	f.StringVar(&o.externalURL, "external-url", "", "base URL users reach this service at, for results-page links (default http://<listen address>)")
 	f.IntVar(&o.workers, "workers", 10, "tasks judged at once by this process")
 	f.Int64Var(&o.maxPlanBytes, "max-plan-bytes", 256<<20, "largest plan JSON accepted, in bytes")
+	f.DurationVar(&o.planFetchTimeout, "plan-fetch-timeout", runtask.DefaultFetchTimeout, "how long downloading a plan may take, every attempt and wait between them together; then the task fails")
+	f.DurationVar(&o.planAttemptTimeout, "plan-attempt-timeout", runtask.DefaultAttemptTimeout, "how long one exchange with HCP Terraform may take, body included (a plan download attempt, a callback)")
+	f.DurationVar(&o.judgeTimeout, "judge-timeout", 2*time.Minute, "how long judging a downloaded plan may take, waiting for a judging slot included; then the task fails")
+	f.DurationVar(&o.progressEvery, "progress-interval", 2*time.Minute, "how often a task being judged tells HCP Terraform it is running (HCP Terraform errors a task without progress for 10 minutes)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop (SIGTERM) lets running tasks finish before it hands them back to the queue")
 	f.DurationVar(&o.retention, "retention", 90*24*time.Hour, "how long finished tasks and their results pages are kept (negative: for ever)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug|info|warn|error")
@@ -144,6 +149,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		Listen: o.listen, Path: o.path, HMACKeys: keys, InsecureNoHMAC: o.insecureNoHMAC,
 		DatabaseURL: o.databaseURL, Engine: engine, AllowedHosts: o.allowedHosts, ArchiveHosts: o.archiveHosts, ExternalURL: o.externalURL,
 		Workers: o.workers, MaxPlanBytes: o.maxPlanBytes, ShutdownTimeout: o.shutdownTimeout, Retention: o.retention, Logger: log,
+		PlanFetchTimeout: o.planFetchTimeout, PlanAttemptTimeout: o.planAttemptTimeout, JudgeTimeout: o.judgeTimeout, ProgressInterval: o.progressEvery,
 		TestOnlyJudgingHook: o.testOnlyJudgingHook,
 	})
 	if err != nil {

@@ -752,3 +752,88 @@ func TestServeRefusesARedirectOffTheArchiveHosts(t *testing.T) {
 		t.Errorf("the plan was downloaded %d times from the host off the list", n)
 	}
 }
+
+// TestServeGivesUpOnAHangingPlanHost: the plan endpoint never answers.
+// Each attempt ends at --plan-attempt-timeout, the download at
+// --plan-fetch-timeout, and the task fails saying so, while running
+// callbacks every --progress-interval keep it visible in HCP Terraform.
+func TestServeGivesUpOnAHangingPlanHost(t *testing.T) {
+	t.Parallel()
+	peer := newPeer(t)
+	srv := startServe(t, "--database-url", filepath.Join(t.TempDir(), "prodgate.db"),
+		"--plan-fetch-timeout", "2s", "--plan-attempt-timeout", "500ms", "--progress-interval", "300ms")
+	planID, _ := peer.AddPlan(readExample(t, "compliant.json"))
+	peer.SetPlanBehaviour(planID, tfcfake.PlanBehaviour{Delay: time.Hour})
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+	sent := time.Now()
+	deliver(t, peer, srv, task.Payload(), testHMACKey)
+	final := waitFinal(t, peer, task)
+	took := time.Since(sent)
+	for _, want := range []string{"could not download the plan", "gave up after 2s (--plan-fetch-timeout)", "no answer within 500ms (--plan-attempt-timeout)"} {
+		if final.Status != "failed" || !strings.Contains(final.Message, want) {
+			t.Errorf("final %s %q, want failed saying %q", final.Status, final.Message, want)
+		}
+	}
+	if took > 10*time.Second {
+		t.Errorf("the task ended %s after its request, want about 2 s", took)
+	}
+	running := 0
+	for _, cb := range peer.Callbacks(task.ID) {
+		if cb.Status == "running" && cb.Accepted {
+			running++
+		}
+	}
+	if running < 3 {
+		t.Errorf("%d running callbacks in %s with --progress-interval 300ms, want several", running, took)
+	}
+	if n := peer.PlanFetches(planID); n < 3 {
+		t.Errorf("%d download attempts in 2 s of 500 ms each, want several", n)
+	}
+	t.Logf("failed %s after the request, %d running callbacks, %d download attempts: %s", took.Round(10*time.Millisecond), running, peer.PlanFetches(planID), final.Message)
+}
+
+// TestServeEndsJudgingThatTakesTooLong: judging that never ends fails the
+// task at --judge-timeout; the service goes on answering.
+func TestServeEndsJudgingThatTakesTooLong(t *testing.T) {
+	t.Parallel()
+	peer := newPeer(t)
+	srv := startServe(t, "--database-url", filepath.Join(t.TempDir(), "prodgate.db"),
+		"--judge-timeout", "1s", "--test-only-judging-hook=stall:stall-canary-51e0")
+	planID, _ := peer.AddPlan(markedPlan(t, "stall-canary-51e0"))
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+	deliver(t, peer, srv, task.Payload(), testHMACKey)
+	final := waitFinal(t, peer, task)
+	if want := "judging the plan took longer than 1s (--judge-timeout); it was not judged"; final.Status != "failed" || !strings.Contains(final.Message, want) {
+		t.Errorf("final %s %q, want failed saying %q", final.Status, final.Message, want)
+	}
+	if _, status := get(t, srv.url("/healthz")); status != http.StatusOK {
+		t.Errorf("/healthz %d after a judging that never ends", status)
+	}
+}
+
+// TestServeHandsBackATaskAtShutdown: a task still being judged when
+// --shutdown-timeout runs out at SIGTERM is handed back, not failed; the
+// next process judges it.
+func TestServeHandsBackATaskAtShutdown(t *testing.T) {
+	t.Parallel()
+	peer := newPeer(t)
+	dbPath := filepath.Join(t.TempDir(), "prodgate.db")
+	planID, _ := peer.AddPlan(markedPlan(t, "stall-canary-93b1"))
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+	first := startServe(t, "--database-url", dbPath, "--shutdown-timeout", "1s", "--test-only-judging-hook=stall:stall-canary-93b1")
+	deliver(t, peer, first, task.Payload(), testHMACKey)
+	waitLog(t, first, 20*time.Second, "judging the plan", task.ID)
+	stopped := time.Now()
+	first.stop()
+	if took := time.Since(stopped); took > 11*time.Second {
+		t.Errorf("SIGTERM took %s with --shutdown-timeout 1s, want at most 11 s", took)
+	}
+	if n := peer.FinalCount(task.ID); n != 0 {
+		t.Fatalf("the task was called back at shutdown (%d finals); want it handed back", n)
+	}
+	second := startServe(t, "--database-url", dbPath)
+	if final := waitFinal(t, peer, task); final.Status != "passed" {
+		t.Errorf("final %s %q, want passed", final.Status, final.Message)
+	}
+	second.stop()
+}
