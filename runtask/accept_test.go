@@ -2,6 +2,7 @@ package runtask
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/prodgate/prodgate/internal/pgtest"
 )
@@ -161,6 +163,61 @@ func BenchmarkAcceptBatch(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// TestAcceptSyncsItsOwnCommit: the accepting transaction commits durably
+// (SQLite synchronous=FULL, PostgreSQL synchronous_commit=on) unless told
+// not to, and the connection goes back to SQLite's NORMAL for the rest.
+func TestAcceptSyncsItsOwnCommit(t *testing.T) {
+	ctx := context.Background()
+	for _, unsynced := range []bool{false, true} {
+		t.Run(fmt.Sprintf("unsynced=%v", unsynced), func(t *testing.T) {
+			t.Run("sqlite", func(t *testing.T) {
+				db, err := openDatabase(ctx, filepath.Join(t.TempDir(), "prodgate.db"), queueSettings{workers: 1, worker: &attemptsWorker{}, unsyncedAccept: unsynced})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(db.close)
+				tx, err := db.queue.(*riverQueue[*sql.Tx]).begin(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var during, after int
+				if err := tx.tx().QueryRowContext(ctx, "PRAGMA synchronous").Scan(&during); err != nil {
+					t.Fatal(err)
+				}
+				if err := tx.commit(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if err := db.store.db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&after); err != nil {
+					t.Fatal(err)
+				}
+				const normal, full = 1, 2
+				if want := map[bool]int{false: full, true: normal}[unsynced]; during != want || after != normal {
+					t.Errorf("synchronous during the accept %d, after %d; want %d and %d", during, after, want, normal)
+				}
+			})
+			t.Run("postgres", func(t *testing.T) {
+				db, err := openDatabase(ctx, pgtest.NewDatabase(t), queueSettings{workers: 1, worker: &attemptsWorker{}, unsyncedAccept: unsynced})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(db.close)
+				tx, err := db.queue.(*riverQueue[pgx.Tx]).begin(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer tx.rollback()
+				var got string
+				if err := tx.tx().QueryRow(ctx, "SHOW synchronous_commit").Scan(&got); err != nil {
+					t.Fatal(err)
+				}
+				if want := map[bool]string{false: "on", true: "off"}[unsynced]; got != want {
+					t.Errorf("synchronous_commit %q in the accepting transaction, want %q", got, want)
+				}
+			})
 		})
 	}
 }

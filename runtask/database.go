@@ -115,7 +115,11 @@ type queueSettings struct {
 	// River's leader enqueues the purge hourly (see pruneWorker).
 	retention time.Duration
 	now       func() time.Time
-	logger    *slog.Logger
+	// unsyncedAccept answers a POST once its batch is committed to the
+	// operating system (SQLite synchronous=NORMAL, PostgreSQL
+	// synchronous_commit=off) instead of once it is on disk.
+	unsyncedAccept bool
+	logger         *slog.Logger
 	// log gets the database's own notes.
 	log *zap.Logger
 	// poll is how often idle workers look for jobs that came due (retries);
@@ -228,16 +232,15 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (_ *database,
 	}
 	queue := &riverQueue[*sql.Tx]{client: client,
 		begin: func(ctx context.Context) (acceptTx[*sql.Tx], error) {
-			tx, err := db.BeginTx(ctx, nil)
-			if err != nil {
-				return nil, err
-			}
-			return sqlTx{t: tx, dialect: dialectSQLite}, nil
+			return beginSQLiteAccept(ctx, db, !qs.unsyncedAccept)
 		}}
 	return &database{store: st, queue: queue, kind: "sqlite", closeFn: func() { db.Close(); lock.Close() }}, nil
 }
 
 // sqliteDSN opens a SQLite file in WAL mode, waiting up to 10 s for a lock.
+// synchronous=NORMAL: a commit survives the process crashing (it is in the
+// write-ahead log, in the kernel's page cache) but not a power cut until the
+// log is synced; the accept transaction syncs it (beginSQLiteAccept).
 func sqliteDSN(path string) string {
 	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
 }
@@ -256,15 +259,70 @@ func lockDatabase(path string) (*os.File, error) {
 	return f, nil
 }
 
+// sqliteAccept is the accept transaction on SQLite, on a connection of its
+// own for its length. When sync is set it commits with synchronous=FULL,
+// which syncs the write-ahead log (and so every commit before it) to disk,
+// and sets the connection back to NORMAL after: the promise of durability
+// is made by the 200 answer, so only the commit behind it pays for a sync.
+type sqliteAccept struct {
+	conn *sql.Conn
+	sqlTx
+	sync, done bool
+}
+
+func beginSQLiteAccept(ctx context.Context, db *sql.DB, sync bool) (acceptTx[*sql.Tx], error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if sync {
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		restoreSynchronous(conn, sync)
+		conn.Close()
+		return nil, err
+	}
+	return &sqliteAccept{conn: conn, sqlTx: sqlTx{t: tx, dialect: dialectSQLite}, sync: sync}, nil
+}
+
+func (a *sqliteAccept) tx() *sql.Tx { return a.t }
+
+func (a *sqliteAccept) commit(context.Context) error {
+	a.done = true
+	err := a.t.Commit()
+	restoreSynchronous(a.conn, a.sync)
+	a.conn.Close()
+	return err
+}
+
+func (a *sqliteAccept) rollback() {
+	if a.done {
+		return
+	}
+	a.done = true
+	_ = a.t.Rollback()
+	restoreSynchronous(a.conn, a.sync)
+	a.conn.Close()
+}
+
+// restoreSynchronous sets a connection back to the DSN's NORMAL; should it
+// fail, the connection stays FULL, which only costs time.
+func restoreSynchronous(conn *sql.Conn, wasSet bool) {
+	if wasSet {
+		_, _ = conn.ExecContext(context.Background(), "PRAGMA synchronous = NORMAL")
+	}
+}
+
 // sqlTx is txDB over a database/sql transaction.
 type sqlTx struct {
 	t       *sql.Tx
 	dialect dialect
 }
-
-func (t sqlTx) tx() *sql.Tx                  { return t.t }
-func (t sqlTx) commit(context.Context) error { return t.t.Commit() }
-func (t sqlTx) rollback()                    { _ = t.t.Rollback() }
 
 func (t sqlTx) knownTasks(ctx context.Context, ids []string) (map[string]bool, error) {
 	args := make([]any, len(ids))
@@ -392,10 +450,20 @@ func openPostgres(ctx context.Context, url string, qs queueSettings) (_ *databas
 	if err != nil {
 		return nil, fmt.Errorf("create job queue: %w", err)
 	}
+	commitMode := "on"
+	if qs.unsyncedAccept {
+		commitMode = "off"
+	}
 	queue := &riverQueue[pgx.Tx]{client: client,
 		begin: func(ctx context.Context) (acceptTx[pgx.Tx], error) {
 			tx, err := acceptPool.Begin(ctx)
 			if err != nil {
+				return nil, err
+			}
+			// Whatever the server's setting: the 200 answer promises what
+			// --sync-accepted says.
+			if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit TO "+commitMode); err != nil {
+				_ = tx.Rollback(ctx)
 				return nil, err
 			}
 			return pgxTx{t: tx}, nil

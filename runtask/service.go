@@ -49,6 +49,12 @@ type Options struct {
 	MaxPlanBytes int64
 	// MaxRequestBytes caps a run-task request body (default 1 MiB).
 	MaxRequestBytes int64
+	// UnsyncedAccept answers a POST once its request is committed to the
+	// operating system rather than to disk: a process crash still loses
+	// nothing, a power cut can lose what was accepted in the last moments
+	// (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off for the
+	// accepting transaction). The default syncs before the 200.
+	UnsyncedAccept bool
 	// PlanFetchTimeout bounds the plan download, all attempts and waits
 	// between them together (default 2m).
 	PlanFetchTimeout time.Duration
@@ -145,7 +151,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 
 	riverLog := slog.New(zapSlogHandler{log: s.log.Named("queue")})
 	db, err := openDatabase(ctx, opts.DatabaseURL, queueSettings{workers: opts.Workers, worker: &evaluateWorker{svc: s},
-		jobTimeout: s.jobTimeout, softStop: opts.ShutdownTimeout, retention: opts.Retention, now: opts.Now, logger: riverLog, log: s.log})
+		jobTimeout: s.jobTimeout, softStop: opts.ShutdownTimeout, unsyncedAccept: opts.UnsyncedAccept, retention: opts.Retention, now: opts.Now, logger: riverLog, log: s.log})
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ type serveOptions struct {
 	testOnlyJudgingHook                                                string
 	hmacKey, hmacKeyPrevious, hmacKeyFile                              string
 	allowedHosts, archiveHosts                                         []string
-	insecureNoHMAC, generateKey                                        bool
+	insecureNoHMAC, generateKey, syncAccepted                          bool
 	workers                                                            int
 	maxPlanBytes                                                       int64
 	shutdownTimeout, retention                                         time.Duration
@@ -80,6 +80,7 @@ database and prints it once, to paste into HCP Terraform.`,
 	f.StringVar(&o.externalURL, "external-url", "", "base URL users reach this service at, for results-page links (default http://<listen address>)")
 	f.IntVar(&o.workers, "workers", 10, "tasks judged at once by this process")
 	f.Int64Var(&o.maxPlanBytes, "max-plan-bytes", 256<<20, "largest plan JSON accepted, in bytes")
+	f.BoolVar(&o.syncAccepted, "sync-accepted", true, "answer a run-task POST only once its request is on disk (SQLite synchronous=FULL, PostgreSQL synchronous_commit=on for that commit); false answers once the operating system has it: a crash of prodgate loses nothing, a power cut can lose the last requests")
 	f.DurationVar(&o.planFetchTimeout, "plan-fetch-timeout", runtask.DefaultFetchTimeout, "how long downloading a plan may take, every attempt and wait between them together; then the task fails")
 	f.DurationVar(&o.planAttemptTimeout, "plan-attempt-timeout", runtask.DefaultAttemptTimeout, "how long one exchange with HCP Terraform may take, body included (a plan download attempt, a callback)")
 	f.DurationVar(&o.judgeTimeout, "judge-timeout", 2*time.Minute, "how long judging a downloaded plan may take, waiting for a judging slot included; then the task fails")
@@ -150,6 +151,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		DatabaseURL: o.databaseURL, Engine: engine, AllowedHosts: o.allowedHosts, ArchiveHosts: o.archiveHosts, ExternalURL: o.externalURL,
 		Workers: o.workers, MaxPlanBytes: o.maxPlanBytes, ShutdownTimeout: o.shutdownTimeout, Retention: o.retention, Logger: log,
 		PlanFetchTimeout: o.planFetchTimeout, PlanAttemptTimeout: o.planAttemptTimeout, JudgeTimeout: o.judgeTimeout, ProgressInterval: o.progressEvery,
+		UnsyncedAccept:      !o.syncAccepted,
 		TestOnlyJudgingHook: o.testOnlyJudgingHook,
 	})
 	if err != nil {
