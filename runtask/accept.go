@@ -34,6 +34,9 @@ const (
 	// acceptDuplicate: the task was already known (a delivery HCP Terraform
 	// retried, or one sent to two replicas); nothing changed.
 	acceptDuplicate
+	// acceptFull: as many tasks wait as the cap allows (--max-queued-tasks);
+	// nothing was stored.
+	acceptFull
 )
 
 // acceptor stores accepted requests durably in batches ("group commit"): a
@@ -150,15 +153,20 @@ type txDB interface {
 	knownTasks(ctx context.Context, ids []string) (map[string]bool, error)
 	// insertTasks records new tasks as queued, leaving any already there.
 	insertTasks(ctx context.Context, tasks []Task) error
+	// waiting counts the tasks not yet called back with a final result.
+	waiting(ctx context.Context) (int, error)
 }
 
 // acceptBatch records a batch's new tasks and enqueues their jobs, in the
 // caller's transaction. A task already recorded (a duplicate delivery,
-// finished or not) is left as it is and gets no job. enqueue inserts jobs
+// finished or not) is left as it is and gets no job. With maxWaiting > 0,
+// new tasks beyond maxWaiting not yet called back are refused (on
+// PostgreSQL each replica counts in its own transaction, so replicas
+// accepting at the same moment may overshoot by a batch). enqueue inserts jobs
 // in the same transaction; River's unique key on the task id also turns
 // away a job another replica enqueued for the same task at the same moment
 // (riverQueue.accept then tries the batch again).
-func acceptBatch(ctx context.Context, db txDB, items []acceptItem,
+func acceptBatch(ctx context.Context, db txDB, items []acceptItem, maxWaiting int,
 	enqueue func([]river.InsertManyParams) (int, error)) ([]acceptOutcome, error) {
 	out := make([]acceptOutcome, len(items))
 	first := make(map[string]int, len(items)) // task id -> index of its first request in the batch
@@ -173,14 +181,27 @@ func acceptBatch(ctx context.Context, db txDB, items []acceptItem,
 	if err != nil {
 		return nil, fmt.Errorf("look up %d tasks: %w", len(ids), err)
 	}
+	room := len(items)
+	if maxWaiting > 0 {
+		n, err := db.waiting(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("count waiting tasks: %w", err)
+		}
+		room = maxWaiting - n
+	}
 	var tasks []Task
 	var jobs []river.InsertManyParams
 	for i, it := range items {
-		switch {
-		case first[it.task.TaskResultID] != i: // a second copy in this batch
+		switch j := first[it.task.TaskResultID]; {
+		case j != i: // a second copy in this batch fares as the first
 			out[i] = acceptDuplicate
+			if out[j] == acceptFull {
+				out[i] = acceptFull
+			}
 		case known[it.task.TaskResultID]:
 			out[i] = acceptDuplicate
+		case len(tasks) >= room:
+			out[i] = acceptFull
 		default:
 			tasks = append(tasks, it.task)
 			jobs = append(jobs, river.InsertManyParams{Args: it.job})

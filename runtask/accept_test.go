@@ -221,3 +221,43 @@ func TestAcceptSyncsItsOwnCommit(t *testing.T) {
 		})
 	}
 }
+
+// TestAcceptRefusesBeyondTheCap: with at most 3 tasks waiting, new tasks
+// beyond the cap are refused and stored nowhere; a duplicate of a known
+// task is still a duplicate; a task called back makes room.
+func TestAcceptRefusesBeyondTheCap(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, db *database) {
+		ctx := context.Background()
+		setCap(db, 3)
+		at := time.Now()
+		if got := acceptTestItems(t, db, testItem("a", at), testItem("b", at)); !cmp.Equal(got, []acceptOutcome{acceptQueued, acceptQueued}) {
+			t.Fatalf("under the cap: %v", got)
+		}
+		got := acceptTestItems(t, db, testItem("c", at), testItem("d", at), testItem("a", at), testItem("d", at), testItem("e", at))
+		if want := []acceptOutcome{acceptQueued, acceptFull, acceptDuplicate, acceptFull, acceptFull}; !cmp.Equal(got, want) {
+			t.Errorf("at the cap: %v, want %v", got, want)
+		}
+		if jobs := riverJobs(t, db); !cmp.Equal(jobs, []string{"a", "b", "c"}) {
+			t.Errorf("jobs %v, want a, b and c only", jobs)
+		}
+		if _, err := db.store.get(ctx, "d"); err != errTaskNotFound {
+			t.Errorf("a refused task was recorded: %v", err)
+		}
+		if err := db.store.markFinalSent(ctx, "a", at); err != nil {
+			t.Fatal(err)
+		}
+		if got := acceptTestItems(t, db, testItem("d", at)); got[0] != acceptQueued {
+			t.Errorf("after one was called back: %v, want queued", got)
+		}
+	})
+}
+
+// setCap sets the queue's cap on waiting tasks.
+func setCap(db *database, n int) {
+	switch q := db.queue.(type) {
+	case *riverQueue[*sql.Tx]:
+		q.maxWaiting = n
+	case *riverQueue[pgx.Tx]:
+		q.maxWaiting = n
+	}
+}

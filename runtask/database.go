@@ -43,7 +43,8 @@ type jobQueue interface {
 type riverQueue[TTx any] struct {
 	client *river.Client[TTx]
 	// begin starts the transaction a batch is accepted in.
-	begin func(ctx context.Context) (acceptTx[TTx], error)
+	begin      func(ctx context.Context) (acceptTx[TTx], error)
+	maxWaiting int
 }
 
 // acceptTx is the transaction a batch of requests is accepted in: the task
@@ -78,7 +79,7 @@ func (q *riverQueue[TTx]) acceptOnce(ctx context.Context, items []acceptItem) ([
 		return nil, fmt.Errorf("begin accepting %d requests: %w", len(items), err)
 	}
 	defer tx.rollback()
-	out, err := acceptBatch(ctx, tx, items, func(params []river.InsertManyParams) (int, error) {
+	out, err := acceptBatch(ctx, tx, items, q.maxWaiting, func(params []river.InsertManyParams) (int, error) {
 		return q.client.InsertManyFastTx(ctx, tx.tx(), params)
 	})
 	if err != nil {
@@ -115,6 +116,9 @@ type queueSettings struct {
 	// River's leader enqueues the purge hourly (see pruneWorker).
 	retention time.Duration
 	now       func() time.Time
+	// maxWaiting caps the tasks not yet called back with a final result;
+	// requests beyond it are refused (0: no cap).
+	maxWaiting int
 	// unsyncedAccept answers a POST once its batch is committed to the
 	// operating system (SQLite synchronous=NORMAL, PostgreSQL
 	// synchronous_commit=off) instead of once it is on disk.
@@ -200,6 +204,9 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (_ *database,
 		return nil, err
 	}
 	cleanup = append(cleanup, func() { lock.Close() })
+	if err := restrictDatabaseFiles(path); err != nil {
+		return nil, err
+	}
 	connector, err := sqlite.NewConnector(sqliteDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
@@ -230,7 +237,7 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (_ *database,
 	if err != nil {
 		return nil, fmt.Errorf("create job queue: %w", err)
 	}
-	queue := &riverQueue[*sql.Tx]{client: client,
+	queue := &riverQueue[*sql.Tx]{client: client, maxWaiting: qs.maxWaiting,
 		begin: func(ctx context.Context) (acceptTx[*sql.Tx], error) {
 			return beginSQLiteAccept(ctx, db, !qs.unsyncedAccept)
 		}}
@@ -243,6 +250,23 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (_ *database,
 // log is synced; the accept transaction syncs it (beginSQLiteAccept).
 func sqliteDSN(path string) string {
 	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
+}
+
+// restrictDatabaseFiles creates the SQLite file readable by its owner only,
+// or makes it so: it holds the sealed requests and every result. SQLite gives
+// its write-ahead log and shared-memory files the database file's mode.
+func restrictDatabaseFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open SQLite database %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("make %s readable by its owner only: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // lockDatabase takes the embedded default's lock file (PATH.lock): one
@@ -343,6 +367,12 @@ func (t sqlTx) knownTasks(ctx context.Context, ids []string) (map[string]bool, e
 		known[id] = true
 	}
 	return known, rows.Err()
+}
+
+func (t sqlTx) waiting(ctx context.Context) (int, error) {
+	var n int
+	err := t.t.QueryRowContext(ctx, countUnfinished).Scan(&n)
+	return n, err
 }
 
 func (t sqlTx) insertTasks(ctx context.Context, tasks []Task) error {
@@ -454,7 +484,7 @@ func openPostgres(ctx context.Context, url string, qs queueSettings) (_ *databas
 	if qs.unsyncedAccept {
 		commitMode = "off"
 	}
-	queue := &riverQueue[pgx.Tx]{client: client,
+	queue := &riverQueue[pgx.Tx]{client: client, maxWaiting: qs.maxWaiting,
 		begin: func(ctx context.Context) (acceptTx[pgx.Tx], error) {
 			tx, err := acceptPool.Begin(ctx)
 			if err != nil {
@@ -490,6 +520,12 @@ func (t pgxTx) knownTasks(ctx context.Context, ids []string) (map[string]bool, e
 		known[id] = true
 	}
 	return known, err
+}
+
+func (t pgxTx) waiting(ctx context.Context) (int, error) {
+	var n int
+	err := t.t.QueryRow(ctx, countUnfinished).Scan(&n)
+	return n, err
 }
 
 func (t pgxTx) insertTasks(ctx context.Context, tasks []Task) error {

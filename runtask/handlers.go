@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -74,6 +75,10 @@ func (s *Service) handleRunTask(c *gin.Context) {
 	case err != nil:
 		log().Error("could not store the run-task request; HCP Terraform will retry", zap.Error(err))
 		answer(http.StatusInternalServerError, stage, "error", "could not store the request")
+	case outcome == acceptFull:
+		log().Warn("refused run-task request: too many tasks are waiting", zap.Int("max_queued_tasks", s.opts.MaxQueuedTasks))
+		answer(http.StatusServiceUnavailable, stage, "busy", fmt.Sprintf(
+			"prodgate has %d run tasks waiting to be judged, its limit (--max-queued-tasks); this run was not queued: try again once they are done", s.opts.MaxQueuedTasks))
 	case outcome == acceptDuplicate:
 		log().Info("duplicate delivery of a known task ignored")
 		answer(http.StatusOK, stage, "duplicate", "")

@@ -25,7 +25,7 @@ func newMetrics(queueDepth func(context.Context) (int, error)) *metrics {
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "prodgate_runtask_requests_total",
-			Help: "Run-task requests received, by stage and outcome (accepted, duplicate, verification, unauthorized, invalid, refused, error).",
+			Help: "Run-task requests received, by stage and outcome (accepted, duplicate, verification, unauthorized, invalid, refused, busy, error).",
 		}, []string{"stage", "outcome"}),
 		verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "prodgate_runtask_results_total",

@@ -49,6 +49,10 @@ type Options struct {
 	MaxPlanBytes int64
 	// MaxRequestBytes caps a run-task request body (default 1 MiB).
 	MaxRequestBytes int64
+	// MaxQueuedTasks caps the tasks accepted and not yet called back; beyond
+	// it a POST is answered 503 with a message HCP Terraform shows (default
+	// 1000; negative: no cap).
+	MaxQueuedTasks int
 	// UnsyncedAccept answers a POST once its request is committed to the
 	// operating system rather than to disk: a process crash still loses
 	// nothing, a power cut can lose what was accepted in the last moments
@@ -72,6 +76,8 @@ type Options struct {
 	// hands them back to the queue (default 30s); Stop itself takes at most
 	// 10 s more.
 	ShutdownTimeout time.Duration
+	// IdleTimeout closes kept-alive connections idle this long (default 90s).
+	IdleTimeout time.Duration
 	// Retention is how long finished tasks and their results pages are kept
 	// (default 90 days; negative keeps them for ever).
 	Retention time.Duration
@@ -86,6 +92,10 @@ type Options struct {
 	// judging it.
 	TestOnlyJudgingHook string
 }
+
+// maxHeaderBytes bounds a request's header: HCP Terraform's are a few
+// hundred bytes.
+const maxHeaderBytes = 32 << 10
 
 // callbackBudget is the part of a job's timeout left for the final
 // callback and the database once the plan is fetched and judged.
@@ -151,14 +161,16 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 
 	riverLog := slog.New(zapSlogHandler{log: s.log.Named("queue")})
 	db, err := openDatabase(ctx, opts.DatabaseURL, queueSettings{workers: opts.Workers, worker: &evaluateWorker{svc: s},
-		jobTimeout: s.jobTimeout, softStop: opts.ShutdownTimeout, unsyncedAccept: opts.UnsyncedAccept, retention: opts.Retention, now: opts.Now, logger: riverLog, log: s.log})
+		jobTimeout: s.jobTimeout, softStop: opts.ShutdownTimeout, unsyncedAccept: opts.UnsyncedAccept,
+		maxWaiting: max(opts.MaxQueuedTasks, 0), retention: opts.Retention, now: opts.Now, logger: riverLog, log: s.log})
 	if err != nil {
 		return nil, err
 	}
 	s.db = db
 	s.acceptor = newAcceptor(db.queue.accept)
 	s.metrics = newMetrics(db.store.unfinished)
-	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: opts.IdleTimeout, MaxHeaderBytes: maxHeaderBytes}
 	return s, nil
 }
 
@@ -195,6 +207,10 @@ func withDefaults(o Options) Options {
 	o.JudgeTimeout = cmp.Or(max(o.JudgeTimeout, 0), 2*time.Minute)
 	o.ProgressInterval = cmp.Or(max(o.ProgressInterval, 0), 2*time.Minute)
 	o.ShutdownTimeout = cmp.Or(max(o.ShutdownTimeout, 0), 30*time.Second)
+	o.IdleTimeout = cmp.Or(max(o.IdleTimeout, 0), 90*time.Second)
+	if o.MaxQueuedTasks == 0 {
+		o.MaxQueuedTasks = 1000
+	}
 	if o.Retention == 0 {
 		o.Retention = 90 * 24 * time.Hour
 	}

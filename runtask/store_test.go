@@ -3,6 +3,7 @@ package runtask
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -95,7 +96,7 @@ func TestDeliveriesRacingOnTwoReplicas(t *testing.T) {
 	}
 	defer first.rollback()
 	// The first replica's transaction has recorded the task and job, not committed.
-	if _, err := acceptBatch(ctx, first, []acceptItem{testItem("taskrs-raced", time.Now())}, func(p []river.InsertManyParams) (int, error) {
+	if _, err := acceptBatch(ctx, first, []acceptItem{testItem("taskrs-raced", time.Now())}, 0, func(p []river.InsertManyParams) (int, error) {
 		return q.client.InsertManyFastTx(ctx, first.tx(), p)
 	}); err != nil {
 		t.Fatal(err)
@@ -171,4 +172,25 @@ func TestPruneKeepsUnfinishedAndRecentTasks(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSQLiteFilesAreTheOwnersOnly: the database, its write-ahead log and
+// shared memory, and the lock file are created 0600, and a database made
+// readable by others is made the owner's again.
+func TestSQLiteFilesAreTheOwnersOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prodgate.db")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := openTestDatabase(t, path)
+	acceptTestItems(t, db, testItem("taskrs-1", time.Now())) // the log and shared memory exist now
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + ".lock"} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := st.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %o, want 600", filepath.Base(p), mode)
+		}
+	}
 }

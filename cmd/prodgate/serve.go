@@ -31,7 +31,7 @@ type serveOptions struct {
 	hmacKey, hmacKeyPrevious, hmacKeyFile                              string
 	allowedHosts, archiveHosts                                         []string
 	insecureNoHMAC, generateKey, syncAccepted                          bool
-	workers                                                            int
+	workers, maxQueuedTasks                                            int
 	maxPlanBytes                                                       int64
 	shutdownTimeout, retention                                         time.Duration
 	planFetchTimeout, planAttemptTimeout, judgeTimeout, progressEvery  time.Duration
@@ -79,6 +79,7 @@ database and prints it once, to paste into HCP Terraform.`,
 	f.StringSliceVar(&o.archiveHosts, "archive-hosts", []string{runtask.DefaultArchiveHost}, "hosts besides the plan URL's own that a plan download may be redirected to, without the token (HCP Terraform's archivist; Terraform Enterprise redirects to itself)")
 	f.StringVar(&o.externalURL, "external-url", "", "base URL users reach this service at, for results-page links (default http://<listen address>)")
 	f.IntVar(&o.workers, "workers", 10, "tasks judged at once by this process")
+	f.IntVar(&o.maxQueuedTasks, "max-queued-tasks", 1000, "tasks accepted and not yet called back beyond which a run-task POST is answered 503, with a message HCP Terraform shows (negative: no limit)")
 	f.Int64Var(&o.maxPlanBytes, "max-plan-bytes", 256<<20, "largest plan JSON accepted, in bytes")
 	f.BoolVar(&o.syncAccepted, "sync-accepted", true, "answer a run-task POST only once its request is on disk (SQLite synchronous=FULL, PostgreSQL synchronous_commit=on for that commit); false answers once the operating system has it: a crash of prodgate loses nothing, a power cut can lose the last requests")
 	f.DurationVar(&o.planFetchTimeout, "plan-fetch-timeout", runtask.DefaultFetchTimeout, "how long downloading a plan may take, every attempt and wait between them together; then the task fails")
@@ -151,7 +152,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		DatabaseURL: o.databaseURL, Engine: engine, AllowedHosts: o.allowedHosts, ArchiveHosts: o.archiveHosts, ExternalURL: o.externalURL,
 		Workers: o.workers, MaxPlanBytes: o.maxPlanBytes, ShutdownTimeout: o.shutdownTimeout, Retention: o.retention, Logger: log,
 		PlanFetchTimeout: o.planFetchTimeout, PlanAttemptTimeout: o.planAttemptTimeout, JudgeTimeout: o.judgeTimeout, ProgressInterval: o.progressEvery,
-		UnsyncedAccept:      !o.syncAccepted,
+		UnsyncedAccept: !o.syncAccepted, MaxQueuedTasks: o.maxQueuedTasks,
 		TestOnlyJudgingHook: o.testOnlyJudgingHook,
 	})
 	if err != nil {
