@@ -140,10 +140,7 @@ func TestAcceptKeepsOneJobPerTask(t *testing.T) {
 // BenchmarkAcceptBatch is the transaction behind a burst's batch of 200
 // POSTs: the task rows and the River jobs, on each database.
 func BenchmarkAcceptBatch(b *testing.B) {
-	for name, url := range map[string]func(b *testing.B) string{
-		"sqlite":   func(b *testing.B) string { return filepath.Join(b.TempDir(), "prodgate.db") },
-		"postgres": func(b *testing.B) string { return pgtest.NewDatabase(b) },
-	} {
+	for name, url := range testDatabases {
 		b.Run(name, func(b *testing.B) {
 			db, err := openDatabase(context.Background(), url(b), queueSettings{workers: 1, worker: &attemptsWorker{}})
 			if err != nil {

@@ -13,8 +13,6 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
-
-	"github.com/prodgate/prodgate/internal/pgtest"
 )
 
 // attemptsWorker reports each attempt it is given and fails the first ones.
@@ -68,10 +66,7 @@ func waitAttempt(t *testing.T, attempts <-chan int, want int, within time.Durati
 // here is an hour away. On PostgreSQL the queue is told by LISTEN/NOTIFY, on
 // SQLite by River's notification table, which its listener reads every 50 ms.
 func TestNewJobsDoNotWaitForThePoll(t *testing.T) {
-	for name, url := range map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "prodgate.db") },
-		"postgres": func(t *testing.T) string { return pgtest.NewDatabase(t) },
-	} {
+	for name, url := range testDatabases {
 		t.Run(name, func(t *testing.T) {
 			worker := &attemptsWorker{attempts: make(chan int, 10)}
 			db := startTestQueue(t, url(t), worker, time.Hour)
@@ -158,10 +153,7 @@ func TestSQLiteReleasesJobsOfADeadProcess(t *testing.T) {
 // TestRetentionPurgeIsAQueueJob: River's leader runs the purge when the
 // queue starts (and hourly), deleting tasks finished before the retention.
 func TestRetentionPurgeIsAQueueJob(t *testing.T) {
-	for name, url := range map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "prodgate.db") },
-		"postgres": func(t *testing.T) string { return pgtest.NewDatabase(t) },
-	} {
+	for name, url := range testDatabases {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)

@@ -17,14 +17,18 @@ import (
 	"github.com/prodgate/prodgate/internal/pgtest"
 )
 
+// testDatabases make a fresh database URL of each kind: the embedded
+// SQLite default and PostgreSQL.
+var testDatabases = map[string]func(tb testing.TB) string{
+	"sqlite":   func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "prodgate.db") },
+	"postgres": func(tb testing.TB) string { return pgtest.NewDatabase(tb) },
+}
+
 // eachDatabase runs fn against the embedded SQLite default and PostgreSQL.
 func eachDatabase(t *testing.T, fn func(t *testing.T, db *database)) {
-	t.Run("sqlite", func(t *testing.T) {
-		fn(t, openTestDatabase(t, filepath.Join(t.TempDir(), "prodgate.db")))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		fn(t, openTestDatabase(t, pgtest.NewDatabase(t)))
-	})
+	for name, url := range testDatabases {
+		t.Run(name, func(t *testing.T) { fn(t, openTestDatabase(t, url(t))) })
+	}
 }
 
 func openTestDatabase(t *testing.T, url string) *database {

@@ -14,7 +14,6 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
-	"github.com/prodgate/prodgate/internal/pgtest"
 	"github.com/prodgate/prodgate/internal/tfcfake"
 )
 
@@ -54,10 +53,7 @@ func acceptTask(t *testing.T, s *Service, task *tfcfake.Task) evaluateArgs {
 // and never finished (the process died each time) is ended failed, without
 // downloading or judging the plan again, with a log line naming it.
 func TestPoisonTaskEndsFailed(t *testing.T) {
-	for name, url := range map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "prodgate.db") },
-		"postgres": func(t *testing.T) string { return pgtest.NewDatabase(t) },
-	} {
+	for name, url := range testDatabases {
 		t.Run(name, func(t *testing.T) {
 			peer, err := tfcfake.New()
 			if err != nil {

@@ -704,6 +704,18 @@ func waitExit(t *testing.T, cmd *exec.Cmd, waited <-chan struct{}, logs *syncBuf
 	}
 }
 
+// startJudgingStalled starts prodgate serve on dbPath (with args) and
+// delivers a task whose judging never ends, once it has begun.
+func startJudgingStalled(t *testing.T, peer *tfcfake.Server, dbPath string, args ...string) (*server, *tfcfake.Task) {
+	t.Helper()
+	planID, _ := peer.AddPlan(markedPlan(t, "stall-canary-2c9d"))
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+	srv := startServe(t, append([]string{"--database-url", dbPath, "--test-only-judging-hook=stall:stall-canary-2c9d"}, args...)...)
+	deliver(t, peer, srv, task.Payload(), testHMACKey)
+	waitLog(t, srv, 20*time.Second, "judging the plan", task.ID)
+	return srv, task
+}
+
 // TestServeSurvivesSIGKILLWhileJudging: the process is killed (SIGKILL)
 // while it judges a plan; the next process on the same database judges it
 // at once and calls back once.
@@ -711,11 +723,7 @@ func TestServeSurvivesSIGKILLWhileJudging(t *testing.T) {
 	t.Parallel()
 	peer := newPeer(t)
 	dbPath := filepath.Join(t.TempDir(), "prodgate.db")
-	planID, _ := peer.AddPlan(markedPlan(t, "stall-canary-2c9d"))
-	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
-	first := startServe(t, "--database-url", dbPath, "--test-only-judging-hook=stall:stall-canary-2c9d")
-	deliver(t, peer, first, task.Payload(), testHMACKey)
-	waitLog(t, first, 20*time.Second, "judging the plan", task.ID)
+	first, task := startJudgingStalled(t, peer, dbPath)
 	first.kill()
 	if n := peer.FinalCount(task.ID); n != 0 {
 		t.Fatalf("%d final callbacks before the kill; the test proves nothing", n)
@@ -818,11 +826,7 @@ func TestServeHandsBackATaskAtShutdown(t *testing.T) {
 	t.Parallel()
 	peer := newPeer(t)
 	dbPath := filepath.Join(t.TempDir(), "prodgate.db")
-	planID, _ := peer.AddPlan(markedPlan(t, "stall-canary-93b1"))
-	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
-	first := startServe(t, "--database-url", dbPath, "--shutdown-timeout", "1s", "--test-only-judging-hook=stall:stall-canary-93b1")
-	deliver(t, peer, first, task.Payload(), testHMACKey)
-	waitLog(t, first, 20*time.Second, "judging the plan", task.ID)
+	first, task := startJudgingStalled(t, peer, dbPath, "--shutdown-timeout", "1s")
 	stopped := time.Now()
 	first.stop()
 	if took := time.Since(stopped); took > 11*time.Second {
