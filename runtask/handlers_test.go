@@ -30,7 +30,8 @@ const handlerTestKey = "handler-test-key"
 func init() { gin.SetMode(gin.TestMode) }
 
 // newHandlerTestService is a service that is not started: its handlers
-// accept requests into the queue, no worker takes them.
+// accept requests into the queue, no worker takes them, and any number may
+// wait.
 func newHandlerTestService(tb testing.TB) *Service {
 	tb.Helper()
 	engine, err := evaluator.Compile(config.Default(), rules.Registry(), time.Now())
@@ -39,7 +40,7 @@ func newHandlerTestService(tb testing.TB) *Service {
 	}
 	s, err := New(context.Background(), Options{
 		Listen: "127.0.0.1:0", HMACKeys: []string{handlerTestKey}, AllowedHosts: []string{"127.0.0.1"},
-		DatabaseURL: filepath.Join(tb.TempDir(), "prodgate.db"), Engine: engine,
+		DatabaseURL: filepath.Join(tb.TempDir(), "prodgate.db"), Engine: engine, MaxQueuedTasks: -1,
 	})
 	if err != nil {
 		tb.Fatal(err)
