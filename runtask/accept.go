@@ -51,6 +51,8 @@ const (
 // scheduled between every hand-off, behind the very handlers it wakes.
 type acceptor struct {
 	store func(ctx context.Context, items []acceptItem) ([]acceptOutcome, error)
+	// timeout bounds one batch's store (acceptTimeout in the service).
+	timeout time.Duration
 
 	mu sync.Mutex
 	// pending are batches gathering or waiting for the one being written,
@@ -70,8 +72,8 @@ type gatheringBatch struct {
 
 var errStopping = errors.New("the service is stopping")
 
-func newAcceptor(store func(ctx context.Context, items []acceptItem) ([]acceptOutcome, error)) *acceptor {
-	return &acceptor{store: store}
+func newAcceptor(store func(ctx context.Context, items []acceptItem) ([]acceptOutcome, error), timeout time.Duration) *acceptor {
+	return &acceptor{store: store, timeout: timeout}
 }
 
 // accept stores one request; it returns once it is committed. It waits for
@@ -120,7 +122,7 @@ func (b *gatheringBatch) result(i int) (acceptOutcome, error) {
 // that gathered meanwhile, if any. Not the requests' contexts: a client that
 // hangs up must not abort the others' write.
 func (a *acceptor) write(b *gatheringBatch) {
-	ctx, cancel := context.WithTimeout(context.Background(), acceptTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), a.timeout)
 	b.outcomes, b.err = a.store(ctx, b.items)
 	cancel()
 	if b.err == nil && len(b.outcomes) != len(b.items) {

@@ -57,7 +57,7 @@ func TestAcceptorStoresEveryRequestOnce(t *testing.T) {
 				mu.Unlock()
 			}
 			return out, err
-		})
+		}, 5*time.Minute) // the race detector on a busy machine makes a batch take seconds
 		const n = 600 // more than two full batches
 		var wg sync.WaitGroup
 		errs := make([]error, n)

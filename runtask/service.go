@@ -167,7 +167,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s.db = db
-	s.acceptor = newAcceptor(db.queue.accept)
+	s.acceptor = newAcceptor(db.queue.accept, acceptTimeout)
 	s.metrics = newMetrics(db.store.unfinished)
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: opts.IdleTimeout, MaxHeaderBytes: maxHeaderBytes}
