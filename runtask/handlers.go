@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -69,12 +70,21 @@ func (s *Service) handleRunTask(c *gin.Context) {
 		answer(http.StatusForbidden, stage, "refused", err.Error())
 		return
 	}
-	if err := s.accept(c.Request.Context(), req, body); err != nil {
+	outcome, err := s.accept(c.Request.Context(), req, body)
+	switch {
+	case err != nil:
 		log().Error("could not store the run-task request; HCP Terraform will retry", zap.Error(err))
 		answer(http.StatusInternalServerError, stage, "error", "could not store the request")
-		return
+	case outcome == acceptFull:
+		log().Warn("refused run-task request: too many tasks are waiting", zap.Int("max_queued_tasks", s.opts.MaxQueuedTasks))
+		answer(http.StatusServiceUnavailable, stage, "busy", fmt.Sprintf(
+			"prodgate has %d run tasks waiting to be judged, its limit (--max-queued-tasks); this run was not queued: try again once they are done", s.opts.MaxQueuedTasks))
+	case outcome == acceptDuplicate:
+		log().Info("duplicate delivery of a known task ignored")
+		answer(http.StatusOK, stage, "duplicate", "")
+	default:
+		answer(http.StatusOK, stage, "accepted", "")
 	}
-	answer(http.StatusOK, stage, "accepted", "")
 }
 
 // readBody reads a request body of at most limit bytes, in one allocation
@@ -94,25 +104,25 @@ const jsonContentType = "application/json; charset=utf-8"
 // of POSTs need not marshal the same few bytes hundreds of times.
 var okAnswers = map[string][]byte{
 	"accepted":     []byte(`{"status":"accepted"}`),
+	"duplicate":    []byte(`{"status":"accepted"}`),
 	"verification": []byte(`{"status":"verification"}`),
 }
 
-// accept stores the request in the inbox, batched with concurrent requests;
-// the mover records the task and enqueues its job. The job keeps the request
-// exactly as HCP Terraform signed it, sealed, and the worker decodes it again.
-// Duplicate deliveries are sorted out by the mover.
-func (s *Service) accept(ctx context.Context, req *Request, body []byte) error {
+// accept records the task and enqueues its job, batched with concurrent
+// requests. The job keeps the request exactly as HCP Terraform signed it,
+// sealed, and the worker decodes it again.
+func (s *Service) accept(ctx context.Context, req *Request, body []byte) (acceptOutcome, error) {
 	now := s.now()
 	sealed, err := s.secrets.sealBytes(body)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return s.acceptor.accept(ctx, inboxItem{
+	return s.acceptor.accept(ctx, acceptItem{
 		task: Task{
 			TaskResultID: req.TaskResultID, RunID: req.RunID, Organization: req.OrganizationName,
-			Workspace: req.WorkspaceName, Project: req.ProjectName, Stage: string(req.Stage), ReceivedAt: now,
+			Workspace: req.WorkspaceName, Project: req.ProjectName, Stage: string(req.Stage), ReceivedAt: now, Sealed: sealed,
 		},
-		sealed: sealed,
+		job: evaluateArgs{TaskResultID: req.TaskResultID, ReceivedAt: now},
 	})
 }
 

@@ -25,7 +25,7 @@ func newMetrics(queueDepth func(context.Context) (int, error)) *metrics {
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "prodgate_runtask_requests_total",
-			Help: "Run-task requests received, by stage and outcome (accepted, duplicate, verification, unauthorized, invalid, refused, error).",
+			Help: "Run-task requests received, by stage and outcome (accepted, duplicate, verification, unauthorized, invalid, refused, busy, error).",
 		}, []string{"stage", "outcome"}),
 		verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "prodgate_runtask_results_total",
@@ -53,7 +53,7 @@ func newMetrics(queueDepth func(context.Context) (int, error)) *metrics {
 	}
 	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "prodgate_queue_depth",
-		Help: "Run tasks accepted and not yet called back with a final result (in the inbox or the queue).",
+		Help: "Run tasks accepted and not yet called back with a final result.",
 	}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

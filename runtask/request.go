@@ -76,37 +76,21 @@ func (r *Request) IsVerification() bool { return r.AccessToken == VerificationTo
 // DecodeRequest reads a run-task payload. It accepts both spellings of
 // capabilities, and normalises stage spellings such as "post-plan".
 func DecodeRequest(body []byte) (*Request, error) {
-	r, caps, capsMisspelled, ok := decodeRequestFast(body)
-	if !ok {
-		w, err := decodeRequestJSON(body)
-		if err != nil {
-			return nil, fmt.Errorf("decode run-task request: %w", err)
-		}
-		r, caps, capsMisspelled = w.Request, w.Capabilities, w.Capabilitites
+	var w requestJSON
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, fmt.Errorf("decode run-task request: %w", err)
 	}
-	for _, c := range []*Capabilities{caps, capsMisspelled} {
-		if c != nil && c.Outcomes {
-			r.Capabilities.Outcomes = true
-		}
-	}
+	r := w.Request
+	r.Capabilities.Outcomes = w.Capabilities.Outcomes || w.Capabilitites.Outcomes
 	r.Stage = Stage(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(string(r.Stage))), "-", "_"))
 	return &r, nil
 }
 
-// requestJSON is the payload as encoding/json reads it: both spellings of
-// capabilities.
+// requestJSON is the payload with both spellings of capabilities.
 type requestJSON struct {
 	Request
-	Capabilities  *Capabilities `json:"capabilities"`
-	Capabilitites *Capabilities `json:"capabilitites"`
-}
-
-// decodeRequestJSON is the reference decoding, for what decodeRequestFast
-// declines.
-func decodeRequestJSON(body []byte) (requestJSON, error) {
-	var w requestJSON
-	err := json.Unmarshal(body, &w)
-	return w, err
+	Capabilities  Capabilities `json:"capabilities"`
+	Capabilitites Capabilities `json:"capabilitites"`
 }
 
 // Validate checks that a non-verification request has what the work needs.

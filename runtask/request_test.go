@@ -1,6 +1,7 @@
 package runtask
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -21,6 +22,9 @@ func TestDecodeRequest(t *testing.T) {
 		{"go-tfe's misspelled capabilities", `{"stage":"pre_apply","capabilitites":{"outcomes":true}}`, StagePreApply, true, "", ""},
 		{"no capabilities means no outcomes", `{"stage":"post_apply"}`, StagePostApply, false, "", ""},
 		{"hyphenated stage is normalised", `{"stage":"Post-Plan"}`, StagePostPlan, false, "", ""},
+		{"null capabilities and fields read as absent", `{"stage":"post_plan","capabilities":null,"project_name":null}`, StagePostPlan, false, "", ""},
+		{"keys match without regard to case, as encoding/json does", `{"STAGE":"pre_plan","Capabilities":{"Outcomes":true}}`, StagePrePlan, true, "", ""},
+		{"a wrongly typed field is refused", `{"stage":1}`, "", false, "", "decode run-task request"},
 		{"not JSON", `stage=post_plan`, "", false, "", "decode run-task request"},
 	}
 	for _, tc := range tests {
@@ -119,21 +123,23 @@ func TestSignerVerify(t *testing.T) {
 
 func TestSealAndLinks(t *testing.T) {
 	old := newSecrets([]string{"old-key"})
-	raw, err := old.sealBytes([]byte(`{"access_token":"secret-token"}`))
+	sealed, err := old.sealBytes([]byte(`{"access_token":"secret-token"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealed := encodeSealed(raw)
-	if strings.Contains(string(raw), "secret-token") || strings.Contains(sealed, "secret-token") {
-		t.Fatal("the sealed job shows the token")
+	if strings.Contains(string(sealed), "secret-token") {
+		t.Fatal("the sealed request shows the token")
 	}
 	rotated := newSecrets([]string{"new-key", "old-key"})
-	plain, err := rotated.openBytes(sealed)
+	plain, err := rotated.open(sealed)
 	if err != nil || string(plain) != `{"access_token":"secret-token"}` {
 		t.Fatalf("open with the previous key during rotation: %q %v", plain, err)
 	}
-	if _, err := newSecrets([]string{"unrelated"}).openBytes(sealed); err == nil {
-		t.Error("a different key must not open the job")
+	if _, err := newSecrets([]string{"unrelated"}).open(sealed); err == nil {
+		t.Error("a different key must not open the request")
+	}
+	if _, err := rotated.open(sealed[:5]); err == nil {
+		t.Error("a cut-off sealed request must not open")
 	}
 	sig := rotated.linkSignature("taskrs-1")
 	if !rotated.validLink("taskrs-1", sig) || rotated.validLink("taskrs-2", sig) || rotated.validLink("taskrs-1", "") {
@@ -141,81 +147,35 @@ func TestSealAndLinks(t *testing.T) {
 	}
 }
 
-// requestDecodingSamples are payloads as HCP Terraform and Terraform
-// Enterprise send them, and the odd shapes a decoder must get right.
-var requestDecodingSamples = []string{
-	`{"payload_version":1,"stage":"post_plan","access_token":"4QEuyyxug1f2rw.atlasv1.iDyxqhXGVZ0ykes53YdQyHyYtFOrdAWNBxcVUgWvzb64NFHjcquu8gJMEdUwoSLRu4Q","capabilities":{"outcomes":true},"configuration_version_download_url":"https://app.terraform.io/api/v2/configuration-versions/cv-ntv3HbhJqvFzamy7/download","configuration_version_id":"cv-ntv3HbhJqvFzamy7","is_speculative":false,"organization_name":"hashicorp","plan_json_api_url":"https://app.terraform.io/api/v2/plans/plan-6AFmRJW1PFJ7qbAh/json-output","project_id":"prj-1","project_name":"Default Project","project_app_url":"https://app.terraform.io/app/hashicorp/projects/prj-1","run_app_url":"https://app.terraform.io/app/hashicorp/my-workspace/runs/run-i3Df5to9ELvibKpQ","run_created_at":"2021-09-02T14:47:13.036Z","run_created_by":"username","run_id":"run-i3Df5to9ELvibKpQ","run_message":"Triggered via UI","task_result_callback_url":"https://app.terraform.io/api/v2/task-results/5ea8d46c-2ceb-42cd-83f2-82e54697bddd/callback","task_result_enforcement_level":"mandatory","task_result_id":"taskrs-2nH5dncYoXaMVQmJ","vcs_branch":"main","vcs_commit_url":"https://github.com/hashicorp/terraform-random/commit/7d8fb2a2d601edebdb7a59ad2088a96673637d22","vcs_pull_request_url":null,"vcs_repo_url":"https://github.com/hashicorp/terraform-random","workspace_app_url":"https://app.terraform.io/app/hashicorp/my-workspace","workspace_id":"ws-ck4G5bb1Yei5szRh","workspace_name":"tfr_github_0","workspace_working_directory":"/terraform"}`,
-	`{"stage":"pre_apply","capabilitites":{"outcomes":true},"run_message":"Merge \"fix\" into main\n\nCo-authored-by: Zoë <z@example.com>","workspace_name":"wörk-space ☃","future":{"nested":[1,-2.5e+3,true,null,{"x":"\u00e9"}]}}`,
-	`{"stage":"post_plan","capabilities":null,"payload_version":null,"is_speculative":true,"run_id":null}`,
-	`{"stage":"a","stage":null,"capabilities":{"outcomes":true},"capabilities":{"other":1}}`,
-	`{"Stage":"post_plan"}`,
-	`{"st\u0061ge":"post_plan"}`,
-	`{"payload_version":1.5}`,
-	`{"payload_version":"1"}`,
-	`{"stage":1}`,
-	`{"run_message":"bad utf-8 \xff here"}`,
-	` { "stage" : "post_plan" , "capabilities" : { "outcomes" : false , "Outcomes" : true } } `,
-	`{"stage":"post_plan"} trailing`,
-	`{"stage":"post_plan",}`,
-	`null`,
-	`[]`,
-	`{}`,
-	`{"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}`,
-	`{"a":01}`,
-	`{"a":"\x01"}`,
-	`{"a":"\u12"}`,
-	`{"a":tru}`,
-}
-
-// TestDecodeRequestFastPath: the one-pass decoder takes the payloads HCP
-// Terraform sends (escapes, non-ASCII, nulls, unknown nested fields) rather
-// than handing them to encoding/json, and agrees with it.
-func TestDecodeRequestFastPath(t *testing.T) {
-	for i, body := range requestDecodingSamples[:4] {
-		if _, _, _, ok := decodeRequestFast([]byte(body)); !ok {
-			t.Errorf("sample %d: the fast decoder declined %s", i, body)
-		}
-	}
-	for _, body := range requestDecodingSamples {
-		checkRequestDecodersAgree(t, []byte(body))
-	}
-}
-
+// FuzzDecodeRequest: whatever the body, decoding never panics, and a
+// request it reads has a normalised stage and survives a round trip.
 func FuzzDecodeRequest(f *testing.F) {
-	for _, body := range requestDecodingSamples {
+	for _, body := range []string{
+		`{"payload_version":1,"stage":"post_plan","access_token":"t","capabilities":{"outcomes":true},"task_result_id":"taskrs-1"}`,
+		`{"stage":"Pre-Apply","capabilitites":{"outcomes":true},"run_message":"Merge \"fix\"\n\u00e9","future":{"nested":[1,-2.5e+3,true,null]}}`,
+		`{"stage":"post_plan","capabilities":null,"payload_version":null,"run_id":null}`,
+		`{"Stage":"post_plan"}`, `{"stage":1}`, `null`, `[]`, `{"a":01}`,
+	} {
 		f.Add([]byte(body))
 	}
-	f.Fuzz(checkRequestDecodersAgree)
-}
-
-// checkRequestDecodersAgree: whatever the fast decoder accepts,
-// encoding/json accepts and reads the same way.
-func checkRequestDecodersAgree(t *testing.T, body []byte) {
-	r, caps, misspelled, ok := decodeRequestFast(body)
-	if !ok {
-		return
-	}
-	w, err := decodeRequestJSON(body)
-	if err != nil {
-		t.Fatalf("fast decoder accepted what encoding/json refuses (%v): %q", err, body)
-	}
-	if diff := cmp.Diff(requestJSON{Request: r, Capabilities: caps, Capabilitites: misspelled}, w); diff != "" {
-		t.Fatalf("decoders disagree on %q (-fast +encoding/json):\n%s", body, diff)
-	}
-}
-
-// TestFastDecoderKnowsEveryRequestField: each field encoding/json reads into
-// a Request is read by the one-pass decoder too; a field added to Request
-// alone would be left empty by it.
-func TestFastDecoderKnowsEveryRequestField(t *testing.T) {
-	fast := map[string]bool{"payload_version": true, "is_speculative": true, "capabilities": true, "capabilitites": true, "outcomes": true}
-	var r Request
-	for _, key := range requestKeys() {
-		if !fast[key] && r.stringField(key) == nil {
-			t.Errorf("the one-pass decoder does not read %q (add it to Request.stringField or decodeRequestFast)", key)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := DecodeRequest(body)
+		if err != nil {
+			return
 		}
-	}
-	if len(requestKeys()) < 30 {
-		t.Errorf("only %d keys found in requestJSON's tags: %v", len(requestKeys()), requestKeys())
-	}
+		if s := string(r.Stage); s != strings.ToLower(s) || strings.Contains(s, "-") {
+			t.Fatalf("stage %q is not normalised", s)
+		}
+		again, err := json.Marshal(requestJSON{Request: *r, Capabilities: r.Capabilities})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := DecodeRequest(again)
+		if err != nil {
+			t.Fatalf("a decoded request does not decode again: %v", err)
+		}
+		if diff := cmp.Diff(r, back); diff != "" {
+			t.Fatalf("round trip changed the request (-first +again):\n%s", diff)
+		}
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,7 +14,7 @@ import (
 
 // secrets derives the keys the service uses from its HMAC keys, so operators
 // manage one secret: sealing run-task requests at rest (the payload carries
-// the run's access token, which must never sit in the job table in clear) and
+// the run's access token, which must never sit in the database in clear) and
 // signing results-page links.
 type secrets struct {
 	seal    [][]byte // first seals; all open (key rotation)
@@ -53,7 +52,7 @@ func derive(key, purpose string) []byte {
 }
 
 // sealBytes encrypts and authenticates plaintext with AES-256-GCM: the
-// nonce, then the ciphertext. Jobs carry it as text (encodeSealed).
+// nonce, then the ciphertext.
 func (s *secrets) sealBytes(plaintext []byte) ([]byte, error) {
 	pooled := s.sealers.Get()
 	gcm, ok := pooled.(cipher.AEAD)
@@ -68,17 +67,8 @@ func (s *secrets) sealBytes(plaintext []byte) ([]byte, error) {
 	return gcm.Seal(out, out, plaintext, nil), nil
 }
 
-// encodeSealed is a sealed value as the job's arguments carry it.
-func encodeSealed(sealed []byte) string { return base64.StdEncoding.EncodeToString(sealed) }
-
-func decodeSealed(text string) ([]byte, error) { return base64.StdEncoding.DecodeString(text) }
-
-// openBytes decrypts a sealed value with any active key.
-func (s *secrets) openBytes(sealed string) ([]byte, error) {
-	data, err := decodeSealed(sealed)
-	if err != nil {
-		return nil, fmt.Errorf("open sealed job: %w", err)
-	}
+// open decrypts a sealed value with any active key.
+func (s *secrets) open(data []byte) ([]byte, error) {
 	for _, key := range s.seal {
 		gcm, err := newGCM(key)
 		if err != nil {
@@ -91,7 +81,7 @@ func (s *secrets) openBytes(sealed string) ([]byte, error) {
 			return plain, nil
 		}
 	}
-	return nil, errors.New("open sealed job: no active HMAC key opens it (was the key rotated out while the job waited?)")
+	return nil, errors.New("open sealed request: no active HMAC key opens it (was the key rotated out while the job waited?)")
 }
 
 func newGCM(key []byte) (cipher.AEAD, error) {

@@ -1,6 +1,7 @@
 package runtask
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,10 @@ type Options struct {
 	Engine *evaluator.Engine
 	// AllowedHosts are the hosts the run's token may be sent to (default app.terraform.io).
 	AllowedHosts []string
+	// ArchiveHosts are the hosts, besides the plan URL's own, that a plan
+	// download may be redirected to, without the token (default
+	// archivist.terraform.io, where HCP Terraform keeps plans).
+	ArchiveHosts []string
 	// ExternalURL is how HCP Terraform users reach this service, for
 	// results-page links (default http://<listen address>).
 	ExternalURL string
@@ -44,17 +49,57 @@ type Options struct {
 	MaxPlanBytes int64
 	// MaxRequestBytes caps a run-task request body (default 1 MiB).
 	MaxRequestBytes int64
-	// ShutdownTimeout bounds Stop (default 30s).
+	// MaxQueuedTasks caps the tasks accepted and not yet called back; beyond
+	// it a POST is answered 503 with a message HCP Terraform shows (default
+	// 1000; negative: no cap).
+	MaxQueuedTasks int
+	// UnsyncedAccept answers a POST once its request is committed to the
+	// operating system rather than to disk: a process crash still loses
+	// nothing, a power cut can lose what was accepted in the last moments
+	// (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off for the
+	// accepting transaction). The default syncs before the 200.
+	UnsyncedAccept bool
+	// PlanFetchTimeout bounds the plan download, all attempts and waits
+	// between them together (default 2m).
+	PlanFetchTimeout time.Duration
+	// PlanAttemptTimeout bounds one HTTP exchange with HCP Terraform, body
+	// included: a plan download attempt or a callback (default 1m).
+	PlanAttemptTimeout time.Duration
+	// JudgeTimeout bounds judging a downloaded plan, the wait for a judging
+	// slot included (default 2m).
+	JudgeTimeout time.Duration
+	// ProgressInterval is how often a task being worked tells HCP Terraform
+	// it is running; HCP Terraform errors a task without progress for 10
+	// minutes (default 2m).
+	ProgressInterval time.Duration
+	// ShutdownTimeout is how long Stop lets running tasks finish before it
+	// hands them back to the queue (default 30s); Stop itself takes at most
+	// 10 s more.
 	ShutdownTimeout time.Duration
+	// IdleTimeout closes kept-alive connections idle this long (default 90s).
+	IdleTimeout time.Duration
 	// Retention is how long finished tasks and their results pages are kept
 	// (default 90 days; negative keeps them for ever).
 	Retention time.Duration
 	Logger    *zap.Logger
-	// HTTPClient talks to HCP Terraform (default: 60s timeout).
+	// HTTPClient talks to HCP Terraform (default: one idle connection kept
+	// per worker); its Timeout is set to PlanAttemptTimeout.
 	HTTPClient *http.Client
 	// Now is the clock for waiver expiry and timestamps (default time.Now).
 	Now func() time.Time
+	// TestOnlyJudgingHook is for tests only: "crash:MARKER" ends the process
+	// when a plan containing MARKER is judged, "stall:MARKER" never finishes
+	// judging it.
+	TestOnlyJudgingHook string
 }
+
+// maxHeaderBytes bounds a request's header: HCP Terraform's are a few
+// hundred bytes.
+const maxHeaderBytes = 32 << 10
+
+// callbackBudget is the part of a job's timeout left for the final
+// callback and the database once the plan is fetched and judged.
+const callbackBudget = time.Minute
 
 // Service is the run-task service: HTTP front door, durable queue, workers.
 // New wires it, Start returns once it is listening, Stop tears it down in
@@ -68,21 +113,21 @@ type Service struct {
 	tfc      *TFCClient
 	db       *database
 	acceptor *acceptor
-	mover    *mover
 	// judging holds a token per plan being parsed and evaluated: one fewer
 	// than the CPUs (at least one), and each plan is judged on that many
 	// goroutines, so answering POSTs never waits for a core.
-	judging  chan struct{}
-	metrics  *metrics
-	http     *http.Server
-	listener net.Listener
-	now      func() time.Time
+	judging chan struct{}
+	// jobTimeout bounds one attempt of a task: fetch, judging, callbacks.
+	jobTimeout  time.Duration
+	judgingHook func(plan []byte)
+	metrics     *metrics
+	http        *http.Server
+	listener    net.Listener
+	now         func() time.Time
 
 	stopOnce sync.Once
 	stopErr  error
 	started  bool
-	// pruning is closed to stop the retention loop; pruned when it has ended.
-	pruning, pruned chan struct{}
 }
 
 // New opens the database, migrates it and prepares the queue and handlers.
@@ -91,8 +136,16 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		return nil, errors.New("runtask: no policy engine")
 	}
 	opts = withDefaults(opts)
-	s := &Service{opts: opts, log: opts.Logger, engine: opts.Engine, now: opts.Now,
-		judging: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
+	if opts.PlanAttemptTimeout > opts.PlanFetchTimeout {
+		return nil, fmt.Errorf("runtask: the plan attempt timeout (%s) is longer than the whole plan fetch timeout (%s)", opts.PlanAttemptTimeout, opts.PlanFetchTimeout)
+	}
+	hook, err := judgingHookFor(opts.TestOnlyJudgingHook)
+	if err != nil {
+		return nil, fmt.Errorf("runtask: %w", err)
+	}
+	s := &Service{opts: opts, log: opts.Logger, engine: opts.Engine, now: opts.Now, judgingHook: hook,
+		judging:    make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)),
+		jobTimeout: opts.PlanFetchTimeout + opts.JudgeTimeout + callbackBudget}
 	if opts.InsecureNoHMAC {
 		s.log.Warn("accepting run-task requests without an HMAC signature (--insecure-no-hmac): anyone who can reach this port can submit work")
 	} else {
@@ -103,18 +156,21 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		s.signer = signer
 	}
 	s.secrets = newSecrets(opts.HMACKeys)
-	s.tfc = &TFCClient{HTTP: opts.HTTPClient, Hosts: HostPolicy{Allowed: opts.AllowedHosts}, MaxPlanBytes: opts.MaxPlanBytes, Logger: s.log}
+	s.tfc = &TFCClient{HTTP: opts.HTTPClient, Hosts: HostPolicy{Allowed: opts.AllowedHosts},
+		ArchiveHosts: HostPolicy{Allowed: opts.ArchiveHosts}, MaxPlanBytes: opts.MaxPlanBytes, FetchTimeout: opts.PlanFetchTimeout, Logger: s.log}
 
 	riverLog := slog.New(zapSlogHandler{log: s.log.Named("queue")})
-	db, err := openDatabase(ctx, opts.DatabaseURL, queueSettings{workers: opts.Workers, worker: &evaluateWorker{svc: s}, logger: riverLog, log: s.log})
+	db, err := openDatabase(ctx, opts.DatabaseURL, queueSettings{workers: opts.Workers, worker: &evaluateWorker{svc: s},
+		jobTimeout: s.jobTimeout, softStop: opts.ShutdownTimeout, unsyncedAccept: opts.UnsyncedAccept,
+		maxWaiting: max(opts.MaxQueuedTasks, 0), retention: opts.Retention, now: opts.Now, logger: riverLog, log: s.log})
 	if err != nil {
 		return nil, err
 	}
 	s.db = db
-	s.mover = newMover(db, s.log)
-	s.acceptor = newAcceptor(db.inbox, s.mover.poke)
-	s.metrics = newMetrics(db.pending)
-	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	s.acceptor = newAcceptor(db.queue.accept, acceptTimeout)
+	s.metrics = newMetrics(db.store.unfinished)
+	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: opts.IdleTimeout, MaxHeaderBytes: maxHeaderBytes}
 	return s, nil
 }
 
@@ -134,6 +190,9 @@ func withDefaults(o Options) Options {
 	if len(o.AllowedHosts) == 0 {
 		o.AllowedHosts = []string{"app.terraform.io"}
 	}
+	if len(o.ArchiveHosts) == 0 {
+		o.ArchiveHosts = []string{DefaultArchiveHost}
+	}
 	if o.Workers <= 0 {
 		o.Workers = 10
 	}
@@ -143,8 +202,14 @@ func withDefaults(o Options) Options {
 	if o.MaxRequestBytes <= 0 {
 		o.MaxRequestBytes = 1 << 20
 	}
-	if o.ShutdownTimeout <= 0 {
-		o.ShutdownTimeout = 30 * time.Second
+	o.PlanFetchTimeout = cmp.Or(max(o.PlanFetchTimeout, 0), DefaultFetchTimeout)
+	o.PlanAttemptTimeout = cmp.Or(max(o.PlanAttemptTimeout, 0), DefaultAttemptTimeout)
+	o.JudgeTimeout = cmp.Or(max(o.JudgeTimeout, 0), 2*time.Minute)
+	o.ProgressInterval = cmp.Or(max(o.ProgressInterval, 0), 2*time.Minute)
+	o.ShutdownTimeout = cmp.Or(max(o.ShutdownTimeout, 0), 30*time.Second)
+	o.IdleTimeout = cmp.Or(max(o.IdleTimeout, 0), 90*time.Second)
+	if o.MaxQueuedTasks == 0 {
+		o.MaxQueuedTasks = 1000
 	}
 	if o.Retention == 0 {
 		o.Retention = 90 * 24 * time.Hour
@@ -159,8 +224,12 @@ func withDefaults(o Options) Options {
 		// of them would dial, and shake hands, anew for every request.
 		transport := http.DefaultTransport.(*http.Transport).Clone()
 		transport.MaxIdleConnsPerHost = o.Workers + 2
-		o.HTTPClient = &http.Client{Timeout: 60 * time.Second, Transport: transport}
+		o.HTTPClient = &http.Client{Transport: transport}
 	}
+	// One exchange, body included, whoever made the client.
+	client := *o.HTTPClient
+	client.Timeout = o.PlanAttemptTimeout
+	o.HTTPClient = &client
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -180,16 +249,13 @@ func (s *Service) Start(ctx context.Context) error {
 		return fmt.Errorf("start job queue: %w", err)
 	}
 	s.started = true
-	go s.mover.run()
-	s.pruning, s.pruned = make(chan struct{}), make(chan struct{})
-	go s.pruneLoop()
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("HTTP server stopped", zap.Error(err))
 		}
 	}()
 	s.log.Info("prodgate serve listening", zap.String("addr", ln.Addr().String()), zap.String("path", s.opts.Path),
-		zap.String("database", s.db.kind), zap.String("standard", s.engine.Standard()), zap.Strings("allowed_hosts", s.opts.AllowedHosts))
+		zap.String("database", s.db.kind), zap.String("standard", s.engine.Standard()), zap.Strings("allowed_hosts", s.opts.AllowedHosts), zap.Strings("archive_hosts", s.opts.ArchiveHosts))
 	return nil
 }
 
@@ -202,10 +268,10 @@ func (s *Service) Addr() string {
 }
 
 // Stop stops taking requests, lets running jobs finish (or hands them back to
-// the queue when they outlast the timeout) and closes the database.
+// the queue when they outlast ShutdownTimeout) and closes the database.
 func (s *Service) Stop(ctx context.Context) error {
 	s.stopOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(ctx, s.opts.ShutdownTimeout)
+		ctx, cancel := context.WithTimeout(ctx, s.opts.ShutdownTimeout+10*time.Second)
 		defer cancel()
 		var errs []error
 		if s.listener != nil {
@@ -214,14 +280,6 @@ func (s *Service) Stop(ctx context.Context) error {
 			}
 		}
 		s.acceptor.stop()
-		if s.started {
-			// What was accepted reaches the queue before the queue stops.
-			s.mover.shutdown()
-		}
-		if s.pruning != nil {
-			close(s.pruning)
-			<-s.pruned
-		}
 		if s.started {
 			if err := s.db.queue.stop(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("stop job queue: %w", err))
@@ -243,8 +301,9 @@ func (s *Service) resultsURL(taskResultID string) string {
 	return base + "/runs/" + taskResultID + "?sig=" + s.secrets.linkSignature(taskResultID)
 }
 
+// routes are the service's handlers. gin's mode is the process's to set
+// (cmd/prodgate sets release mode), not a constructor's.
 func (s *Service) routes() http.Handler {
-	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(gin.Recovery())
 	r.POST(s.opts.Path, s.handleRunTask)
@@ -253,31 +312,4 @@ func (s *Service) routes() http.Handler {
 	r.GET("/readyz", s.handleReady)
 	r.GET("/metrics", gin.WrapH(promHandler(s.metrics.registry)))
 	return r
-}
-
-// pruneLoop deletes finished tasks older than the retention, at start and
-// then hourly, until Stop.
-func (s *Service) pruneLoop() {
-	defer close(s.pruned)
-	if s.opts.Retention < 0 {
-		return
-	}
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		n, err := s.db.store.prune(ctx, s.now().Add(-s.opts.Retention))
-		cancel()
-		switch {
-		case err != nil:
-			s.log.Warn("pruning old tasks failed", zap.Error(err))
-		case n > 0:
-			s.log.Info("pruned finished tasks past the retention", zap.Int64("tasks", n), zap.Duration("retention", s.opts.Retention))
-		}
-		select {
-		case <-s.pruning:
-			return
-		case <-tick.C:
-		}
-	}
 }

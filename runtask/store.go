@@ -18,7 +18,8 @@ const (
 	TaskFailed  = "failed"
 )
 
-// Task is one run-task request and what became of it. It holds no token.
+// Task is one run-task request and what became of it. It holds no token in
+// clear.
 type Task struct {
 	TaskResultID string
 	RunID        string
@@ -37,6 +38,12 @@ type Task struct {
 	FinalSentAt time.Time
 	// CallbackError is the last error from the final callback, if any.
 	CallbackError string
+	// Sealed is the request as HCP Terraform signed it, token and all,
+	// sealed (see secrets); dropped once the final result is sent.
+	Sealed []byte
+	// JudgingsUnfinished counts the times judging this task's plan started
+	// and neither ended nor was stopped: the process died while judging.
+	JudgingsUnfinished int
 }
 
 // dialect is the little that differs between SQLite and PostgreSQL here.
@@ -55,8 +62,10 @@ type store struct {
 }
 
 // rebind turns ? placeholders into $n for PostgreSQL.
-func (s *store) rebind(query string) string {
-	if s.dialect != dialectPostgres {
+func (s *store) rebind(query string) string { return rebind(s.dialect, query) }
+
+func rebind(d dialect, query string) string {
+	if d != dialectPostgres {
 		return query
 	}
 	var b strings.Builder
@@ -85,8 +94,14 @@ const createTasks = `CREATE TABLE IF NOT EXISTS prodgate_task (
 	received_at BIGINT NOT NULL,
 	finished_at BIGINT NOT NULL DEFAULT 0,
 	final_sent_at BIGINT NOT NULL DEFAULT 0,
-	callback_error TEXT NOT NULL DEFAULT ''
+	callback_error TEXT NOT NULL DEFAULT '',
+	sealed_request BYTEA,
+	judgings_unfinished INTEGER NOT NULL DEFAULT 0
 )`
+
+// countUnfinished counts the tasks not yet called back with a final result
+// (index prodgate_task_unfinished).
+const countUnfinished = `SELECT COUNT(*) FROM prodgate_task WHERE final_sent_at = 0`
 
 func (s *store) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, createTasks); err != nil {
@@ -98,60 +113,23 @@ func (s *store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// recordReceivedMany stores new tasks in one statement; tasks already known
-// (duplicate deliveries) are left as they are.
-func (s *store) recordReceivedMany(ctx context.Context, tasks []Task) error {
-	if len(tasks) == 0 {
-		return nil
-	}
-	args := make([]any, 0, len(tasks)*8)
+// insertTasks is one multi-row INSERT of new tasks, queued, that leaves
+// tasks already recorded as they are. (One array per column through
+// unnest took PostgreSQL twice as long for a batch of 200.)
+func insertTasks(d dialect, tasks []Task) (string, []any) {
+	const columns = "task_result_id, run_id, organization, workspace, project, stage, status, received_at, sealed_request"
+	args := make([]any, 0, len(tasks)*9)
 	for _, t := range tasks {
-		args = append(args, t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage, TaskQueued, t.ReceivedAt.UnixMilli())
+		args = append(args, t.TaskResultID, t.RunID, t.Organization, t.Workspace, t.Project, t.Stage, TaskQueued, t.ReceivedAt.UnixMilli(), t.Sealed)
 	}
-	query := insertNew("prodgate_task", "task_result_id, run_id, organization, workspace, project, stage, status, received_at", len(tasks), 8)
-	if _, err := s.db.ExecContext(ctx, s.rebind(query), args...); err != nil {
-		return fmt.Errorf("record %d tasks: %w", len(tasks), err)
-	}
-	return nil
-}
-
-// insertNew is a multi-row INSERT of rows rows of cols values into table
-// that leaves rows whose task_result_id is already there as they are.
-func insertNew(table, columns string, rows, cols int) string {
-	row := "(" + placeholders(cols) + ")"
-	return "INSERT INTO " + table + " (" + columns + ") VALUES " +
-		strings.TrimSuffix(strings.Repeat(row+",", rows), ",") + " ON CONFLICT (task_result_id) DO NOTHING"
+	row := "(" + placeholders(9) + ")"
+	return rebind(d, "INSERT INTO prodgate_task ("+columns+") VALUES "+strings.TrimSuffix(strings.Repeat(row+",", len(tasks)), ",")+
+		" ON CONFLICT (task_result_id) DO NOTHING"), args
 }
 
 // placeholders is "?, ?, …" for n values.
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
-// finished returns which of ids were already called back with a final result.
-func (s *store) finished(ctx context.Context, ids []string) (map[string]bool, error) {
-	done := map[string]bool{}
-	if len(ids) == 0 {
-		return done, nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	query := `SELECT task_result_id FROM prodgate_task WHERE final_sent_at != 0 AND task_result_id IN (` + placeholders(len(ids)) + `)`
-	rows, err := s.db.QueryContext(ctx, s.rebind(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("look up finished tasks: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("look up finished tasks: %w", err)
-		}
-		done[id] = true
-	}
-	return done, rows.Err()
 }
 
 func (s *store) markRunning(ctx context.Context, id string) error {
@@ -162,8 +140,29 @@ func (s *store) markRunning(ctx context.Context, id string) error {
 	return nil
 }
 
+// startJudging records, before a plan is judged, that its judging started.
+func (s *store) startJudging(ctx context.Context, id string) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET judgings_unfinished = judgings_unfinished + 1 WHERE task_result_id = ?`), id)
+	if err != nil {
+		return fmt.Errorf("record that judging task %s starts: %w", id, err)
+	}
+	return nil
+}
+
+// endJudging takes back a startJudging whose judging was stopped, not
+// crashed.
+func (s *store) endJudging(ctx context.Context, id string) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET judgings_unfinished = judgings_unfinished - 1 WHERE task_result_id = ? AND judgings_unfinished > 0`), id)
+	if err != nil {
+		return fmt.Errorf("record that judging task %s was stopped: %w", id, err)
+	}
+	return nil
+}
+
+// saveResult keeps a task's verdict; the count of unfinished judgings is
+// then moot.
 func (s *store) saveResult(ctx context.Context, id, status, message string, report []byte, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET status = ?, message = ?, report = ?, finished_at = ? WHERE task_result_id = ?`),
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET status = ?, message = ?, report = ?, finished_at = ?, judgings_unfinished = 0 WHERE task_result_id = ?`),
 		status, message, nullableText(report), at.UnixMilli(), id)
 	if err != nil {
 		return fmt.Errorf("save result of task %s: %w", id, err)
@@ -171,8 +170,10 @@ func (s *store) saveResult(ctx context.Context, id, status, message string, repo
 	return nil
 }
 
+// markFinalSent records that HCP Terraform has the final result; the sealed
+// request, and with it the run's token, is no longer kept.
 func (s *store) markFinalSent(ctx context.Context, id string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET final_sent_at = ?, callback_error = '' WHERE task_result_id = ?`), at.UnixMilli(), id)
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET final_sent_at = ?, callback_error = '', sealed_request = NULL WHERE task_result_id = ?`), at.UnixMilli(), id)
 	if err != nil {
 		return fmt.Errorf("mark task %s called back: %w", id, err)
 	}
@@ -191,12 +192,12 @@ var errTaskNotFound = errors.New("task not found")
 
 func (s *store) get(ctx context.Context, id string) (*Task, error) {
 	row := s.db.QueryRowContext(ctx, s.rebind(`SELECT task_result_id, run_id, organization, workspace, project, stage, status, message,
-		report, received_at, finished_at, final_sent_at, callback_error FROM prodgate_task WHERE task_result_id = ?`), id)
+		report, received_at, finished_at, final_sent_at, callback_error, sealed_request, judgings_unfinished FROM prodgate_task WHERE task_result_id = ?`), id)
 	var t Task
 	var report sql.NullString
 	var received, finished, finalSent int64
 	err := row.Scan(&t.TaskResultID, &t.RunID, &t.Organization, &t.Workspace, &t.Project, &t.Stage, &t.Status, &t.Message,
-		&report, &received, &finished, &finalSent, &t.CallbackError)
+		&report, &received, &finished, &finalSent, &t.CallbackError, &t.Sealed, &t.JudgingsUnfinished)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errTaskNotFound
 	}
@@ -225,7 +226,7 @@ func (s *store) prune(ctx context.Context, cutoff time.Time) (int64, error) {
 // unfinished counts tasks not yet called back with a final result.
 func (s *store) unfinished(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM prodgate_task WHERE final_sent_at = 0`).Scan(&n)
+	err := s.db.QueryRowContext(ctx, countUnfinished).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count unfinished tasks: %w", err)
 	}

@@ -3,25 +3,32 @@ package runtask
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/prodgate/prodgate/internal/pgtest"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 	"go.uber.org/zap"
+
+	"github.com/prodgate/prodgate/internal/pgtest"
 )
+
+// testDatabases make a fresh database URL of each kind: the embedded
+// SQLite default and PostgreSQL.
+var testDatabases = map[string]func(tb testing.TB) string{
+	"sqlite":   func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "prodgate.db") },
+	"postgres": func(tb testing.TB) string { return pgtest.NewDatabase(tb) },
+}
 
 // eachDatabase runs fn against the embedded SQLite default and PostgreSQL.
 func eachDatabase(t *testing.T, fn func(t *testing.T, db *database)) {
-	t.Run("sqlite", func(t *testing.T) {
-		fn(t, openTestDatabase(t, filepath.Join(t.TempDir(), "prodgate.db")))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		fn(t, openTestDatabase(t, pgtest.NewDatabase(t)))
-	})
+	for name, url := range testDatabases {
+		t.Run(name, func(t *testing.T) { fn(t, openTestDatabase(t, url(t))) })
+	}
 }
 
 func openTestDatabase(t *testing.T, url string) *database {
@@ -39,14 +46,13 @@ func TestStoreLifecycle(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, db *database) {
 		ctx := context.Background()
 		at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-		task := Task{TaskResultID: "taskrs-1", RunID: "run-1", Organization: "acme", Workspace: "orders-prod", Project: "p", Stage: "post_plan", ReceivedAt: at}
-		if err := db.store.recordReceivedMany(ctx, []Task{task}); err != nil {
-			t.Fatalf("first record: %v", err)
-		}
+		item := testItem("taskrs-1", at)
+		item.task = Task{TaskResultID: "taskrs-1", RunID: "run-1", Organization: "acme", Workspace: "orders-prod", Project: "p", Stage: "post_plan", ReceivedAt: at}
+		acceptTestItems(t, db, item)
 		// A duplicate delivery leaves the stored task as it is.
-		if err := db.store.recordReceivedMany(ctx, []Task{{TaskResultID: "taskrs-1", RunID: "run-other", ReceivedAt: at.Add(time.Hour)}}); err != nil {
-			t.Fatalf("duplicate record: %v", err)
-		}
+		dup := testItem("taskrs-1", at.Add(time.Hour))
+		dup.task.RunID = "run-other"
+		acceptTestItems(t, db, dup)
 		if n, err := db.store.unfinished(ctx); err != nil || n != 1 {
 			t.Fatalf("unfinished = %d, %v", n, err)
 		}
@@ -80,103 +86,43 @@ func TestStoreLifecycle(t *testing.T) {
 	})
 }
 
-func TestQueueDeduplicatesOnTaskResultID(t *testing.T) {
-	eachDatabase(t, func(t *testing.T, db *database) {
-		ctx := context.Background()
-		args := evaluateArgs{TaskResultID: "taskrs-dup", Sealed: "a", ReceivedAt: time.Now()}
-		if dups, err := db.queue.enqueueMany(ctx, []evaluateArgs{args}); err != nil || dups[0] {
-			t.Fatalf("first enqueue: dup=%v err=%v", dups, err)
-		}
-		// A retried delivery seals the request again (new nonce): still a duplicate.
-		args.Sealed = "b"
-		if dups, err := db.queue.enqueueMany(ctx, []evaluateArgs{args}); err != nil || !dups[0] {
-			t.Fatalf("second enqueue: dup=%v err=%v", dups, err)
-		}
-	})
-}
-
-func TestFinishedTasksAreNotQueuedAgain(t *testing.T) {
-	eachDatabase(t, func(t *testing.T, db *database) {
-		ctx := context.Background()
-		at := time.Now()
-		if err := db.store.recordReceivedMany(ctx, []Task{{TaskResultID: "done", ReceivedAt: at}, {TaskResultID: "open", ReceivedAt: at}}); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.store.markFinalSent(ctx, "done", at); err != nil {
-			t.Fatal(err)
-		}
-		got, err := db.store.finished(ctx, []string{"done", "open", "unknown"})
+// TestDeliveriesRacingOnTwoReplicas: the same task delivered to two
+// replicas at once, both transactions past their look-up before either
+// commits, gives one task and one job; the second replica answers it as a
+// duplicate.
+func TestDeliveriesRacingOnTwoReplicas(t *testing.T) {
+	db := openTestDatabase(t, pgtest.NewDatabase(t))
+	ctx := context.Background()
+	q := db.queue.(*riverQueue[pgx.Tx])
+	first, err := q.begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.rollback()
+	// The first replica's transaction has recorded the task and job, not committed.
+	if _, err := acceptBatch(ctx, first, []acceptItem{testItem("taskrs-raced", time.Now())}, 0, func(p []river.InsertManyParams) (int, error) {
+		return q.client.InsertManyFastTx(ctx, first.tx(), p)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan []acceptOutcome, 1)
+	go func() {
+		out, err := db.queue.accept(ctx, []acceptItem{testItem("taskrs-raced", time.Now()), testItem("taskrs-other", time.Now())})
 		if err != nil {
-			t.Fatal(err)
+			t.Errorf("second replica: %v", err)
 		}
-		if !got["done"] || got["open"] || got["unknown"] || len(got) != 1 {
-			t.Errorf("finished = %v, want only done", got)
-		}
-		// A late delivery of the finished task, and a new one, through the
-		// inbox: only the new one becomes a job.
-		acc := newAcceptor(db.inbox, func() {})
-		for _, id := range []string{"done", "new"} {
-			if err := acc.accept(ctx, inboxItem{task: Task{TaskResultID: id, ReceivedAt: at}, sealed: []byte("x")}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		m := newMover(db, zap.NewNop())
-		if n, err := m.moveOnce(ctx); err != nil || n != 2 {
-			t.Fatalf("moved %d, %v; want 2", n, err)
-		}
-		if jobs := riverJobs(t, db); len(jobs) != 1 || jobs[0] != "new" {
-			t.Errorf("jobs = %v, want only new", jobs)
-		}
-		if n, err := db.inbox.count(ctx); err != nil || n != 0 {
-			t.Errorf("inbox holds %d after the move (%v), want 0", n, err)
-		}
-	})
-}
-
-// TestInboxLeftoversAreMovedOnce: requests a crashed process left in the
-// inbox (some already moved to the queue before the crash) are moved when
-// the next process starts, each becoming exactly one job.
-func TestInboxLeftoversAreMovedOnce(t *testing.T) {
-	eachDatabase(t, func(t *testing.T, db *database) {
-		ctx := context.Background()
-		at := time.Now()
-		var items []inboxItem
-		for i := range 300 {
-			id := fmt.Sprintf("task-%03d", i)
-			items = append(items, inboxItem{task: Task{TaskResultID: id, ReceivedAt: at}, sealed: []byte("x")})
-		}
-		if err := db.inbox.put(ctx, items); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.inbox.put(ctx, items[:10]); err != nil { // a duplicate delivery
-			t.Fatal(err)
-		}
-		// The crash came after these were enqueued but before they left the inbox.
-		if _, err := db.queue.enqueueMany(ctx, []evaluateArgs{items[0].jobArgs(), items[1].jobArgs()}); err != nil {
-			t.Fatal(err)
-		}
-		if n, err := db.pending(ctx); err != nil || n != 300 {
-			t.Errorf("pending before the move = %d (%v), want 300: accepted requests count before they reach the queue", n, err)
-		}
-		m := newMover(db, zap.NewNop())
-		go m.run()
-		m.shutdown()
-		if n, err := db.pending(ctx); err != nil || n != 300 {
-			t.Errorf("pending after the move = %d (%v), want 300", n, err)
-		}
-		if n, err := db.inbox.count(ctx); err != nil || n != 0 {
-			t.Errorf("inbox holds %d (%v), want 0", n, err)
-		}
-		jobs := riverJobs(t, db)
-		if len(jobs) != 300 {
-			t.Fatalf("%d jobs, want 300 (one per request)", len(jobs))
-		}
-		for i, id := range jobs {
-			if want := fmt.Sprintf("task-%03d", i); id != want {
-				t.Fatalf("job %d is %s, want %s", i, id, want)
-			}
-		}
-	})
+		second <- out
+	}()
+	time.Sleep(300 * time.Millisecond) // the second waits on the job's unique key
+	if err := first.commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := <-second, []acceptOutcome{acceptDuplicate, acceptQueued}; !cmp.Equal(got, want) {
+		t.Errorf("second replica's outcomes %v, want %v", got, want)
+	}
+	if jobs := riverJobs(t, db); !cmp.Equal(jobs, []string{"taskrs-other", "taskrs-raced"}) {
+		t.Errorf("jobs = %v, want one per task", jobs)
+	}
 }
 
 // riverJobs lists the task ids of the queue's jobs, sorted.
@@ -212,9 +158,7 @@ func TestPruneKeepsUnfinishedAndRecentTasks(t *testing.T) {
 		ctx := context.Background()
 		old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		recent := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-		if err := db.store.recordReceivedMany(ctx, []Task{{TaskResultID: "old", ReceivedAt: old}, {TaskResultID: "recent", ReceivedAt: recent}, {TaskResultID: "open", ReceivedAt: old}}); err != nil {
-			t.Fatal(err)
-		}
+		acceptTestItems(t, db, testItem("old", old), testItem("recent", recent), testItem("open", old))
 		if err := db.store.markFinalSent(ctx, "old", old); err != nil {
 			t.Fatal(err)
 		}
@@ -232,4 +176,25 @@ func TestPruneKeepsUnfinishedAndRecentTasks(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSQLiteFilesAreTheOwnersOnly: the database, its write-ahead log and
+// shared memory, and the lock file are created 0600, and a database made
+// readable by others is made the owner's again.
+func TestSQLiteFilesAreTheOwnersOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prodgate.db")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := openTestDatabase(t, path)
+	acceptTestItems(t, db, testItem("taskrs-1", time.Now())) // the log and shared memory exist now
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + ".lock"} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := st.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %o, want 600", filepath.Base(p), mode)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"github.com/hashicorp/go-tfe"
 	"github.com/hashicorp/jsonapi"
 	"go.uber.org/zap"
@@ -23,23 +25,24 @@ import (
 	"github.com/prodgate/prodgate/report"
 )
 
+// DefaultArchiveHost is HCP Terraform's archivist, which its plan JSON
+// endpoint redirects to; Terraform Enterprise redirects to its own host.
+const DefaultArchiveHost = "archivist.terraform.io"
+
 // Defaults of TFCClient's zero fields.
 const (
 	// DefaultMaxPlanBytes bounds a downloaded plan JSON (256 MiB).
 	DefaultMaxPlanBytes int64 = 256 << 20
-	// DefaultNotReadyTimeout is how long FetchPlan keeps asking while HCP
-	// Terraform answers 204 (plan not finished).
-	DefaultNotReadyTimeout = 2 * time.Minute
-	// DefaultTFCHTTPTimeout bounds one HTTP exchange, body included, when
+	// DefaultFetchTimeout bounds a plan download, every attempt and wait
+	// between them together.
+	DefaultFetchTimeout = 2 * time.Minute
+	// DefaultAttemptTimeout bounds one HTTP exchange, body included, when
 	// TFCClient.HTTP is nil.
-	DefaultTFCHTTPTimeout = 5 * time.Minute
+	DefaultAttemptTimeout = time.Minute
 )
 
 // Retry limits of TFCClient.
 const (
-	// fetchMaxAttempts counts plan downloads that failed with a network
-	// error, 429 or 5xx; 204 answers are bounded by NotReadyTimeout instead.
-	fetchMaxAttempts = 5
 	// callbackMaxAttempts counts PATCHes of one result.
 	callbackMaxAttempts = 6
 	// tfcMaxRedirects is how many redirects one request may follow.
@@ -97,22 +100,32 @@ func (p HostPolicy) Check(rawURL string) error {
 	default:
 		return fmt.Errorf("URL for host %s has scheme %q; want https", u.Host, u.Scheme)
 	}
-	port := effectivePort(u)
-	for _, entry := range p.Allowed {
-		eh, ep := splitHostEntry(entry)
-		if eh == "" || eh != host {
-			continue
-		}
-		if ep == "" || ep == port {
-			return nil
-		}
-	}
-	allowed := "none"
-	if len(p.Allowed) > 0 {
-		allowed = strings.Join(p.Allowed, ", ")
+	if p.lists(u) {
+		return nil
 	}
 	return fmt.Errorf("%w: %s may not receive the run's access token (allowed: %s; see --allowed-hosts)",
-		ErrHostNotAllowed, u.Host, allowed)
+		ErrHostNotAllowed, u.Host, p.String())
+}
+
+// lists says whether u's host (and port, where the entry names one) is on
+// the list.
+func (p HostPolicy) lists(u *url.URL) bool {
+	host, port := strings.ToLower(u.Hostname()), effectivePort(u)
+	for _, entry := range p.Allowed {
+		eh, ep := splitHostEntry(entry)
+		if eh != "" && eh == host && (ep == "" || ep == port) {
+			return true
+		}
+	}
+	return false
+}
+
+// String lists the entries for messages ("none" when empty).
+func (p HostPolicy) String() string {
+	if len(p.Allowed) == 0 {
+		return "none"
+	}
+	return strings.Join(p.Allowed, ", ")
 }
 
 // splitHostEntry reads an allow-list entry: "host", "host:port", "[::1]:80"
@@ -159,25 +172,32 @@ func isLoopbackHost(host string) bool {
 // value is usable, but Hosts must list the allowed hosts or every call is
 // refused. It is safe for concurrent use.
 type TFCClient struct {
-	// HTTP sends the requests; nil means a client with DefaultTFCHTTPTimeout.
+	// HTTP sends the requests; its Timeout bounds one attempt (nil means a
+	// client with DefaultAttemptTimeout).
 	// Its CheckRedirect is replaced by TFCClient's own (see FetchPlan).
 	HTTP *http.Client
 	// Hosts are where the access token may go; checked before every request.
 	Hosts HostPolicy
+	// ArchiveHosts are where a request may be redirected besides its own
+	// host (any port), without the token: where HCP Terraform keeps plans
+	// (DefaultArchiveHost). A redirect anywhere else is refused.
+	ArchiveHosts HostPolicy
 	// MaxPlanBytes bounds the plan JSON; 0 means DefaultMaxPlanBytes.
 	MaxPlanBytes int64
-	// NotReadyTimeout is how long to keep retrying while the plan endpoint
-	// answers 204; 0 means DefaultNotReadyTimeout.
-	NotReadyTimeout time.Duration
-	// Backoff returns the wait before retry number attempt (0-based); nil
-	// means 250ms·2^attempt, capped at 5s, with jitter.
+	// FetchTimeout bounds FetchPlan, all attempts and the waits between
+	// them; 0 means DefaultFetchTimeout.
+	FetchTimeout time.Duration
+	// Backoff returns the wait before retry number attempt (0-based) when
+	// the server names none (Retry-After); nil means 250ms·2^attempt,
+	// capped at 5s, with jitter.
 	Backoff func(attempt int) time.Duration
 	// Logger receives retries and refused callbacks; nil means no logs.
 	// Tokens are never logged.
 	Logger *zap.Logger
 
-	// sleep waits d or until ctx ends; tests replace it to record waits.
-	sleep func(ctx context.Context, d time.Duration) error
+	// retryWait is the wait before a retry (retryWaitFor when nil); tests
+	// replace it to record waits without sleeping them.
+	retryWait func(attempt int, resp *http.Response) time.Duration
 }
 
 // FetchError is a failed plan download. Its message names the host, never
@@ -319,104 +339,187 @@ func callbackPayload(res Result) ([]byte, error) {
 // plan_json_api_url) with the run's token.
 //
 // The host is checked first; the token is never sent elsewhere. HCP
-// Terraform answers 307 to a temporary URL on another host, valid for one
-// minute; the redirect is followed (at most 3) without the Authorization
-// header unless it stays on the same host and port, and never to plain http
-// off loopback. 204 (plan not finished) is retried with backoff for up to
-// NotReadyTimeout, asking planURL again each time for a fresh temporary URL.
-// Network errors, 429 and 5xx are retried up to 5 attempts. Other statuses
+// Terraform answers 307 to a temporary URL on its archivist, valid for one
+// minute; a redirect is followed (at most 3) only to the same host or an
+// ArchiveHosts host, without the Authorization header unless it stays on
+// the same host and port, and never to plain http off loopback. 204 (plan
+// not finished), network errors, timeouts, 429 and 5xx are retried with
+// backoff, asking planURL again each time for a fresh temporary URL, until
+// FetchTimeout; each attempt has the HTTP client's Timeout. Other statuses
 // fail at once. The body may not exceed MaxPlanBytes. Errors are *FetchError.
 func (c *TFCClient) FetchPlan(ctx context.Context, planURL, token string) ([]byte, error) {
 	if err := c.Hosts.Check(planURL); err != nil {
 		return nil, &FetchError{URL: planURL, Err: err}
 	}
-	hc := c.httpClient()
-	notReadyUntil := time.Now().Add(c.notReadyTimeout())
-	failures := 0
-	for retry := 0; ; retry++ {
-		body, fe := c.fetchOnce(ctx, hc, planURL, token)
-		if fe == nil {
-			return body, nil
-		}
-		if ctx.Err() != nil || !fe.Retryable {
-			return nil, fe
-		}
-		wait := c.backoff(retry)
-		if fe.Status == http.StatusNoContent {
-			if time.Now().Add(wait).After(notReadyUntil) {
-				fe.Err = fmt.Errorf("plan is still not ready after %s (HTTP 204)", c.notReadyTimeout())
-				return nil, fe
-			}
-		} else {
-			failures++
-			if failures >= fetchMaxAttempts {
-				fe.Err = fmt.Errorf("%w (gave up after %d attempts)", fe.Err, failures)
-				return nil, fe
-			}
-		}
-		c.logger().Debug("plan download will be retried",
-			zap.String("host", hostForMessage(planURL)), zap.Int("status", fe.Status),
-			zap.Duration("wait", wait), zap.String("reason", fe.Err.Error()))
-		if err := c.wait(ctx, wait); err != nil {
-			fe.Err = fmt.Errorf("%w (while waiting to retry after: %v)", err, fe.Err)
-			return nil, fe
-		}
-	}
-}
-
-// fetchOnce makes one download attempt.
-func (c *TFCClient) fetchOnce(ctx context.Context, hc *http.Client, planURL, token string) ([]byte, *FetchError) {
-	fe := func(status int, retryable bool, err error) *FetchError {
-		return &FetchError{URL: planURL, Status: status, Retryable: retryable, Err: err}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, planURL, nil)
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, c.fetchTimeout())
+	defer cancel()
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, planURL, nil)
 	if err != nil {
-		return nil, fe(0, false, stripURLError(err))
+		return nil, &FetchError{URL: planURL, Err: stripURLError(err)}
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		if errors.Is(err, errRedirectRefused) {
-			return nil, fe(0, false, stripURLError(err))
-		}
-		return nil, fe(0, true, stripURLError(err))
+	f := &planFetch{c: c, url: planURL, token: token}
+	// The body is read within the attempt, so a download cut short is
+	// retried like any other failed attempt.
+	req.SetResponseHandler(f.read)
+	resp, err := c.retryClient(f.checkRetry, math.MaxInt32).Do(req)
+	if resp != nil {
+		resp.Body.Close()
 	}
-	defer resp.Body.Close()
-	// A status from the temporary URL's host (not planURL's) may only mean
-	// the signed URL went stale; a fresh one may work.
-	redirected := resp.Request != nil && resp.Request.URL != nil && hostKey(resp.Request.URL) != hostKey(req.URL)
+	if err == nil {
+		return f.body, nil
+	}
+	var fe *FetchError
+	if errors.As(err, &fe) {
+		return nil, fe
+	}
+	// A context ended, during an attempt or while waiting to retry: the
+	// caller's (the job was stopped) or the fetch's own deadline.
+	fe = &FetchError{URL: planURL, Retryable: true, Err: stripURLError(err)}
+	if parent.Err() == nil {
+		fe.Err = fmt.Errorf("gave up after %s (--plan-fetch-timeout)", c.fetchTimeout())
+	}
+	if f.last != nil {
+		fe.Status = f.last.Status
+		fe.Err = fmt.Errorf("%w; the last attempt: %v", fe.Err, f.last.Err)
+	}
+	return nil, fe
+}
+
+// planFetch is one FetchPlan: what its attempts have seen.
+type planFetch struct {
+	c          *TFCClient
+	url, token string
+	last       *FetchError
+	// lastResp is the response last classified: retryablehttp asks about
+	// an answer again once read has run (and runs read on any answer it
+	// will not retry).
+	lastResp *http.Response
+	body     []byte
+}
+
+// checkRetry is the retry policy: 204, network errors and timeouts, 429,
+// 5xx and a failing temporary URL, until the fetch's deadline; nothing
+// else, which returns the attempt's *FetchError.
+func (f *planFetch) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err == nil && resp == f.lastResp {
+		return false, f.last
+	}
+	fe := f.classify(resp, err)
+	if fe == nil {
+		return false, nil
+	}
+	f.last, f.lastResp = fe, resp
+	if !fe.Retryable {
+		return false, fe
+	}
+	f.c.logger().Debug("plan download will be retried", zap.String("host", hostForMessage(f.url)),
+		zap.Int("status", fe.Status), zap.String("reason", fe.Err.Error()))
+	return true, nil
+}
+
+// classify turns an attempt's outcome into a *FetchError, or nil for a 200
+// whose body is still to be read (or was read, by read).
+func (f *planFetch) classify(resp *http.Response, err error) *FetchError {
+	fe := func(status int, retryable bool, err error) *FetchError {
+		return &FetchError{URL: f.url, Status: status, Retryable: retryable, Err: err}
+	}
+	var already *FetchError
 	switch {
+	case errors.As(err, &already):
+		return already
+	case errors.Is(err, errRedirectRefused):
+		return fe(0, false, stripURLError(err))
+	case isTimeout(err):
+		return fe(0, true, fmt.Errorf("no answer within %s (--plan-attempt-timeout)", f.c.attemptTimeout()))
+	case err != nil:
+		return fe(0, true, stripURLError(err))
 	case resp.StatusCode == http.StatusOK:
-		limit := c.maxPlanBytes()
-		tooBig := fe(resp.StatusCode, false, fmt.Errorf("plan is larger than %d bytes (--max-plan-bytes)", limit))
-		if resp.ContentLength > limit {
-			return nil, tooBig
-		}
-		body, err := readPlanBody(resp.Body, resp.ContentLength, limit)
-		if err != nil {
-			return nil, fe(resp.StatusCode, true, fmt.Errorf("read plan: %w", stripURLError(err)))
-		}
-		if int64(len(body)) > limit {
-			return nil, tooBig
-		}
-		return body, nil
+		return nil
 	case resp.StatusCode == http.StatusNoContent:
-		drain(resp.Body)
-		return nil, fe(resp.StatusCode, true, errors.New("plan is not ready yet (HTTP 204)"))
-	default:
-		snippet := readSnippet(resp.Body, fetchSnippetLen, token)
-		retryable := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 ||
-			(redirected && resp.StatusCode >= 400)
-		msg := fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
-		if redirected {
-			msg += " from the temporary download URL on " + resp.Request.URL.Host
-		}
-		if snippet != "" {
-			msg += ": " + snippet
-		}
-		return nil, fe(resp.StatusCode, retryable, errors.New(msg))
+		return fe(resp.StatusCode, true, errors.New("plan is not ready yet (HTTP 204)"))
 	}
+	// A status from the temporary URL's host (not the plan URL's) may only
+	// mean the signed URL went stale; a fresh one may work.
+	redirected := resp.Request != nil && resp.Request.URL != nil && hostKey(resp.Request.URL) != hostKey(mustParse(f.url))
+	retryable := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || (redirected && resp.StatusCode >= 400)
+	msg := fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	if redirected {
+		msg += " from the temporary download URL on " + resp.Request.URL.Host
+	}
+	if snippet := readSnippet(resp.Body, fetchSnippetLen, f.token); snippet != "" {
+		msg += ": " + snippet
+	}
+	return fe(resp.StatusCode, retryable, errors.New(msg))
+}
+
+// read takes the body of a 200 answer, within MaxPlanBytes.
+func (f *planFetch) read(resp *http.Response) error {
+	if resp.StatusCode != http.StatusOK {
+		return nil // classified, and its body read, by checkRetry
+	}
+	limit := f.c.maxPlanBytes()
+	tooBig := &FetchError{URL: f.url, Status: resp.StatusCode, Err: fmt.Errorf("plan is larger than %d bytes (--max-plan-bytes)", limit)}
+	if resp.ContentLength > limit {
+		return tooBig
+	}
+	body, err := readPlanBody(resp.Body, resp.ContentLength, limit)
+	if err != nil {
+		return &FetchError{URL: f.url, Status: resp.StatusCode, Retryable: true, Err: fmt.Errorf("read plan: %w", stripURLError(err))}
+	}
+	if int64(len(body)) > limit {
+		return tooBig
+	}
+	f.body = body
+	return nil
+}
+
+func mustParse(rawURL string) *url.URL {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return &url.URL{}
+	}
+	return u
+}
+
+// retryClient is go-retryablehttp around c's HTTP client with TFCClient's
+// redirect rule and waits, the given retry policy and at most retries
+// retries. It neither logs (URLs may carry signatures) nor rewrites errors.
+// On giving up it closes the transport's idle connections, which costs the
+// other workers a new connection each, and only then.
+func (c *TFCClient) retryClient(check retryablehttp.CheckRetry, retries int) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient: c.httpClient(),
+		RetryMax:   retries,
+		CheckRetry: check,
+		Backoff: func(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
+			return c.waitBefore(attempt, resp)
+		},
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+}
+
+// waitBefore is the wait before retry number attempt (0-based).
+func (c *TFCClient) waitBefore(attempt int, resp *http.Response) time.Duration {
+	if c.retryWait != nil {
+		return c.retryWait(attempt, resp)
+	}
+	return c.retryWaitFor(attempt, resp)
+}
+
+// retryWaitFor honours a 429's or 5xx's Retry-After (up to 30s), else backs off.
+func (c *TFCClient) retryWaitFor(attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500) {
+		if ra := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ra > 0 {
+			return ra
+		}
+	}
+	return c.backoff(attempt)
 }
 
 // SendResult PATCHes res to callbackURL (the request's
@@ -438,75 +541,55 @@ func (c *TFCClient) SendResult(ctx context.Context, callbackURL, token string, r
 	if err != nil {
 		return &CallbackError{URL: callbackURL, Err: err}
 	}
-	hc := c.httpClient()
-	log := c.logger().With(zap.String("host", hostForMessage(callbackURL)), zap.String("status_sent", res.Status))
-	var last *attemptError
-	for attempt := 0; attempt < callbackMaxAttempts; attempt++ {
-		if attempt > 0 {
-			wait := c.backoff(attempt - 1)
-			if ra := last.retryAfter; ra > 0 {
-				wait = ra
-			}
-			log.Info("task result callback will be retried", zap.Int("attempt", attempt+1),
-				zap.Int("status", last.Status), zap.Duration("wait", wait))
-			if err := c.wait(ctx, wait); err != nil {
-				last.Err = err
-				last.Retryable = true
-				return &last.CallbackError
-			}
-		}
-		ce := c.sendOnce(ctx, hc, callbackURL, token, payload)
-		if ce == nil {
-			return nil
-		}
-		last = ce
-		if !ce.Retryable || ctx.Err() != nil {
-			if ce.Status != 0 {
-				log.Warn("HCP Terraform refused the task result",
-					zap.Int("status", ce.Status), zap.String("body", ce.Body))
-			}
-			return &ce.CallbackError
-		}
-	}
-	log.Warn("task result callback failed after retries", zap.Int("attempts", callbackMaxAttempts),
-		zap.Int("status", last.Status), zap.String("body", last.Body))
-	return &last.CallbackError
-}
-
-// attemptError is a CallbackError plus the server's requested wait.
-type attemptError struct {
-	CallbackError
-	retryAfter time.Duration
-}
-
-func (c *TFCClient) sendOnce(ctx context.Context, hc *http.Client, callbackURL, token string, payload []byte) *attemptError {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, callbackURL, bytes.NewReader(payload))
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPatch, callbackURL, payload)
 	if err != nil {
-		return &attemptError{CallbackError: CallbackError{URL: callbackURL, Err: stripURLError(err)}}
+		return &CallbackError{URL: callbackURL, Err: stripURLError(err)}
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/vnd.api+json")
 	req.Header.Set("Accept", "application/vnd.api+json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		retryable := !errors.Is(err, errRedirectRefused)
-		return &attemptError{CallbackError: CallbackError{URL: callbackURL, Retryable: retryable, Err: stripURLError(err)}}
+	log := c.logger().With(zap.String("host", hostForMessage(callbackURL)), zap.String("status_sent", res.Status))
+	var last *CallbackError // the latest failed attempt
+	attempts := 0
+	check := func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		attempts++
+		switch {
+		case ctx.Err() != nil:
+			return false, ctx.Err()
+		case err != nil:
+			last = &CallbackError{URL: callbackURL, Retryable: !errors.Is(err, errRedirectRefused), Err: stripURLError(err)}
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			return false, nil
+		default:
+			last = &CallbackError{URL: callbackURL, Status: resp.StatusCode, Body: readSnippet(resp.Body, callbackBodyLen, token),
+				Retryable: resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500}
+		}
+		if last.Retryable && attempts < callbackMaxAttempts {
+			log.Info("task result callback will be retried", zap.Int("attempt", attempts+1), zap.Int("status", last.Status))
+		}
+		return last.Retryable, nil
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	resp, err := c.retryClient(check, callbackMaxAttempts-1).Do(req)
+	if resp != nil {
 		drain(resp.Body)
+		resp.Body.Close()
+	}
+	switch {
+	case err != nil && ctx.Err() != nil: // the context ended
+		ce := &CallbackError{URL: callbackURL, Retryable: true, Err: stripURLError(err)}
+		if last != nil {
+			ce.Status, ce.Body = last.Status, last.Body
+		}
+		return ce
+	case last == nil || (resp != nil && resp.StatusCode >= 200 && resp.StatusCode < 300):
 		return nil
+	case last.Retryable:
+		log.Warn("task result callback failed after retries", zap.Int("attempts", attempts),
+			zap.Int("status", last.Status), zap.String("body", last.Body))
+	case last.Status != 0:
+		log.Warn("HCP Terraform refused the task result", zap.Int("status", last.Status), zap.String("body", last.Body))
 	}
-	ae := &attemptError{CallbackError: CallbackError{
-		URL:    callbackURL,
-		Status: resp.StatusCode,
-		Body:   readSnippet(resp.Body, callbackBodyLen, token),
-	}}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		ae.Retryable = true
-		ae.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-	}
-	return ae
+	return last
 }
 
 // parseRetryAfter reads seconds or an HTTP date, capped at maxRetryAfter;
@@ -564,21 +647,28 @@ var errRedirectRefused = errors.New("redirect refused")
 // most 3 redirects, Authorization only kept on the original host and port,
 // and no plain-http hop off loopback.
 func (c *TFCClient) httpClient() *http.Client {
-	hc := &http.Client{Timeout: DefaultTFCHTTPTimeout}
+	hc := &http.Client{Timeout: DefaultAttemptTimeout}
 	if c.HTTP != nil {
 		copied := *c.HTTP
 		hc = &copied
 	}
-	hc.CheckRedirect = checkTFCRedirect
+	hc.CheckRedirect = c.checkRedirect
 	return hc
 }
 
-func checkTFCRedirect(req *http.Request, via []*http.Request) error {
+// checkRedirect is the redirect rule: at most 3 redirects, https (or
+// loopback), to the first request's host or an archive host; the token
+// only to the first request's host and port.
+func (c *TFCClient) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > tfcMaxRedirects {
 		return fmt.Errorf("%w: more than %d redirects", errRedirectRefused, tfcMaxRedirects)
 	}
 	if !strings.EqualFold(req.URL.Scheme, "https") && !isLoopbackHost(strings.ToLower(req.URL.Hostname())) {
 		return fmt.Errorf("%w: redirect to %s over %s; want https", errRedirectRefused, req.URL.Host, req.URL.Scheme)
+	}
+	if !strings.EqualFold(req.URL.Hostname(), via[0].URL.Hostname()) && !c.ArchiveHosts.lists(req.URL) {
+		return fmt.Errorf("%w: redirect to %s, which is neither %s nor an archive host (%s; see --archive-hosts)",
+			errRedirectRefused, req.URL.Host, via[0].URL.Hostname(), c.ArchiveHosts)
 	}
 	if hostKey(req.URL) != hostKey(via[0].URL) {
 		req.Header.Del("Authorization")
@@ -600,11 +690,25 @@ func (c *TFCClient) maxPlanBytes() int64 {
 	return DefaultMaxPlanBytes
 }
 
-func (c *TFCClient) notReadyTimeout() time.Duration {
-	if c.NotReadyTimeout > 0 {
-		return c.NotReadyTimeout
+func (c *TFCClient) fetchTimeout() time.Duration {
+	if c.FetchTimeout > 0 {
+		return c.FetchTimeout
 	}
-	return DefaultNotReadyTimeout
+	return DefaultFetchTimeout
+}
+
+func (c *TFCClient) attemptTimeout() time.Duration {
+	if c.HTTP != nil && c.HTTP.Timeout > 0 {
+		return c.HTTP.Timeout
+	}
+	return DefaultAttemptTimeout
+}
+
+// isTimeout is an attempt that outlasted the HTTP client's Timeout (asked
+// only while the fetch's own context is alive).
+func isTimeout(err error) bool {
+	var ue *url.Error
+	return errors.As(err, &ue) && ue.Timeout()
 }
 
 func (c *TFCClient) backoff(attempt int) time.Duration {
@@ -623,23 +727,6 @@ func DefaultTFCBackoff(attempt int) time.Duration {
 		d = min(base<<attempt, ceiling)
 	}
 	return d/2 + rand.N(d/2+1)
-}
-
-func (c *TFCClient) wait(ctx context.Context, d time.Duration) error {
-	if c.sleep != nil {
-		return c.sleep(ctx, d)
-	}
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // drain reads a little of an unwanted body so the connection can be reused.

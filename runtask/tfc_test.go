@@ -1,11 +1,13 @@
 package runtask
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,7 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -39,10 +41,18 @@ type tfcTestServer struct {
 	handle func(n int, w http.ResponseWriter, r *http.Request)
 }
 
-func newTFCTestServer(t *testing.T) *tfcTestServer {
+func newTFCTestServer(t *testing.T) *tfcTestServer { return newTFCTestServerOn(t, "127.0.0.1:0") }
+
+// newTFCTestServerOn listens on addr: 127.0.0.2 is another host on
+// loopback (Linux routes all of 127/8).
+func newTFCTestServerOn(t *testing.T, addr string) *tfcTestServer {
 	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("listen on %s: %v", addr, err)
+	}
 	s := &tfcTestServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
 		n := len(s.seen)
@@ -58,6 +68,9 @@ func newTFCTestServer(t *testing.T) *tfcTestServer {
 		}
 		handle(n, w, r)
 	}))
+	s.Listener.Close()
+	s.Listener = ln
+	s.Start()
 	t.Cleanup(s.Close)
 	return s
 }
@@ -68,25 +81,27 @@ func (s *tfcTestServer) requests() []tfcSeen {
 	return append([]tfcSeen(nil), s.seen...)
 }
 
-// newTFCTestClient allows 127.0.0.1, retries after 1ms and records every wait
+// newTFCTestClient allows 127.0.0.1, backs off 1ms and records every wait
 // (really sleeping only the short ones).
 func newTFCTestClient(waits *[]time.Duration) *TFCClient {
 	var mu sync.Mutex
-	return &TFCClient{
+	c := &TFCClient{
 		Hosts:   HostPolicy{Allowed: []string{"127.0.0.1"}},
 		Backoff: func(int) time.Duration { return time.Millisecond },
-		sleep: func(ctx context.Context, d time.Duration) error {
-			mu.Lock()
-			if waits != nil {
-				*waits = append(*waits, d)
-			}
-			mu.Unlock()
-			if d <= 10*time.Millisecond {
-				time.Sleep(d)
-			}
-			return ctx.Err()
-		},
 	}
+	c.retryWait = func(attempt int, resp *http.Response) time.Duration {
+		d := c.retryWaitFor(attempt, resp)
+		mu.Lock()
+		if waits != nil {
+			*waits = append(*waits, d)
+		}
+		mu.Unlock()
+		if d > 10*time.Millisecond {
+			return 0
+		}
+		return d
+	}
+	return c
 }
 
 // tfcCountingTransport fails the test's expectations if anything is sent.
@@ -153,21 +168,54 @@ func TestTFCFetchPlan(t *testing.T) {
 	redirectTo := func(w http.ResponseWriter, r *http.Request, to string) {
 		http.Redirect(w, r, to, http.StatusTemporaryRedirect)
 	}
-	type env struct{ api, dl *tfcTestServer }
+	type env struct{ api, dl, other *tfcTestServer } // other is on another host, 127.0.0.2
 	tests := []struct {
 		name         string
 		api          func(e *env, n int, w http.ResponseWriter, r *http.Request)
 		dl           func(e *env, n int, w http.ResponseWriter, r *http.Request)
+		other        func(e *env, n int, w http.ResponseWriter, r *http.Request)
+		archiveHosts []string
 		maxBytes     int64
-		notReady     time.Duration
+		fetchTimeout time.Duration // whole fetch; 0: 10 s
+		attempt      time.Duration // one attempt; 0: the default
 		want         string
 		wantErr      string
 		wantStatus   int
 		wantRetry    bool
 		wantAPICalls int
 		wantDLCalls  int
+		wantOther    int
 		check        func(t *testing.T, e *env)
 	}{
+		{
+			name: "307 to an archive host is followed without the token",
+			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
+				redirectTo(w, r, e.other.URL+"/_archivist/plan?sig=abc")
+			},
+			other:        func(_ *env, _ int, w http.ResponseWriter, _ *http.Request) { io.WriteString(w, plan) },
+			archiveHosts: []string{"127.0.0.2"},
+			want:         plan,
+			wantAPICalls: 1, wantOther: 1,
+			check: func(t *testing.T, e *env) {
+				if got := e.other.requests()[0]; got.Auth != "" || got.RequestURI != "/_archivist/plan?sig=abc" {
+					t.Errorf("archive host got %q with Authorization %q, want no token", got.RequestURI, got.Auth)
+				}
+			},
+		},
+		{
+			name: "307 to a host that is neither the plan's nor an archive host is refused, naming it",
+			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
+				redirectTo(w, r, e.other.URL+"/internal/metadata")
+			},
+			archiveHosts: []string{"archivist.terraform.io"},
+			wantErr:      "redirect to 127.0.0.2:",
+			wantAPICalls: 1,
+			check: func(t *testing.T, e *env) {
+				if len(e.other.requests()) != 0 {
+					t.Error("the foreign host was asked")
+				}
+			},
+		},
 		{
 			name: "307 to another port is followed without the token",
 			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
@@ -330,24 +378,55 @@ func TestTFCFetchPlan(t *testing.T) {
 			wantAPICalls: 1,
 		},
 		{
-			name: "a plan that never gets ready gives up after NotReadyTimeout",
+			name: "a plan that never gets ready is asked for until the fetch's deadline",
 			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(http.StatusNoContent)
 			},
-			notReady:   30 * time.Millisecond,
-			wantErr:    "plan is still not ready after 30ms (HTTP 204)",
-			wantStatus: http.StatusNoContent,
-			wantRetry:  true,
+			fetchTimeout: 50 * time.Millisecond,
+			wantErr:      "gave up after 50ms (--plan-fetch-timeout); the last attempt: plan is not ready yet (HTTP 204)",
+			wantStatus:   http.StatusNoContent,
+			wantRetry:    true,
 		},
 		{
-			name: "5xx gives up after 5 attempts",
+			name: "5xx is retried until the fetch's deadline",
 			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
 				http.Error(w, "bad gateway", http.StatusBadGateway)
 			},
-			wantErr:      "HTTP 502 Bad Gateway: bad gateway (gave up after 5 attempts)",
+			fetchTimeout: 50 * time.Millisecond,
+			wantErr:      "gave up after 50ms (--plan-fetch-timeout); the last attempt: HTTP 502 Bad Gateway: bad gateway",
 			wantStatus:   http.StatusBadGateway,
 			wantRetry:    true,
-			wantAPICalls: 5,
+		},
+		{
+			name: "a hanging host: each attempt times out, and the fetch gives up at its deadline",
+			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
+				<-r.Context().Done()
+			},
+			attempt:      40 * time.Millisecond,
+			fetchTimeout: 300 * time.Millisecond,
+			wantErr:      "gave up after 300ms (--plan-fetch-timeout); the last attempt: no answer within 40ms (--plan-attempt-timeout)",
+			wantRetry:    true,
+			check: func(t *testing.T, e *env) {
+				if n := len(e.api.requests()); n < 3 {
+					t.Errorf("%d attempts in 300 ms of 40 ms each, want several", n)
+				}
+			},
+		},
+		{
+			name: "a body that stops coming is an attempt that times out",
+			api: func(e *env, n int, w http.ResponseWriter, r *http.Request) {
+				if n > 0 {
+					io.WriteString(w, plan)
+					return
+				}
+				w.Header().Set("Content-Length", "1000")
+				io.WriteString(w, `{"format_version":`)
+				w.(http.Flusher).Flush()
+				<-r.Context().Done()
+			},
+			attempt:      100 * time.Millisecond,
+			want:         plan,
+			wantAPICalls: 2,
 		},
 		{
 			name: "a redirect loop stops after 3 redirects",
@@ -368,7 +447,10 @@ func TestTFCFetchPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := &env{api: newTFCTestServer(t), dl: newTFCTestServer(t)}
+			e := &env{api: newTFCTestServer(t), dl: newTFCTestServer(t), other: newTFCTestServerOn(t, "127.0.0.2:0")}
+			if tt.other != nil {
+				e.other.handle = func(n int, w http.ResponseWriter, r *http.Request) { tt.other(e, n, w, r) }
+			}
 			if tt.api != nil {
 				e.api.handle = func(n int, w http.ResponseWriter, r *http.Request) { tt.api(e, n, w, r) }
 			}
@@ -376,8 +458,12 @@ func TestTFCFetchPlan(t *testing.T) {
 				e.dl.handle = func(n int, w http.ResponseWriter, r *http.Request) { tt.dl(e, n, w, r) }
 			}
 			c := newTFCTestClient(nil)
+			c.ArchiveHosts = HostPolicy{Allowed: tt.archiveHosts}
 			c.MaxPlanBytes = tt.maxBytes
-			c.NotReadyTimeout = tt.notReady
+			c.FetchTimeout = cmp.Or(tt.fetchTimeout, 10*time.Second)
+			if tt.attempt > 0 {
+				c.HTTP = &http.Client{Timeout: tt.attempt}
+			}
 			got, err := c.FetchPlan(context.Background(), e.api.URL+planPath, tfcTestToken)
 			if tt.wantErr == "" {
 				if err != nil {
@@ -409,6 +495,9 @@ func TestTFCFetchPlan(t *testing.T) {
 			}
 			if n := len(e.dl.requests()); n != tt.wantDLCalls {
 				t.Errorf("download host got %d requests, want %d", n, tt.wantDLCalls)
+			}
+			if n := len(e.other.requests()); n != tt.wantOther {
+				t.Errorf("the other host got %d requests, want %d", n, tt.wantOther)
 			}
 			if tt.check != nil {
 				tt.check(t, e)
@@ -517,7 +606,7 @@ func TestTFCSendResultWireFormat(t *testing.T) {
 		ContentType: "application/vnd.api+json",
 		Body:        []byte(goTFECallbackVector),
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("callback request mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -618,7 +707,7 @@ func TestTFCSendResultRetries(t *testing.T) {
 				}
 				want := *tt.wantErr
 				want.URL = url
-				if diff := cmp.Diff(want, *ce); diff != "" {
+				if diff := gocmp.Diff(want, *ce); diff != "" {
 					t.Errorf("CallbackError mismatch (-want +got):\n%s", diff)
 				}
 				if !strings.Contains(err.Error(), fmt.Sprintf("send task result to %s: HTTP %d", strings.TrimPrefix(srv.URL, "http://"), want.Status)) {
@@ -628,7 +717,7 @@ func TestTFCSendResultRetries(t *testing.T) {
 			if n := len(srv.requests()); n != tt.wantCalls {
 				t.Errorf("got %d requests, want %d", n, tt.wantCalls)
 			}
-			if diff := cmp.Diff(tt.wantWaits, waits); diff != "" {
+			if diff := gocmp.Diff(tt.wantWaits, waits); diff != "" {
 				t.Errorf("waits mismatch (-want +got):\n%s", diff)
 			}
 			warns := logs.FilterLevelExact(zapcore.WarnLevel).All()

@@ -1,10 +1,12 @@
 package runtask
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/prodgate/prodgate/evaluator"
@@ -14,21 +16,30 @@ import (
 )
 
 const (
-	// jobTimeout bounds one attempt; HCP Terraform wants progress within 10 minutes.
-	jobTimeout = 8 * time.Minute
 	// maxAttempts keeps retries of a failing callback inside HCP Terraform's
 	// 60-minute limit (River's backoff is attempt^4 seconds).
 	maxAttempts = 6
+	// maxJudgingStarts is how many times the judging of one plan may start
+	// without finishing (the process died meanwhile: a plan that crashes the
+	// service) before the task is ended failed without another try.
+	maxJudgingStarts = 3
+	// runningCallbackTimeout bounds one progress callback, retries included:
+	// progress is a courtesy, the final callback is what counts.
+	runningCallbackTimeout = 15 * time.Second
+	// defaultJobTimeout is the job timeout when none is given (tests of the
+	// queue alone); the service derives its own from the time budgets.
+	defaultJobTimeout = 5 * time.Minute
 )
 
-// evaluateArgs is the durable job for one run-task request. The request,
-// which carries the run's access token, is sealed: the job table never holds
-// the token in clear.
+// evaluateArgs is the durable job for one run-task request. The request
+// itself, which carries the run's access token, is kept sealed in the task's
+// row (Task.Sealed): River encodes a job's arguments as JSON several times
+// on the way in, which cost ~100 µs a request of the POST's answer when they
+// held it (BenchmarkAcceptBatch).
 type evaluateArgs struct {
 	// TaskResultID makes the job unique: HCP Terraform retries deliveries
 	// that were not answered 200, and each task must be judged once.
 	TaskResultID string    `json:"task_result_id" river:"unique"`
-	Sealed       string    `json:"sealed_request"`
 	ReceivedAt   time.Time `json:"received_at"`
 }
 
@@ -55,7 +66,7 @@ type evaluateWorker struct {
 	svc *Service
 }
 
-func (w *evaluateWorker) Timeout(*river.Job[evaluateArgs]) time.Duration { return jobTimeout }
+func (w *evaluateWorker) Timeout(*river.Job[evaluateArgs]) time.Duration { return w.svc.jobTimeout }
 
 func (w *evaluateWorker) Work(ctx context.Context, job *river.Job[evaluateArgs]) error {
 	return w.svc.process(ctx, job.Args, job.Attempt, job.MaxAttempts)
@@ -66,7 +77,15 @@ func (w *evaluateWorker) Work(ctx context.Context, job *river.Job[evaluateArgs])
 // without a result while attempts remain.
 func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAttempt int) error {
 	log := s.log.With(zap.String("task_result_id", args.TaskResultID), zap.Int("attempt", attempt))
-	plain, err := s.secrets.openBytes(args.Sealed)
+	task, err := s.db.store.get(ctx, args.TaskResultID)
+	if err != nil {
+		return fmt.Errorf("load task: %w", err)
+	}
+	if !task.FinalSentAt.IsZero() {
+		log.Info("task already called back; nothing to do")
+		return nil
+	}
+	plain, err := s.secrets.open(task.Sealed)
 	if err != nil {
 		// Without the request there is no token to call back with.
 		log.Error("cannot open the sealed request; the task cannot be called back", zap.Error(err))
@@ -79,35 +98,33 @@ func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAt
 	}
 	req := *reqp
 	log = log.With(zap.String("run_id", req.RunID), zap.String("workspace", req.WorkspaceName), zap.String("stage", string(req.Stage)))
-
-	task, err := s.db.store.get(ctx, args.TaskResultID)
-	if err != nil {
-		return fmt.Errorf("load task: %w", err)
-	}
-	if !task.FinalSentAt.IsZero() {
-		log.Info("task already called back; nothing to do")
-		return nil
-	}
 	resultsURL := s.resultsURL(args.TaskResultID)
 
 	var final Result
-	switch task.Status {
-	case TaskPassed, TaskFailed:
+	switch {
+	case task.Status == TaskPassed || task.Status == TaskFailed:
 		// Judged on an earlier attempt whose callback failed: send the same verdict.
 		final = s.storedResult(task, &req, resultsURL)
-	default:
-		if task.Status == TaskQueued {
-			if err := s.tfc.SendResult(ctx, req.TaskResultCallbackURL, req.AccessToken, RunningResult(s.engine.Standard())); err != nil {
-				// Progress is a courtesy; the final callback below is what counts.
-				log.Warn("running callback failed", zap.Error(err))
-				s.metrics.callbackFailures.WithLabelValues(callbackFailureLabel(err)).Inc()
-			}
-			if err := s.db.store.markRunning(ctx, args.TaskResultID); err != nil {
-				return err
-			}
+	case task.JudgingsUnfinished >= maxJudgingStarts:
+		msg := fmt.Sprintf("judging this plan stopped the service %d times; it was not judged", task.JudgingsUnfinished)
+		log.Error("ending a task without judging it: "+msg, zap.Int("judgings_started", task.JudgingsUnfinished))
+		final = FailureResult(msg, resultsURL)
+		if err := s.db.store.saveResult(ctx, args.TaskResultID, final.Status, final.Message, nil, s.now()); err != nil {
+			return err
 		}
+	default:
+		if err := s.db.store.markRunning(ctx, args.TaskResultID); err != nil {
+			return err
+		}
+		stopProgress := s.sendProgress(ctx, &req, log)
 		var reportJSON []byte
-		final, reportJSON = s.judge(ctx, &req, resultsURL, log)
+		final, reportJSON, err = s.judge(ctx, &req, resultsURL, log)
+		stopProgress()
+		if err != nil {
+			// The job was stopped (a graceful stop, or its timeout): River
+			// hands it back or retries it; nothing is saved.
+			return err
+		}
 		if err := s.db.store.saveResult(ctx, args.TaskResultID, final.Status, final.Message, reportJSON, s.now()); err != nil {
 			return err
 		}
@@ -137,34 +154,121 @@ func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAt
 	return nil
 }
 
-// judge fetches and evaluates the plan. Every failure becomes a failed result
-// with a message saying what went wrong: the gate fails closed.
-func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, log *zap.Logger) (res Result, reportJSON []byte) {
-	defer func() {
-		if p := recover(); p != nil {
-			log.Error("internal error while judging", zap.Any("panic", p))
-			res, reportJSON = FailureResult(fmt.Sprintf("internal error: %v", p), resultsURL), nil
+// sendProgress tells HCP Terraform the task is running, at once and then
+// every ProgressInterval: HCP Terraform errors a task that has sent no
+// progress for 10 minutes. The returned function stops it and returns once
+// no progress callback is under way, so none can follow the final one.
+func (s *Service) sendProgress(ctx context.Context, req *Request, log *zap.Logger) (stop func()) {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	send := func() {
+		ctx, cancel := context.WithTimeout(ctx, runningCallbackTimeout)
+		defer cancel()
+		if err := s.tfc.SendResult(ctx, req.TaskResultCallbackURL, req.AccessToken, RunningResult(s.engine.Standard())); err != nil {
+			log.Warn("running callback failed", zap.Error(err))
+			s.metrics.callbackFailures.WithLabelValues(callbackFailureLabel(err)).Inc()
+		}
+	}
+	go func() {
+		defer close(stopped)
+		send()
+		tick := time.NewTicker(s.opts.ProgressInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				send()
+			}
 		}
 	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
+}
+
+// judge fetches and evaluates the plan. Every failure to judge becomes a
+// failed result with a message saying what went wrong: the gate fails
+// closed. It returns an error only when ctx ends (the job was stopped), so
+// that the task is tried again rather than failed.
+func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, log *zap.Logger) (Result, []byte, error) {
 	if !req.Stage.HasPlan() {
 		return Result{Status: TaskPassed, URL: resultsURL,
-			Message: fmt.Sprintf("prodgate judges plans; the %s stage has none, so there is nothing to check yet", req.Stage)}, nil
+			Message: fmt.Sprintf("prodgate judges plans; the %s stage has none, so there is nothing to check yet", req.Stage)}, nil, nil
 	}
-	// FetchPlan refuses hosts that are not allow-listed before sending the token.
+	// FetchPlan refuses hosts that are not allow-listed before sending the
+	// token, and keeps to the fetch budgets.
 	data, err := s.tfc.FetchPlan(ctx, req.PlanJSONAPIURL, req.AccessToken)
 	if err != nil {
+		if ctx.Err() != nil {
+			return Result{}, nil, fmt.Errorf("plan download stopped: %w", ctx.Err())
+		}
 		log.Warn("plan download failed", zap.Error(err))
-		return FailureResult("could not download the plan: "+err.Error(), resultsURL), nil
+		return FailureResult("could not download the plan: "+err.Error(), resultsURL), nil, nil
+	}
+	// The judging deadline covers the wait for a judging slot too.
+	deadline := time.NewTimer(s.opts.JudgeTimeout)
+	defer deadline.Stop()
+	tooLong := func() Result {
+		log.Warn("judging the plan took too long; the task fails", zap.Duration("judge_timeout", s.opts.JudgeTimeout))
+		return FailureResult(fmt.Sprintf("judging the plan took longer than %s (--judge-timeout); it was not judged", s.opts.JudgeTimeout), resultsURL)
 	}
 	// Judging is the CPU-heavy part: it waits for a slot and uses as many
 	// goroutines as there are slots, so that one core stays free to answer
 	// HCP Terraform's POSTs during a burst.
 	select {
 	case s.judging <- struct{}{}:
-		defer func() { <-s.judging }()
+	case <-deadline.C:
+		return tooLong(), nil, nil
 	case <-ctx.Done():
-		return FailureResult("stopped before the plan could be judged: "+ctx.Err().Error(), resultsURL), nil
+		return Result{}, nil, fmt.Errorf("stopped before the plan could be judged: %w", ctx.Err())
 	}
+	// Recorded before judging starts: should judging kill the process, the
+	// next one knows (see maxJudgingStarts).
+	if err := s.db.store.startJudging(ctx, req.TaskResultID); err != nil {
+		<-s.judging
+		return Result{}, nil, err
+	}
+	log.Debug("judging the plan", zap.Int("bytes", len(data)))
+	type verdict struct {
+		res    Result
+		report []byte
+	}
+	judged := make(chan verdict, 1)
+	go func() {
+		// The slot is given back when judging ends, not at the deadline: a
+		// plan that outlasts it still holds a core (the evaluator cannot be
+		// interrupted).
+		defer func() { <-s.judging }()
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("internal error while judging", zap.Any("panic", p))
+				judged <- verdict{res: FailureResult(fmt.Sprintf("internal error: %v", p), resultsURL)}
+			}
+		}()
+		s.judgingHook(data)
+		res, report := s.evaluate(req, data, resultsURL)
+		judged <- verdict{res, report}
+	}()
+	select {
+	case v := <-judged:
+		return v.res, v.report, nil
+	case <-deadline.C:
+		return tooLong(), nil, nil
+	case <-ctx.Done():
+		// Stopped, not crashed: this start does not count against the task.
+		if err := s.db.store.endJudging(context.WithoutCancel(ctx), req.TaskResultID); err != nil {
+			log.Warn("could not record that judging was stopped", zap.Error(err))
+		}
+		return Result{}, nil, fmt.Errorf("stopped while judging the plan: %w", ctx.Err())
+	}
+}
+
+// evaluate parses and judges a downloaded plan.
+func (s *Service) evaluate(req *Request, data []byte, resultsURL string) (Result, []byte) {
 	start := time.Now()
 	workers := cap(s.judging)
 	plan, err := evaluator.ParsePlanWith(data, evaluator.ParseOptions{Workers: workers})
@@ -176,7 +280,7 @@ func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, lo
 		Project: req.ProjectName, Directory: req.WorkspaceWorkingDirectory, Repository: req.VCSRepoURL,
 	}, s.now(), evaluator.Options{Workers: workers})
 	s.metrics.evaluationDuration.Observe(time.Since(start).Seconds())
-	reportJSON, err = json.Marshal(rep)
+	reportJSON, err := json.Marshal(rep)
 	if err != nil {
 		return FailureResult("internal error: encode report: "+err.Error(), resultsURL), nil
 	}
@@ -200,4 +304,57 @@ func callbackFailureLabel(err error) string {
 		return fmt.Sprint(ce.Status)
 	}
 	return "network"
+}
+
+// judgingHookFor reads Options.TestOnlyJudgingHook ("crash:MARKER" or
+// "stall:MARKER"): when a plan that contains MARKER is judged, the process
+// dies at once as a stack overflow would kill it, or judging never ends.
+// Tests use it to prove that such a plan cannot take the service down for
+// good; it is never set in production.
+func judgingHookFor(spec string) (func(plan []byte), error) {
+	if spec == "" {
+		return func([]byte) {}, nil
+	}
+	action, marker, ok := strings.Cut(spec, ":")
+	if !ok || marker == "" || (action != "crash" && action != "stall") {
+		return nil, fmt.Errorf("test-only judging hook %q: want crash:MARKER or stall:MARKER", spec)
+	}
+	return func(plan []byte) {
+		if !bytes.Contains(plan, []byte(marker)) {
+			return
+		}
+		if action == "stall" {
+			select {}
+		}
+		// A panic on a goroutine of its own is not recovered: the process
+		// ends, as it does on a stack overflow.
+		go func() { panic("test-only judging hook: this plan crashes the process") }()
+		select {}
+	}, nil
+}
+
+// pruneArgs is the job that deletes finished tasks past the retention,
+// with their results pages. River's leader enqueues it hourly (see
+// riverConfig), so one replica prunes, not every one.
+type pruneArgs struct{}
+
+func (pruneArgs) Kind() string { return "prodgate_prune" }
+
+type pruneWorker struct {
+	river.WorkerDefaults[pruneArgs]
+	store     *store
+	retention time.Duration
+	now       func() time.Time
+	log       *zap.Logger
+}
+
+func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
+	n, err := w.store.prune(ctx, w.now().Add(-w.retention))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.log.Info("pruned finished tasks past the retention", zap.Int64("tasks", n), zap.Duration("retention", w.retention))
+	}
+	return nil
 }

@@ -2,6 +2,9 @@
 # Starts a throwaway PostgreSQL server for the tests: a fresh data directory
 # in a temp dir, owned by an unprivileged user, listening on loopback only.
 # Prints the database URL on stdout; `scripts/postgres.sh stop DIR` stops it.
+# The tests' server does not sync to disk (fsync=off); PRODGATE_PG_FSYNC=on
+# starts one that does, as production runs, to measure what durability costs.
+# PRODGATE_PG_PORT picks the port.
 set -euo pipefail
 
 find_bin() {
@@ -39,6 +42,10 @@ fi
 
 port=${PRODGATE_PG_PORT:-$(( 20000 + RANDOM % 20000 ))}
 as_owner "$initdb" -D "$dir/data" -U prodgate --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1
+durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+if [ "${PRODGATE_PG_FSYNC:-off}" = on ]; then
+  durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+fi
 as_owner "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
+  -o "-h 127.0.0.1 -p $port -k $dir $durability -c max_connections=200" start >/dev/null
 echo "postgres://prodgate@127.0.0.1:$port/postgres?sslmode=disable DIR=$dir"

@@ -9,7 +9,7 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/prodgate/prodgate/runtask/tfcfake"
+	"github.com/prodgate/prodgate/internal/tfcfake"
 )
 
 // The control is the floor under prodgate's numbers on this machine: a

@@ -1,5 +1,5 @@
 // Command serverbench measures `prodgate serve` on loopback: N concurrent,
-// signed run-task POSTs from a fake HCP Terraform (runtask/tfcfake) that
+// signed run-task POSTs from a fake HCP Terraform (internal/tfcfake) that
 // serves a ~1 MB plan through the documented 307 redirect and records the
 // callbacks. It reports how fast the POST is answered and how long each task
 // takes from request to final callback: one task at a time, then bursts of
@@ -10,6 +10,7 @@
 //	go build -o /tmp/prodgate ./cmd/prodgate
 //	go run ./bench/serverbench -binary /tmp/prodgate -n 200
 //	go run ./bench/serverbench -binary /tmp/prodgate -n 200 -database-url postgres://…
+//	go run ./bench/serverbench -binary /tmp/prodgate -n 200 -serve-flag=--sync-accepted=false
 package main
 
 import (
@@ -31,7 +32,7 @@ import (
 	"time"
 
 	"github.com/prodgate/prodgate/bench/plangen"
-	"github.com/prodgate/prodgate/runtask/tfcfake"
+	"github.com/prodgate/prodgate/internal/tfcfake"
 )
 
 const hmacKey = "serverbench-key"
@@ -51,19 +52,24 @@ func main() {
 	workers := flag.Int("workers", 10, "prodgate serve --workers")
 	stage := flag.String("stage", "post_plan", "run stage of the requests (pre_plan carries no plan: it measures the request path alone)")
 	sequential := flag.Int("sequential", 50, "also send this many requests one at a time, each waiting for its final callback (unloaded latency)")
+	var serveFlags []string
+	flag.Func("serve-flag", "pass this flag to prodgate serve too (repeatable), e.g. -serve-flag=--sync-accepted=false", func(v string) error {
+		serveFlags = append(serveFlags, v)
+		return nil
+	})
 	busy := flag.Bool("busy", false, "start each burst as soon as the previous one is called back, while the server may still be busy with it (default: wait until it is idle)")
 	flag.Parse()
 	if *binary == "" {
 		fmt.Fprintln(os.Stderr, "serverbench: -binary is required")
 		os.Exit(2)
 	}
-	if err := run(*binary, *n, *resources, *dbURL, *workers, *sequential, *stage, !*busy); err != nil {
+	if err := run(*binary, *n, *resources, *dbURL, *workers, *sequential, *stage, !*busy, serveFlags); err != nil {
 		fmt.Fprintln(os.Stderr, "serverbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(binary string, n, resources int, dbURL string, workers, sequential int, stage string, idleFirst bool) error {
+func run(binary string, n, resources int, dbURL string, workers, sequential int, stage string, idleFirst bool, serveFlags []string) error {
 	templates, err := plangen.Templates(plangen.DefaultDirs(".")...)
 	if err != nil {
 		return err
@@ -94,8 +100,9 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 		dbURL = filepath.Join(tmp, "prodgate.db")
 	}
 	addrFile := filepath.Join(tmp, "addr")
-	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--hmac-key", hmacKey,
-		"--allowed-hosts", "127.0.0.1", "--database-url", dbURL, "--workers", fmt.Sprint(workers), "--log-level", "warn")
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--hmac-key", hmacKey,
+		"--allowed-hosts", "127.0.0.1", "--archive-hosts", "127.0.0.2,localhost", "--database-url", dbURL, "--workers", fmt.Sprint(workers), "--log-level", "warn"}, serveFlags...)
+	cmd := exec.Command(binary, args...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -164,8 +171,8 @@ func run(binary string, n, resources int, dbURL string, workers, sequential int,
 	if strings.HasPrefix(dbURL, "postgres") {
 		db = "postgres"
 	}
-	fmt.Printf("prodgate serve (%s, %d workers), stage %s, %d concurrent signed POSTs, plan %.2f MB (%d resource changes)\n",
-		db, workers, stage, n, float64(plan.Len())/(1<<20), resources)
+	fmt.Printf("prodgate serve (%s, %d workers%s), stage %s, %d concurrent signed POSTs, plan %.2f MB (%d resource changes)\n",
+		db, workers, strings.Join(append([]string{""}, serveFlags...), " "), stage, n, float64(plan.Len())/(1<<20), resources)
 	if idleFirst {
 		fmt.Printf("  each burst starts once the server has been idle for 100 ms (-busy: as soon as the previous burst is called back)\n")
 	} else {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/prodgate/prodgate/runtask"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -26,12 +27,14 @@ const checkOnlyBuild = false
 
 type serveOptions struct {
 	listen, path, policy, databaseURL, externalURL, logLevel, addrFile string
+	testOnlyJudgingHook                                                string
 	hmacKey, hmacKeyPrevious, hmacKeyFile                              string
-	allowedHosts                                                       []string
-	insecureNoHMAC, generateKey                                        bool
-	workers                                                            int
+	allowedHosts, archiveHosts                                         []string
+	insecureNoHMAC, generateKey, syncAccepted                          bool
+	workers, maxQueuedTasks                                            int
 	maxPlanBytes                                                       int64
 	shutdownTimeout, retention                                         time.Duration
+	planFetchTimeout, planAttemptTimeout, judgeTimeout, progressEvery  time.Duration
 }
 
 func newServeCommand() *cobra.Command {
@@ -73,13 +76,24 @@ database and prints it once, to paste into HCP Terraform.`,
 	f.BoolVar(&o.insecureNoHMAC, "insecure-no-hmac", false, "accept unsigned requests (local experiments only)")
 	f.BoolVar(&o.generateKey, "generate-hmac-key", false, "generate an HMAC key when none is configured, save it beside the database and print it once")
 	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", []string{"app.terraform.io"}, "hosts the run's token may be sent to (plan download and callback); add your Terraform Enterprise host")
+	f.StringSliceVar(&o.archiveHosts, "archive-hosts", []string{runtask.DefaultArchiveHost}, "hosts besides the plan URL's own that a plan download may be redirected to, without the token (HCP Terraform's archivist; Terraform Enterprise redirects to itself)")
 	f.StringVar(&o.externalURL, "external-url", "", "base URL users reach this service at, for results-page links (default http://<listen address>)")
 	f.IntVar(&o.workers, "workers", 10, "tasks judged at once by this process")
+	f.IntVar(&o.maxQueuedTasks, "max-queued-tasks", 1000, "tasks accepted and not yet called back beyond which a run-task POST is answered 503, with a message HCP Terraform shows (negative: no limit)")
 	f.Int64Var(&o.maxPlanBytes, "max-plan-bytes", 256<<20, "largest plan JSON accepted, in bytes")
-	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop waits for running tasks")
+	f.BoolVar(&o.syncAccepted, "sync-accepted", true, "answer a run-task POST only once its request is on disk (SQLite synchronous=FULL, PostgreSQL synchronous_commit=on for that commit); false answers once the operating system has it: a crash of prodgate loses nothing, a power cut can lose the last requests")
+	f.DurationVar(&o.planFetchTimeout, "plan-fetch-timeout", runtask.DefaultFetchTimeout, "how long downloading a plan may take, every attempt and wait between them together; then the task fails")
+	f.DurationVar(&o.planAttemptTimeout, "plan-attempt-timeout", runtask.DefaultAttemptTimeout, "how long one exchange with HCP Terraform may take, body included (a plan download attempt, a callback)")
+	f.DurationVar(&o.judgeTimeout, "judge-timeout", 2*time.Minute, "how long judging a downloaded plan may take, waiting for a judging slot included; then the task fails")
+	f.DurationVar(&o.progressEvery, "progress-interval", 2*time.Minute, "how often a task being judged tells HCP Terraform it is running (HCP Terraform errors a task without progress for 10 minutes)")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop (SIGTERM) lets running tasks finish before it hands them back to the queue")
 	f.DurationVar(&o.retention, "retention", 90*24*time.Hour, "how long finished tasks and their results pages are kept (negative: for ever)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug|info|warn|error")
 	f.StringVar(&o.addrFile, "addr-file", "", "write the address the service listens on to this file once it listens")
+	// For tests only (hidden): makes judging a plan that contains a marker
+	// crash the process or never end; see runtask.Options.TestOnlyJudgingHook.
+	f.StringVar(&o.testOnlyJudgingHook, "test-only-judging-hook", "", "crash:MARKER or stall:MARKER (tests only)")
+	_ = f.MarkHidden("test-only-judging-hook")
 	documentEnv(f)
 	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd.Flags()) }
 	return cmd
@@ -130,10 +144,16 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// gin's mode is process-wide state: the command, not the service's
+	// constructor, decides it (debug mode prints every route at start).
+	gin.SetMode(gin.ReleaseMode)
 	svc, err := runtask.New(cmd.Context(), runtask.Options{
 		Listen: o.listen, Path: o.path, HMACKeys: keys, InsecureNoHMAC: o.insecureNoHMAC,
-		DatabaseURL: o.databaseURL, Engine: engine, AllowedHosts: o.allowedHosts, ExternalURL: o.externalURL,
+		DatabaseURL: o.databaseURL, Engine: engine, AllowedHosts: o.allowedHosts, ArchiveHosts: o.archiveHosts, ExternalURL: o.externalURL,
 		Workers: o.workers, MaxPlanBytes: o.maxPlanBytes, ShutdownTimeout: o.shutdownTimeout, Retention: o.retention, Logger: log,
+		PlanFetchTimeout: o.planFetchTimeout, PlanAttemptTimeout: o.planAttemptTimeout, JudgeTimeout: o.judgeTimeout, ProgressInterval: o.progressEvery,
+		UnsyncedAccept: !o.syncAccepted, MaxQueuedTasks: o.maxQueuedTasks,
+		TestOnlyJudgingHook: o.testOnlyJudgingHook,
 	})
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,10 +19,14 @@ import (
 	"time"
 
 	"github.com/prodgate/prodgate/internal/pgtest"
-	"github.com/prodgate/prodgate/runtask/tfcfake"
+	"github.com/prodgate/prodgate/internal/tfcfake"
 )
 
 const testHMACKey = "run-task-test-key"
+
+// fakeArchiveHosts are the hosts tfcfake's plan downloads are redirected to
+// (127.0.0.2, or localhost where that address cannot be had).
+const fakeArchiveHosts = "127.0.0.2,localhost"
 
 // server is one real `prodgate serve` process.
 type server struct {
@@ -48,8 +53,12 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
-	all := append([]string{"serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--hmac-key", testHMACKey,
-		"--allowed-hosts", "127.0.0.1", "--log-level", "debug"}, args...)
+	all := []string{"serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--hmac-key", testHMACKey,
+		"--allowed-hosts", "127.0.0.1", "--log-level", "debug"}
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--archive-hosts") }) {
+		all = append(all, "--archive-hosts", fakeArchiveHosts) // a list flag given twice adds up
+	}
+	all = append(all, args...)
 	cmd := exec.Command(binary, all...)
 	cmd.Dir = repoRoot(t)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
@@ -403,9 +412,8 @@ func TestServeSurvivesACrash(t *testing.T) {
 }
 
 // TestServeLosesNoAnsweredRequestInACrash: a burst of POSTs is answered 200
-// and the process is killed at once, before it has moved the requests on from
-// its inbox (it waits for a burst to go quiet first). The next process judges
-// every one of them, each called back exactly once.
+// and the process is killed at once, while it is judging them. The next
+// process judges every one of them, each called back exactly once.
 func TestServeLosesNoAnsweredRequestInACrash(t *testing.T) {
 	peer := newPeer(t)
 	dbPath := filepath.Join(t.TempDir(), "prodgate.db")
@@ -436,9 +444,7 @@ func TestServeLosesNoAnsweredRequestInACrash(t *testing.T) {
 
 	second := startServe(t, "--database-url", dbPath)
 	expectOneFinalEach(t, peer, tasks, "passed")
-	recovered := strings.Contains(second.logs.String(), "requests a previous process accepted are in the inbox")
-	t.Logf("%d of %d tasks were called back before the crash; the second process found requests in the inbox: %v",
-		finalsBefore, len(tasks), recovered)
+	t.Logf("%d of %d tasks were called back before the crash", finalsBefore, len(tasks))
 	second.stop()
 }
 
@@ -578,6 +584,7 @@ func TestServeReadsSettingsFromEnvironment(t *testing.T) {
 	srv := startServeWithEnv(t, []string{
 		"PRODGATE_HMAC_KEY=" + testHMACKey,
 		"PRODGATE_ALLOWED_HOSTS=127.0.0.1",
+		"PRODGATE_ARCHIVE_HOSTS=" + fakeArchiveHosts,
 		"PRODGATE_DATABASE_URL=" + filepath.Join(dir, "env.db"),
 		"PRODGATE_PATH=/hooks/prodgate",
 	})
@@ -597,4 +604,240 @@ func TestServeReadsSettingsFromEnvironment(t *testing.T) {
 		t.Errorf("PRODGATE_DATABASE_URL was not used: %v", err)
 	}
 	srv.stop()
+}
+
+// markedPlan is the compliant example plan with marker in a value no rule
+// reads, for --test-only-judging-hook.
+func markedPlan(t *testing.T, marker string) []byte {
+	t.Helper()
+	plan := bytes.Replace(readExample(t, "compliant.json"), []byte(`"identifier": "orders"`), []byte(`"identifier": "orders-`+marker+`"`), 1)
+	if !bytes.Contains(plan, []byte(marker)) {
+		t.Fatal("the example plan no longer has the value the marker goes into")
+	}
+	return plan
+}
+
+// waitLog waits until the server has logged a line containing every one of
+// parts.
+func waitLog(t *testing.T, s *server, within time.Duration, parts ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		for _, line := range strings.Split(s.logs.String(), "\n") {
+			found := true
+			for _, p := range parts {
+				found = found && strings.Contains(line, p)
+			}
+			if found {
+				return line
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no log line with %q within %s:\n%s", parts, within, s.logs.String())
+	return ""
+}
+
+// TestServeEndsAPlanThatKeepsCrashingIt: a plan whose judging kills the
+// process (as a stack overflow would) is judged at most three times; the
+// fourth process ends the task failed without judging it, says so in a log
+// line with the task id, and goes on judging other plans.
+func TestServeEndsAPlanThatKeepsCrashingIt(t *testing.T) {
+	t.Parallel()
+	peer := newPeer(t)
+	dbPath := filepath.Join(t.TempDir(), "prodgate.db")
+	hook := "--test-only-judging-hook=crash:crash-canary-7f3a"
+	poisonID, _ := peer.AddPlan(markedPlan(t, "crash-canary-7f3a"))
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: poisonID})
+	first := startServe(t, "--database-url", dbPath, hook)
+	if got := deliver(t, peer, first, task.Payload(), testHMACKey); got != http.StatusOK {
+		t.Fatalf("status %d", got)
+	}
+	waitExit(t, first.cmd, first.waited, first.logs, 1)
+	for crash := 2; crash <= 3; crash++ {
+		// The task is taken up again as the process starts: it dies before
+		// it has said where it listens.
+		cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--hmac-key", testHMACKey, "--allowed-hosts", "127.0.0.1",
+			"--archive-hosts", fakeArchiveHosts, "--database-url", dbPath, hook)
+		logs := &syncBuffer{}
+		cmd.Stdout, cmd.Stderr = logs, logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(waited) }()
+		t.Cleanup(func() { _ = cmd.Process.Kill(); <-waited })
+		waitExit(t, cmd, waited, logs, crash)
+	}
+	srv := startServe(t, "--database-url", dbPath, hook)
+	final := waitFinal(t, peer, task)
+	const want = "judging this plan stopped the service 3 times; it was not judged"
+	if final.Status != "failed" || !strings.Contains(final.Message, want) {
+		t.Errorf("final %s %q, want failed saying %q", final.Status, final.Message, want)
+	}
+	line := waitLog(t, srv, 5*time.Second, want, `"task_result_id":"`+task.ID+`"`)
+	t.Logf("the fourth process logged: %s", line)
+	if n := peer.PlanFetches(poisonID); n != 3 {
+		t.Errorf("the plan was fetched %d times, want 3 (not again by the process that ended it)", n)
+	}
+	healthyID, _ := peer.AddPlan(readExample(t, "unsafe.json"))
+	next := peer.NewTask(tfcfake.TaskOptions{PlanID: healthyID})
+	deliver(t, peer, srv, next.Payload(), testHMACKey)
+	if got := waitFinal(t, peer, next); got.Status != "failed" || !strings.Contains(got.Message, "blocking") {
+		t.Errorf("the next plan: %s %q, want it judged (failed with blocking findings)", got.Status, got.Message)
+	}
+	srv.stop()
+}
+
+// waitExit waits for a process that should die judging a plan.
+func waitExit(t *testing.T, cmd *exec.Cmd, waited <-chan struct{}, logs *syncBuffer, crash int) {
+	t.Helper()
+	select {
+	case <-waited:
+		last := strings.TrimSpace(logs.String())
+		if i := strings.Index(last, "panic:"); i >= 0 {
+			last, _, _ = strings.Cut(last[i:], "\n")
+		}
+		t.Logf("crash %d: the process died judging the plan (%v): %s", crash, cmd.ProcessState, last)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("crash %d: the process did not die judging the plan:\n%s", crash, logs.String())
+	}
+}
+
+// startJudgingStalled starts prodgate serve on dbPath (with args) and
+// delivers a task whose judging never ends, once it has begun.
+func startJudgingStalled(t *testing.T, peer *tfcfake.Server, dbPath string, args ...string) (*server, *tfcfake.Task) {
+	t.Helper()
+	planID, _ := peer.AddPlan(markedPlan(t, "stall-canary-2c9d"))
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+	srv := startServe(t, append([]string{"--database-url", dbPath, "--test-only-judging-hook=stall:stall-canary-2c9d"}, args...)...)
+	deliver(t, peer, srv, task.Payload(), testHMACKey)
+	waitLog(t, srv, 20*time.Second, "judging the plan", task.ID)
+	return srv, task
+}
+
+// TestServeSurvivesSIGKILLWhileJudging: the process is killed (SIGKILL)
+// while it judges a plan; the next process on the same database judges it
+// at once and calls back once.
+func TestServeSurvivesSIGKILLWhileJudging(t *testing.T) {
+	t.Parallel()
+	peer := newPeer(t)
+	dbPath := filepath.Join(t.TempDir(), "prodgate.db")
+	first, task := startJudgingStalled(t, peer, dbPath)
+	first.kill()
+	if n := peer.FinalCount(task.ID); n != 0 {
+		t.Fatalf("%d final callbacks before the kill; the test proves nothing", n)
+	}
+	killedAt := time.Now()
+	second := startServe(t, "--database-url", dbPath)
+	if final := waitFinal(t, peer, task); final.Status != "passed" {
+		t.Errorf("final %s %q, want passed", final.Status, final.Message)
+	}
+	t.Logf("judged and called back %s after the kill", time.Since(killedAt).Round(time.Millisecond))
+	expectOneFinalEach(t, peer, []*tfcfake.Task{task}, "passed")
+	second.stop()
+}
+
+// TestServeRefusesARedirectOffTheArchiveHosts: the plan endpoint redirects
+// to a host that is neither its own nor on --archive-hosts; nothing is
+// downloaded from there and the task fails naming the host.
+func TestServeRefusesARedirectOffTheArchiveHosts(t *testing.T) {
+	t.Parallel()
+	peer := newPeer(t)
+	if !peer.ArchivistIsSeparateHost() {
+		t.Skip("tfcfake could not serve downloads from a host of their own")
+	}
+	srv := startServe(t, "--database-url", filepath.Join(t.TempDir(), "prodgate.db"), "--archive-hosts", "archivist.terraform.io")
+	planID, _ := peer.AddPlan(readExample(t, "compliant.json"))
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+	deliver(t, peer, srv, task.Payload(), testHMACKey)
+	final := waitFinal(t, peer, task)
+	archivist := strings.TrimPrefix(peer.ArchivistURL(), "http://")
+	if final.Status != "failed" || !strings.Contains(final.Message, "redirect to "+archivist) || !strings.Contains(final.Message, "--archive-hosts") {
+		t.Errorf("final %s %q, want failed naming %s and --archive-hosts", final.Status, final.Message, archivist)
+	}
+	if n := peer.ArchivistFetches(planID); n != 0 {
+		t.Errorf("the plan was downloaded %d times from the host off the list", n)
+	}
+}
+
+// TestServeGivesUpOnAHangingPlanHost: the plan endpoint never answers.
+// Each attempt ends at --plan-attempt-timeout, the download at
+// --plan-fetch-timeout, and the task fails saying so, while running
+// callbacks every --progress-interval keep it visible in HCP Terraform.
+func TestServeGivesUpOnAHangingPlanHost(t *testing.T) {
+	t.Parallel()
+	peer := newPeer(t)
+	srv := startServe(t, "--database-url", filepath.Join(t.TempDir(), "prodgate.db"),
+		"--plan-fetch-timeout", "2s", "--plan-attempt-timeout", "500ms", "--progress-interval", "300ms")
+	planID, _ := peer.AddPlan(readExample(t, "compliant.json"))
+	peer.SetPlanBehaviour(planID, tfcfake.PlanBehaviour{Delay: time.Hour})
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+	sent := time.Now()
+	deliver(t, peer, srv, task.Payload(), testHMACKey)
+	final := waitFinal(t, peer, task)
+	took := time.Since(sent)
+	for _, want := range []string{"could not download the plan", "gave up after 2s (--plan-fetch-timeout)", "no answer within 500ms (--plan-attempt-timeout)"} {
+		if final.Status != "failed" || !strings.Contains(final.Message, want) {
+			t.Errorf("final %s %q, want failed saying %q", final.Status, final.Message, want)
+		}
+	}
+	if took > 10*time.Second {
+		t.Errorf("the task ended %s after its request, want about 2 s", took)
+	}
+	running := 0
+	for _, cb := range peer.Callbacks(task.ID) {
+		if cb.Status == "running" && cb.Accepted {
+			running++
+		}
+	}
+	if running < 3 {
+		t.Errorf("%d running callbacks in %s with --progress-interval 300ms, want several", running, took)
+	}
+	if n := peer.PlanFetches(planID); n < 3 {
+		t.Errorf("%d download attempts in 2 s of 500 ms each, want several", n)
+	}
+	t.Logf("failed %s after the request, %d running callbacks, %d download attempts: %s", took.Round(10*time.Millisecond), running, peer.PlanFetches(planID), final.Message)
+}
+
+// TestServeEndsJudgingThatTakesTooLong: judging that never ends fails the
+// task at --judge-timeout; the service goes on answering.
+func TestServeEndsJudgingThatTakesTooLong(t *testing.T) {
+	t.Parallel()
+	peer := newPeer(t)
+	srv := startServe(t, "--database-url", filepath.Join(t.TempDir(), "prodgate.db"),
+		"--judge-timeout", "1s", "--test-only-judging-hook=stall:stall-canary-51e0")
+	planID, _ := peer.AddPlan(markedPlan(t, "stall-canary-51e0"))
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
+	deliver(t, peer, srv, task.Payload(), testHMACKey)
+	final := waitFinal(t, peer, task)
+	if want := "judging the plan took longer than 1s (--judge-timeout); it was not judged"; final.Status != "failed" || !strings.Contains(final.Message, want) {
+		t.Errorf("final %s %q, want failed saying %q", final.Status, final.Message, want)
+	}
+	if _, status := get(t, srv.url("/healthz")); status != http.StatusOK {
+		t.Errorf("/healthz %d after a judging that never ends", status)
+	}
+}
+
+// TestServeHandsBackATaskAtShutdown: a task still being judged when
+// --shutdown-timeout runs out at SIGTERM is handed back, not failed; the
+// next process judges it.
+func TestServeHandsBackATaskAtShutdown(t *testing.T) {
+	t.Parallel()
+	peer := newPeer(t)
+	dbPath := filepath.Join(t.TempDir(), "prodgate.db")
+	first, task := startJudgingStalled(t, peer, dbPath, "--shutdown-timeout", "1s")
+	stopped := time.Now()
+	first.stop()
+	if took := time.Since(stopped); took > 11*time.Second {
+		t.Errorf("SIGTERM took %s with --shutdown-timeout 1s, want at most 11 s", took)
+	}
+	if n := peer.FinalCount(task.ID); n != 0 {
+		t.Fatalf("the task was called back at shutdown (%d finals); want it handed back", n)
+	}
+	second := startServe(t, "--database-url", dbPath)
+	if final := waitFinal(t, peer, task); final.Status != "passed" {
+		t.Errorf("final %s %q, want passed", final.Status, final.Message)
+	}
+	second.stop()
 }
