@@ -115,8 +115,8 @@ func TestParseFormat(t *testing.T) {
 			t.Errorf("ParseFormat(%q) = %q, %v", f, got, err)
 		}
 	}
-	if _, err := ParseFormat("sarif"); err == nil || !strings.Contains(err.Error(), FormatNames()) {
-		t.Errorf("ParseFormat(sarif) error = %v; want one naming %s", err, FormatNames())
+	if _, err := ParseFormat("sarif-2"); err == nil || !strings.Contains(err.Error(), FormatNames()) {
+		t.Errorf("ParseFormat(sarif-2) error = %v; want one naming %s", err, FormatNames())
 	}
 }
 
