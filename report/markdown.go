@@ -33,6 +33,10 @@ func (m *markdownRenderer) Render(r *evaluator.Report) error {
 	if r == nil {
 		return errNilReport
 	}
+	// Sorted once here, so that each try below finds them in order.
+	sorted := *r
+	sorted.Findings = Sorted(r.Findings)
+	r = &sorted
 	limit := m.opts.MarkdownLimit
 	if limit == 0 {
 		limit = MarkdownLimit
@@ -41,7 +45,8 @@ func (m *markdownRenderer) Render(r *evaluator.Report) error {
 	m.render(&out, r, -1, limit)
 	if limit > 0 && out.Len() > limit {
 		// lo rows fit (or nothing does: checked below); hi rows do not.
-		lo, hi := 0, len(r.Findings)+len(r.UnusedWaivers)+1
+		// A listed row takes more than 16 bytes, so no more than limit/16 fit.
+		lo, hi := 0, min(len(r.Findings)+len(r.UnusedWaivers), limit/16)+1
 		for hi-lo > 1 {
 			mid := lo + (hi-lo)/2
 			out.Reset()
@@ -119,7 +124,12 @@ func (m *markdownRenderer) render(w *bytes.Buffer, r *evaluator.Report, rows, li
 	p("| %d | %d | %d | %d | %d | %d | %d |\n", c.total, c.blocking, c.failed, c.unknown, c.warned, c.waived, c.passed)
 
 	sorted := Sorted(r.Findings)
-	var problems, warnings, waived, passes []evaluator.Finding
+	// Sized from the counts: this runs a dozen times for a report that
+	// must be cut, and regrowing tens of thousands of findings dominates.
+	problems := make([]evaluator.Finding, 0, c.failed+c.unknown)
+	warnings := make([]evaluator.Finding, 0, c.warned)
+	waived := make([]evaluator.Finding, 0, c.waived)
+	var passes []evaluator.Finding
 	for _, f := range sorted {
 		switch f.Status {
 		case evaluator.StatusPass:
@@ -174,8 +184,10 @@ func (m *markdownRenderer) render(w *bytes.Buffer, r *evaluator.Report, rows, li
 	if len(r.UnusedWaivers) > 0 {
 		unused := list.takeWaivers(r.UnusedWaivers)
 		p("\n### Waivers not applied (%d)\n\n", len(r.UnusedWaivers))
-		p("| Waiver | State | Rule | Resource | Owner | Expires | Defined at |\n")
-		p("|---|---|---|---|---|---|---|\n")
+		if len(unused) > 0 {
+			p("| Waiver | State | Rule | Resource | Owner | Expires | Defined at |\n")
+			p("|---|---|---|---|---|---|---|\n")
+		}
 		for _, u := range unused {
 			state := "matched nothing"
 			if u.Expired {
@@ -207,12 +219,17 @@ func (m *markdownRenderer) render(w *bytes.Buffer, r *evaluator.Report, rows, li
 	list.summary(bw)
 }
 
-// listing hands out the rows a report may list and keeps what it left out.
+// listing hands out the rows a report may list and counts, per rule, the
+// findings it left out.
 type listing struct {
 	left           int // rows still to hand out; < 0: no limit
-	omitted        []evaluator.Finding
+	omitted        map[string]*omittedCounts
+	order          []string // rules in the order their first omission came
+	omittedTotal   int
 	omittedWaivers int
 }
+
+type omittedCounts struct{ findings, blocking, failed, unknown, warned, waived int }
 
 // take returns the findings of fs that may be listed.
 func (l *listing) take(fs []evaluator.Finding) []evaluator.Finding {
@@ -221,7 +238,33 @@ func (l *listing) take(fs []evaluator.Finding) []evaluator.Finding {
 	}
 	k := min(l.left, len(fs))
 	l.left -= k
-	l.omitted = append(l.omitted, fs[k:]...)
+	if l.omitted == nil && k < len(fs) {
+		l.omitted = map[string]*omittedCounts{}
+	}
+	for i := k; i < len(fs); i++ {
+		f := &fs[i]
+		c, ok := l.omitted[f.RuleID]
+		if !ok {
+			c = &omittedCounts{}
+			l.omitted[f.RuleID] = c
+			l.order = append(l.order, f.RuleID)
+		}
+		c.findings++
+		l.omittedTotal++
+		if f.Blocking {
+			c.blocking++
+		}
+		switch f.Status {
+		case evaluator.StatusFail:
+			c.failed++
+		case evaluator.StatusUnknown:
+			c.unknown++
+		case evaluator.StatusWarn:
+			c.warned++
+		case evaluator.StatusWaived:
+			c.waived++
+		}
+	}
 	return fs[:k]
 }
 
@@ -238,50 +281,23 @@ func (l *listing) takeWaivers(ws []evaluator.WaiverUse) []evaluator.WaiverUse {
 // more ends a table that was cut.
 func (l *listing) more(w *bytes.Buffer, n int) {
 	if n > 0 {
-		fmt.Fprintf(w, "\n…and %d more, counted by rule under **Not listed here**.\n", n)
+		fmt.Fprintf(w, "\n…and %d more, counted under **Not listed here**.\n", n)
 	}
 }
 
 // summary counts what was left out, per rule, most blocking first.
 func (l *listing) summary(w *bytes.Buffer) {
-	if len(l.omitted) == 0 && l.omittedWaivers == 0 {
+	if l.omittedTotal == 0 && l.omittedWaivers == 0 {
 		return
 	}
-	type counts struct{ blocking, failed, unknown, warned, waived, other int }
-	var order []string
-	byRule := map[string]*counts{}
-	for _, f := range l.omitted {
-		c, ok := byRule[f.RuleID]
-		if !ok {
-			c = &counts{}
-			byRule[f.RuleID] = c
-			order = append(order, f.RuleID)
-		}
-		if f.Blocking {
-			c.blocking++
-		}
-		switch f.Status {
-		case evaluator.StatusFail:
-			c.failed++
-		case evaluator.StatusUnknown:
-			c.unknown++
-		case evaluator.StatusWarn:
-			c.warned++
-		case evaluator.StatusWaived:
-			c.waived++
-		default:
-			c.other++
-		}
-	}
-	slices.SortStableFunc(order, func(a, b string) int { return byRule[b].blocking - byRule[a].blocking })
-	fmt.Fprintf(w, "\n### Not listed here (%d)\n\n", len(l.omitted)+l.omittedWaivers)
-	if len(order) > 0 {
+	slices.SortStableFunc(l.order, func(a, b string) int { return l.omitted[b].blocking - l.omitted[a].blocking })
+	fmt.Fprintf(w, "\n### Not listed here (%d)\n\n", l.omittedTotal+l.omittedWaivers)
+	if len(l.order) > 0 {
 		fmt.Fprint(w, "| Rule | Findings | Blocking | Failed | Unknown | Warned | Waived |\n")
 		fmt.Fprint(w, "|---|---:|---:|---:|---:|---:|---:|\n")
-		for _, id := range order {
-			c := byRule[id]
-			total := c.failed + c.unknown + c.warned + c.waived + c.other
-			fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %d |\n", mdCode(orNone(id), true), total, c.blocking, c.failed, c.unknown, c.warned, c.waived)
+		for _, id := range l.order {
+			c := l.omitted[id]
+			fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %d |\n", mdCode(orNone(id), true), c.findings, c.blocking, c.failed, c.unknown, c.warned, c.waived)
 		}
 	}
 	if l.omittedWaivers > 0 {
@@ -361,7 +377,11 @@ func (m *markdownRenderer) fixes(bw *bytes.Buffer, fs []evaluator.Finding) {
 
 // resource is the finding's address as code, and its file:line when known.
 func (m *markdownRenderer) resource(f evaluator.Finding, inTable bool) string {
-	return mdCode(addressOf(f), inTable) + mdText(placeOf(m.opts, f), inTable)
+	code := mdCode(addressOf(f), inTable)
+	if l, ok := locate(m.opts, f); ok {
+		return code + " (" + mdText(l.String(), inTable) + ")"
+	}
+	return code
 }
 
 // mdEscaped are the characters that could start markup, a link, HTML or a
