@@ -25,6 +25,7 @@ type checkOptions struct {
 	project, directory, asOf    string
 	cpuProfile, sourceDir       string
 	outputs                     []string
+	markdownLimit               int
 	showPassed, exitZero        bool
 }
 
@@ -76,6 +77,7 @@ verdict was reached (Atlantis custom policy checks read the verdict from the out
 	f.StringVar(&o.policy, "policy", "", "policy file (default $PRODGATE_POLICY, else ./prodgate.yaml, else built-in)")
 	f.StringVar(&o.format, "format", string(report.FormatText), "output format on stdout: "+strings.Join(formats, "|"))
 	f.StringArrayVar(&o.outputs, "output", nil, "also write a report to a file, FORMAT=FILE ("+strings.Join(formats, "|")+"); repeatable")
+	f.IntVar(&o.markdownLimit, "markdown-limit", report.MarkdownLimit, "most bytes of a markdown report; past it findings are counted per rule instead of listed (0: no limit). Lower it to leave room for text a CI step adds")
 	f.StringVar(&o.sourceDir, "source-dir", "", "Terraform root module directory: show findings at the file:line of their resource block")
 	f.StringVar(&o.color, "color", "auto", "colour text output: auto|always|never (auto: only on a terminal, never with NO_COLOR)")
 	f.BoolVar(&o.showPassed, "show-passed", false, "list passing checks too")
@@ -117,23 +119,9 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 	if o.plan == "" {
 		return badInput(errors.New("no plan given: use --plan FILE (plan JSON, a binary plan file, or - for stdin)"))
 	}
-	format, err := report.ParseFormat(o.format)
+	format, opts, color, err := o.reportOptions(cmd.OutOrStdout())
 	if err != nil {
-		return badInput(fmt.Errorf("--format: %w", err))
-	}
-	opts := report.Options{ShowPassed: o.showPassed, ToolVersion: buildVersion(), PlanFile: o.plan}
-	if wd, err := os.Getwd(); err == nil {
-		opts.WorkingDir = wd
-	}
-	color := false
-	switch o.color {
-	case "always":
-		color = true
-	case "never":
-	case "auto":
-		color = isTerminal(cmd.OutOrStdout()) && os.Getenv("NO_COLOR") == ""
-	default:
-		return badInput(fmt.Errorf("--color %q: want auto, always or never", o.color))
+		return badInput(err)
 	}
 	files, err := parseOutputs(o.outputs)
 	if err != nil {
@@ -182,6 +170,36 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 		return &exitError{code: exitFailed}
 	}
 	return nil
+}
+
+// reportOptions reads the flags that shape the reports: the stdout format,
+// the options every renderer shares, and whether stdout gets colour.
+func (o checkOptions) reportOptions(stdout io.Writer) (report.Format, report.Options, bool, error) {
+	format, err := report.ParseFormat(o.format)
+	if err != nil {
+		return "", report.Options{}, false, fmt.Errorf("--format: %w", err)
+	}
+	if o.markdownLimit < 0 {
+		return "", report.Options{}, false, fmt.Errorf("--markdown-limit %d: want a number of bytes, or 0 for no limit", o.markdownLimit)
+	}
+	opts := report.Options{ShowPassed: o.showPassed, ToolVersion: buildVersion(), PlanFile: o.plan, MarkdownLimit: o.markdownLimit}
+	if o.markdownLimit == 0 {
+		opts.MarkdownLimit = -1 // report.Options: negative is no limit
+	}
+	if wd, err := os.Getwd(); err == nil {
+		opts.WorkingDir = wd
+	}
+	color := false
+	switch o.color {
+	case "always":
+		color = true
+	case "never":
+	case "auto":
+		color = isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+	default:
+		return "", report.Options{}, false, fmt.Errorf("--color %q: want auto, always or never", o.color)
+	}
+	return format, opts, color, nil
 }
 
 func render(format report.Format, w io.Writer, opts report.Options, rep *evaluator.Report) error {
