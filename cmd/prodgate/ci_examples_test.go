@@ -100,7 +100,9 @@ func TestGitHubWorkflowRunsAsWritten(t *testing.T) {
 	}
 	var log struct {
 		Runs []struct {
-			Tool struct{ Driver struct{ Rules []json.RawMessage } }
+			Tool struct {
+				Driver struct{ Rules []json.RawMessage }
+			}
 		}
 	}
 	if err := json.Unmarshal(data, &log); err != nil || len(log.Runs) != 1 || len(log.Runs[0].Tool.Driver.Rules) == 0 {
