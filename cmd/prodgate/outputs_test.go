@@ -167,7 +167,9 @@ func TestLargePlanReports(t *testing.T) {
 
 	var log struct {
 		Runs []struct {
-			Tool    struct{ Driver struct{ Rules []json.RawMessage } }
+			Tool struct {
+				Driver struct{ Rules []json.RawMessage }
+			}
 			Results []struct{ Level string }
 		}
 	}
