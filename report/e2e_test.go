@@ -2,14 +2,11 @@ package report_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
@@ -76,26 +73,6 @@ func e2eOptions(t *testing.T) report.Options {
 	return report.Options{Locator: idx, Rules: metas, ToolVersion: "v1.0.0-test", PlanFile: e2eDir + "/plan.json"}
 }
 
-var updateE2E = flag.Lookup("update")
-
-func e2eGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if updateE2E != nil && updateE2E.Value.String() == "true" {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run `go test ./report -update` to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got); if the change is intended run `go test ./report -update`:\n%s", path, diff)
-	}
-}
-
 // renderE2E renders the fixture in one format.
 func renderE2E(t *testing.T, format report.Format, opts report.Options) []byte {
 	t.Helper()
@@ -142,7 +119,7 @@ func TestEndToEndGolden(t *testing.T) {
 			if bytes.Contains(got, []byte(sensitive)) {
 				t.Errorf("the %s report contains the sensitive password", format)
 			}
-			e2eGolden(t, "e2e."+string(format), got)
+			report.Golden(t, "e2e."+string(format), got)
 		})
 	}
 	// The source locations are the tree's: the local module's file, and

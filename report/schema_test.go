@@ -86,21 +86,8 @@ func TestJSONMatchesSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var plans []string
-	for _, pattern := range []string{"../examples/plans/*.json", "../testdata/plans/*.json", "../../shared/corpus/plans/*/*.json"} {
-		m, _ := filepath.Glob(pattern)
-		plans = append(plans, m...)
-	}
 	judged := 0
-	for _, file := range plans {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan, err := evaluator.ParsePlan(data)
-		if err != nil {
-			continue // refused on purpose; covered elsewhere
-		}
+	report.JudgeablePlans(t, func(file string, plan *evaluator.Plan) {
 		judged++
 		var buf bytes.Buffer
 		r, _ := report.New(report.FormatJSON, &buf, report.Options{})
@@ -110,7 +97,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 		if err := validate(t, sch, file, buf.Bytes()); err != nil {
 			t.Errorf("the report of %s: %v", file, err)
 		}
-	}
+	})
 	if judged < 5 {
 		t.Errorf("only %d plans judged", judged)
 	}
