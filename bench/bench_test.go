@@ -95,7 +95,7 @@ func BenchmarkEvaluate(b *testing.B) {
 
 func BenchmarkRender(b *testing.B) {
 	e := engine(b)
-	for _, format := range []report.Format{report.FormatText, report.FormatAtlantis, report.FormatMarkdown, report.FormatJSON} {
+	for _, format := range report.Formats() {
 		b.Run(fmt.Sprintf("format=%s/resources=20000", format), func(b *testing.B) {
 			plan, err := evaluator.ParsePlan(planOf(b, 20000))
 			if err != nil {

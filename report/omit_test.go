@@ -2,8 +2,6 @@ package report
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -20,21 +18,8 @@ func TestOmittedPassesRenderTheSame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var files []string
-	for _, pattern := range []string{"../examples/plans/*.json", "../testdata/plans/*.json", "../../shared/corpus/plans/*/*.json"} {
-		m, _ := filepath.Glob(pattern)
-		files = append(files, m...)
-	}
 	omittedSome := false
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan, err := evaluator.ParsePlan(data)
-		if err != nil {
-			continue // refused on purpose; covered elsewhere
-		}
+	judgeablePlans(t, func(file string, plan *evaluator.Plan) {
 		now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 		full := engine.Evaluate(plan, evaluator.RunContext{}, now)
 		lean := engine.EvaluateWith(plan, evaluator.RunContext{}, now, evaluator.Options{OmitPasses: true})
@@ -62,7 +47,7 @@ func TestOmittedPassesRenderTheSame(t *testing.T) {
 		if got, want := Message(lean), Message(full); got != want {
 			t.Fatalf("%s: summary %q, want %q", file, got, want)
 		}
-	}
+	})
 	if !omittedSome {
 		t.Fatal("no plan had a passing finding to omit")
 	}

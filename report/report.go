@@ -1,6 +1,7 @@
 // Package report renders an evaluator.Report for people and machines: a
 // terminal, an Atlantis comment, a Markdown PR comment or results page, JSON,
-// and HCP Terraform run-task outcomes.
+// SARIF for code scanning, JUnit XML for CI test reports, and HCP Terraform
+// run-task outcomes.
 //
 // Renderers only rearrange what is in the Report. Sensitive values are masked
 // by the evaluator before a Report exists; nothing here looks at a plan.
@@ -28,16 +29,27 @@ const (
 	FormatAtlantis Format = "atlantis"
 	// FormatMarkdown is for PR comments and results pages.
 	FormatMarkdown Format = "markdown"
-	// FormatJSON is the Report itself as JSON, with a schema_version.
+	// FormatJSON is the Report itself as JSON, with a schema_version
+	// (docs/report.schema.json).
 	FormatJSON Format = "json"
+	// FormatSARIF is SARIF 2.1.0 as GitHub code scanning reads it.
+	FormatSARIF Format = "sarif"
+	// FormatJUnit is JUnit XML, one test case per rule and resource, for CI
+	// test reports (GitLab, Jenkins, …).
+	FormatJUnit Format = "junit"
 )
 
 // Formats lists every format New accepts, in the order flag help shows them.
 func Formats() []Format {
-	return []Format{FormatText, FormatAtlantis, FormatMarkdown, FormatJSON}
+	return []Format{FormatText, FormatAtlantis, FormatMarkdown, FormatJSON, FormatSARIF, FormatJUnit}
 }
 
-// FormatNames is Formats joined for flag help and error messages: "text, atlantis, markdown, json".
+// NeedsPasses reports whether a format lists passing checks whatever
+// Options.ShowPassed says, so the evaluator must keep them: JSON holds every
+// finding, and JUnit makes each pass a test case.
+func NeedsPasses(f Format) bool { return f == FormatJSON || f == FormatJUnit }
+
+// FormatNames is Formats joined for flag help and error messages: "text, atlantis, markdown, json, sarif, junit".
 func FormatNames() string {
 	names := make([]string, 0, len(Formats()))
 	for _, f := range Formats() {
@@ -64,6 +76,60 @@ type Options struct {
 	ShowPassed bool
 	// ResultsURL, when set, is linked as the full results page.
 	ResultsURL string
+	// Locator, when set, places findings in the Terraform source: text and
+	// markdown show file:line beside the address, SARIF results get a
+	// physical location. Without it findings carry the address alone.
+	Locator Locator
+	// Rules describes the rules the engine knows (built-in and team-written),
+	// for formats that describe rules as well as results: SARIF lists them as
+	// the tool's rules, JUnit groups test cases by their category. A finding
+	// whose rule is not here is described from the finding itself.
+	Rules []evaluator.RuleMeta
+	// RuleDocsURL is the page rule documentation anchors hang from (SARIF
+	// helpUri: RuleDocsURL + "#" + rule id); DefaultRuleDocsURL when empty.
+	RuleDocsURL string
+	// ToolVersion is prodgate's version, as SARIF's tool.driver.version.
+	ToolVersion string
+	// WorkingDir, when set, is the absolute directory that relative source
+	// and plan paths are relative to: SARIF then gives absolute file URIs,
+	// which GitHub code scanning turns into paths relative to the checkout
+	// whatever directory prodgate ran in.
+	WorkingDir string
+	// PlanFile is the plan as the user named it. SARIF results whose
+	// resource has no source location point at it (line 1), because code
+	// scanning shows no result without a file.
+	PlanFile string
+	// MarkdownLimit caps the markdown format in bytes: findings past the cap
+	// are counted per rule instead of listed, and the report says so. 0 means
+	// MarkdownLimit (GitHub's comment limit); a negative value, no cap.
+	MarkdownLimit int
+}
+
+// DefaultRuleDocsURL is the rule reference (docs/rules.md) that SARIF links
+// each built-in rule's help to.
+const DefaultRuleDocsURL = "https://github.com/prodgate/prodgate/blob/main/docs/rules.md"
+
+// SourceLocation is where a finding is written in the Terraform
+// configuration: the attribute the finding is about when the block writes
+// it, else the resource block's header. Lines and columns count from 1; the
+// end column is the one after the last character, as in SARIF and HCL.
+type SourceLocation struct {
+	// File is the path as it should be shown, relative to the working
+	// directory unless the user gave an absolute --source-dir; always with
+	// forward slashes.
+	File               string
+	Line, Column       int
+	EndLine, EndColumn int
+}
+
+// String reads "modules/db/main.tf:12".
+func (l SourceLocation) String() string { return fmt.Sprintf("%s:%d", l.File, l.Line) }
+
+// Locator finds where a resource (and one of its attributes) is written.
+// Instances of count and for_each resolve to their one block; resources in
+// remote modules, and plan-wide findings (empty address), have no location.
+type Locator interface {
+	Locate(address, attribute string) (SourceLocation, bool)
 }
 
 // Renderer writes one Report to the writer it was made with.
@@ -86,6 +152,10 @@ func New(format Format, w io.Writer, opts Options) (Renderer, error) {
 		return &markdownRenderer{w: w, opts: opts}, nil
 	case FormatJSON:
 		return &jsonRenderer{w: w, opts: opts}, nil
+	case FormatSARIF:
+		return &sarifRenderer{w: w, opts: opts}, nil
+	case FormatJUnit:
+		return &junitRenderer{w: w, opts: opts}, nil
 	}
 	return nil, fmt.Errorf("unknown report format %q (want one of %s)", format, FormatNames())
 }
@@ -243,6 +313,22 @@ func addressOf(f evaluator.Finding) string {
 		return "(plan)"
 	}
 	return oneLine(f.Address)
+}
+
+// locate is where the finding's resource is written, when a Locator knows.
+func locate(opts Options, f evaluator.Finding) (SourceLocation, bool) {
+	if opts.Locator == nil || f.Address == "" {
+		return SourceLocation{}, false
+	}
+	return opts.Locator.Locate(f.Address, f.Attribute)
+}
+
+// placeOf is " (main.tf:12)" for a finding whose source is known, else "".
+func placeOf(opts Options, f evaluator.Finding) string {
+	if l, ok := locate(opts, f); ok {
+		return " (" + oneLine(l.String()) + ")"
+	}
+	return ""
 }
 
 // waiverPhrase reads "team-data, until 2026-12-31" from a waiver.

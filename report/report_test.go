@@ -17,8 +17,16 @@ import (
 var update = flag.Bool("update", false, "rewrite report/testdata/*.golden from the current output")
 
 // golden compares got with testdata/<name>.golden, or rewrites it with -update.
+// SARIF is written compact; its golden files are indented to be read.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
+	if strings.Contains(name, ".sarif") {
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, got, "", "  "); err != nil {
+			t.Fatalf("%s: not JSON: %v", name, err)
+		}
+		got = indented.Bytes()
+	}
 	path := filepath.Join("testdata", name+".golden")
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
@@ -115,8 +123,8 @@ func TestParseFormat(t *testing.T) {
 			t.Errorf("ParseFormat(%q) = %q, %v", f, got, err)
 		}
 	}
-	if _, err := ParseFormat("sarif"); err == nil || !strings.Contains(err.Error(), FormatNames()) {
-		t.Errorf("ParseFormat(sarif) error = %v; want one naming %s", err, FormatNames())
+	if _, err := ParseFormat("sarif-2"); err == nil || !strings.Contains(err.Error(), FormatNames()) {
+		t.Errorf("ParseFormat(sarif-2) error = %v; want one naming %s", err, FormatNames())
 	}
 }
 

@@ -143,7 +143,7 @@ func (t *textRenderer) group(bw *bufio.Writer, label string, fs []evaluator.Find
 	p("\n%s\n", t.paint(ansiBold, fmt.Sprintf("%s (%d)", label, len(fs))))
 	for _, f := range fs {
 		colour := findingColour(f)
-		head := fmt.Sprintf("[%s] %s  %s", f.Severity, addressOf(f), oneLine(f.RuleID))
+		head := fmt.Sprintf("[%s] %s%s  %s", f.Severity, addressOf(f), placeOf(t.opts, f), oneLine(f.RuleID))
 		if f.Blocking {
 			head += "  (blocking)"
 		}

@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/prodgate/prodgate/report"
 )
 
 // binary is the real prodgate built once for these tests.
@@ -189,8 +191,8 @@ func TestCheckReadsStdinAndWritesJSON(t *testing.T) {
 // TestSensitiveValuesNeverPrinted: the example plan holds a password marked
 // sensitive; no output format may contain it.
 func TestSensitiveValuesNeverPrinted(t *testing.T) {
-	for _, format := range []string{"text", "atlantis", "markdown", "json"} {
-		r := prodgate(t, "", nil, "", "check", "--plan", "examples/plans/unsafe.json", "--format", format, "--show-passed")
+	for _, format := range report.Formats() {
+		r := prodgate(t, "", nil, "", "check", "--plan", "examples/plans/unsafe.json", "--format", string(format), "--show-passed")
 		if strings.Contains(r.stdout+r.stderr, "not-a-real-password") {
 			t.Errorf("%s output prints the sensitive password", format)
 		}

@@ -17,10 +17,7 @@ func newVersionCommand() *cobra.Command {
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := version
-			if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-				v = info.Main.Version
-			}
+			v := buildVersion()
 			build := ""
 			if checkOnlyBuild {
 				build = ", check-only build"
@@ -29,4 +26,13 @@ func newVersionCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// buildVersion is the -ldflags version, else the module version go install
+// recorded, else "dev".
+func buildVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok && version == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return version
 }

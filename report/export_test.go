@@ -1,0 +1,37 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/prodgate/prodgate/evaluator"
+)
+
+// Test helpers shared with the external test package (report_test), whose
+// end-to-end tests need report/source, which imports report.
+
+// Golden compares got with testdata/<name>.golden, or rewrites it with -update.
+func Golden(t *testing.T, name string, got []byte) { t.Helper(); golden(t, name, got) }
+
+// judgeablePlans parses every plan the repository and the shared corpus
+// hold, leaving out those refused on purpose (covered elsewhere), and calls
+// fn with each.
+func judgeablePlans(t *testing.T, fn func(file string, plan *evaluator.Plan)) {
+	t.Helper()
+	for _, pattern := range []string{"../examples/plans/*.json", "../testdata/plans/*.json", "../../shared/corpus/plans/*/*.json"} {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan, err := evaluator.ParsePlan(data); err == nil {
+				fn(file, plan)
+			}
+		}
+	}
+}
+
+// JudgeablePlans is judgeablePlans for report_test.
+var JudgeablePlans = judgeablePlans

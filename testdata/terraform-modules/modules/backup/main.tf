@@ -1,0 +1,10 @@
+variable "target" {
+  type = string
+}
+
+resource "terraform_data" "vault" {
+  count = 2
+  input = "vault-${count.index}"
+
+  triggers_replace = [var.target]
+}
