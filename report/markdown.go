@@ -25,7 +25,8 @@ func (m *markdownRenderer) Render(r *evaluator.Report) error {
 	bw := bufio.NewWriter(m.w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
 
-	p("## prodgate: gate %s\n\n", verdictWord(r))
+	c := tallyOf(r)
+	p("## prodgate: gate %s\n\n", verdictPhrase(r, c))
 	p("- **Standard:** %s\n", mdText(orNone(r.Standard), false))
 	p("- **Scope:** %s\n", mdText(scopePhrase(r), false))
 	p("- **Plan:** %s\n", mdText(planPhrase(r.Plan), false))
@@ -45,32 +46,31 @@ func (m *markdownRenderer) Render(r *evaluator.Report) error {
 		p("\n")
 	}
 
-	c := tallyOf(r)
-	p("| Checks | Blocking | Failed | Unknown | Warned | Waived | Passed |\n")
-	p("|---:|---:|---:|---:|---:|---:|---:|\n")
-	p("| %d | %d | %d | %d | %d | %d | %d |\n", c.total, c.blocking, c.failed, c.unknown, c.warned, c.waived, c.passed)
+	p("| Checks | Blocking | Advisory | Waived | Passed |\n")
+	p("|---:|---:|---:|---:|---:|\n")
+	p("| %d | %d | %d | %d | %d |\n", c.total, c.blocking, c.advisory, c.waived, c.passed)
 
 	sorted := Sorted(r.Findings)
 	var problems, warnings, waived, passes []evaluator.Finding
 	for _, f := range sorted {
-		switch f.Status {
-		case evaluator.StatusPass:
+		switch {
+		case f.Status == evaluator.StatusPass:
 			passes = append(passes, f)
-		case evaluator.StatusWaived:
+		case f.Status == evaluator.StatusWaived:
 			waived = append(waived, f)
-		case evaluator.StatusWarn:
-			warnings = append(warnings, f)
-		default: // fail, unknown, and any status this package does not know
+		case f.Blocking || !knownStatus(f.Status):
 			problems = append(problems, f)
+		default:
+			warnings = append(warnings, f)
 		}
 	}
 
 	if len(problems) > 0 {
-		p("\n### Failing and unknown (%d)\n\n", len(problems))
+		p("\n### Blocking (%d)\n\n", len(problems))
 		m.problemTable(bw, problems)
 	}
 	if len(warnings) > 0 {
-		p("\n### Warnings (%d)\n\n", len(warnings))
+		p("\n### Advisory: warnings, not blocking (%d)\n\n", len(warnings))
 		m.problemTable(bw, warnings)
 	}
 	if fixes := append(append([]evaluator.Finding(nil), problems...), warnings...); len(fixes) > 0 {
@@ -141,6 +141,9 @@ func (m *markdownRenderer) problemTable(bw *bufio.Writer, fs []evaluator.Finding
 		problem := mdText(f.Message, true)
 		if f.Status == evaluator.StatusUnknown {
 			problem = "unknown: " + problem
+		}
+		for _, rel := range f.Related {
+			problem += "<br>same cause: " + mdCode(rel.RuleID, true) + " " + mdText(rel.Message, true)
 		}
 		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n",
 			sev, mdCode(addressOf(f), true), mdCode(f.RuleID, true), problem, mdCode(f.Expected, true), mdCode(f.Actual, true))

@@ -31,8 +31,8 @@ func (AzureDBDeleteLock) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: azureLockedTypes,
-		Optional:      true,
 		Doc: evaluator.RuleDoc{
 			Summary: "Azure database servers have no deletion-protection flag: one `terraform destroy`, a portal click or a " +
 				"deleted resource group removes the server and, with it, its automated backups. A management lock with " +

@@ -30,6 +30,7 @@ func (AzureStorageSoftDelete) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"azurerm_storage_account"},
 		References:    []string{"AVD-AZU-0056"},
 		Params: []evaluator.ParamSpec{{
@@ -132,6 +133,7 @@ func (AzureStorageReplication) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "resilience",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"azurerm_storage_account"},
 		References:    []string{"CKV_AZURE_206", "AVD-AZU-0058"},
 		Params: []evaluator.ParamSpec{{
@@ -192,6 +194,7 @@ func (AzureStoragePublicNetworkAccess) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"azurerm_storage_account"},
 		References:    []string{"CKV_AZURE_59", "CKV_AZURE_35", "AVD-AZU-0012"},
 		Doc: evaluator.RuleDoc{
@@ -275,6 +278,7 @@ func (AzureStorageNoPublicBlob) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"azurerm_storage_account"},
 		Doc: evaluator.RuleDoc{
 			Summary: "When an account allows nested items to be public, any container can be switched to anonymous read " +

@@ -18,6 +18,7 @@ func (ProtectionLowered) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "lifecycle",
 		Provider:      "any",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: protectedTypeNames(),
 		References:    []string{"AWS FSBP RDS.8", "AWS FSBP RDS.11", "AWS FSBP DynamoDB.6", "AWS FSBP ELB.6", "CIS GCP 6.x (Cloud SQL backups)"},
 		Doc: evaluator.RuleDoc{
