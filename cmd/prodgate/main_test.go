@@ -164,6 +164,9 @@ func TestCheckReadsStdinAndWritesJSON(t *testing.T) {
 		Findings      []struct {
 			RuleID   string `json:"rule_id"`
 			Blocking bool   `json:"blocking"`
+			Related  []struct {
+				RuleID string `json:"rule_id"`
+			}
 		}
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
@@ -175,6 +178,9 @@ func TestCheckReadsStdinAndWritesJSON(t *testing.T) {
 			blocking++
 		}
 		rules[f.RuleID] = true
+		for _, r := range f.Related { // folded into a finding of the same cause
+			rules[r.RuleID] = true
+		}
 	}
 	if doc.SchemaVersion != 1 || doc.Verdict != "failed" || blocking == 0 || doc.Counts.Blocking != blocking || doc.Counts.Total != len(doc.Findings) {
 		t.Errorf("unexpected report %+v", doc)
