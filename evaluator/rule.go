@@ -252,6 +252,9 @@ func (c *Context) OtherRule(id string) (RuleSetting, bool) {
 	return c.others(id)
 }
 
+// RuleID is the id of the rule this context runs.
+func (c *Context) RuleID() string { return c.meta.ID }
+
 // Int returns an int parameter's effective value.
 func (c *Context) Int(name string) int64 { v, _ := c.params[name].(int64); return v }
 

@@ -104,6 +104,7 @@ var protectionStandards = map[string]map[string]attrStandard{
 		"geo_redundant_backup_enabled": {rule: AzureDBGeoRedundantBackup{}},
 	},
 	"azurerm_storage_account": {
+		"blob_properties.versioning_enabled":                     {rule: AzureStorageBlobVersioning{}},
 		"blob_properties.delete_retention_policy.days":           {rule: AzureStorageSoftDelete{}, param: "min_days", unit: "days"},
 		"blob_properties.container_delete_retention_policy.days": {rule: AzureStorageSoftDelete{}, param: "min_days", unit: "days"},
 		"account_replication_type":                               {rule: AzureStorageReplication{}},
