@@ -23,18 +23,10 @@ const maxReferenceDepth = 8
 // not in targets may still be what the attribute names.
 func (r *Resource) ConfigTargets(attr string) (targets []*Resource, complete bool) {
 	ci := r.plan.configIndex()
-	exprs, ok := ci.expressions(r)
-	if !ok {
+	if _, ok := ci.expressions(r); !ok {
 		return nil, false
 	}
-	expr, _ := exprs[attr].(map[string]any)
-	refs, _ := expr["references"].([]any)
-	list := make([]string, 0, len(refs))
-	for _, ref := range refs {
-		if s, ok := ref.(string); ok {
-			list = append(list, s)
-		}
-	}
+	list := ci.references(r, attr)
 	if len(list) == 0 {
 		return nil, false // a literal would be a known value; nothing to follow
 	}

@@ -97,17 +97,5 @@ func TestCorpusVerdicts(t *testing.T) {
 		len(files), refused, blocked, passedAdvisory, passedClean, top(blocking), top(advisory))
 	t.Log("\n" + got)
 
-	golden := filepath.Join("testdata", "corpus-verdicts.golden")
-	if *updateCorpus {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("read %s (create it with -update-corpus): %v", golden, err)
-	}
-	if string(want) != got {
-		t.Errorf("verdicts over the corpus changed; check them, then refresh with -update-corpus.\nwant:\n%s\ngot:\n%s", want, got)
-	}
+	corpusGolden(t, "corpus-verdicts.golden", got, "verdicts over the corpus changed")
 }
