@@ -167,6 +167,25 @@ func (d *decoder) enum(dst *string, allowed ...string) func(*yaml.Node, string) 
 	}
 }
 
+// enforcement reads a rule's enforce (blocking|advisory) or a scope's
+// (mandatory|advisory); the two words sets are easy to mix up, so the other
+// set's word gets a hint.
+func (d *decoder) enforcement(dst *string, forScope bool) func(*yaml.Node, string) {
+	allowed, other, hint := []string{"blocking", "advisory"}, "mandatory",
+		"a rule is blocking or advisory; mandatory is for a scope's enforce"
+	if forScope {
+		allowed, other, hint = []string{"mandatory", "advisory"}, "blocking",
+			"a scope is mandatory or advisory; blocking is for a rule's enforce (rules: <id>: {enforce: blocking})"
+	}
+	return func(v *yaml.Node, field string) {
+		if v.Kind == yaml.ScalarNode && v.Value == other {
+			d.add(v, field, fmt.Sprintf("%q is not one of %s: %s", v.Value, strings.Join(allowed, ", "), hint))
+			return
+		}
+		d.enum(dst, allowed...)(v, field)
+	}
+}
+
 func (d *decoder) integer(dst *int) func(*yaml.Node, string) {
 	return func(v *yaml.Node, field string) {
 		if v.Kind != yaml.ScalarNode || v.Tag != "!!int" {
@@ -278,6 +297,7 @@ func (d *decoder) ruleMap(n *yaml.Node, path string) map[string]RuleSettings {
 		rs.Lines = d.fields(v, field, map[string]func(*yaml.Node, string){
 			"enabled":  d.boolean(&rs.Enabled),
 			"severity": d.enum(&rs.Severity, "critical", "high", "medium", "low", "info"),
+			"enforce":  d.enforcement(&rs.Enforce, false),
 			"unknown":  d.enum(&rs.Unknown, "fail", "warn", "pass"),
 			"params":   func(v *yaml.Node, field string) { rs.Params = d.params(v, field) },
 		})
@@ -369,7 +389,7 @@ func (d *decoder) scopes(n *yaml.Node, path string) []Scope {
 			"name":        d.str(&s.Name),
 			"match":       func(v *yaml.Node, f string) { s.Match = d.match(v, f) },
 			"environment": d.str(&s.Environment),
-			"enforce":     d.enum(&s.Enforce, "mandatory", "advisory"),
+			"enforce":     d.enforcement(&s.Enforce, true),
 			"fail_on":     d.enum(&s.FailOn, "critical", "high", "medium", "low"),
 			"unknown":     d.enum(&s.Unknown, "fail", "warn", "pass"),
 			"rules":       func(v *yaml.Node, f string) { s.Rules = d.ruleMap(v, f) },
@@ -461,6 +481,7 @@ func (d *decoder) customRules(n *yaml.Node, path string) []CustomRule {
 			"id":             d.str(&cr.ID),
 			"title":          d.str(&cr.Title),
 			"severity":       d.enum(&cr.Severity, "critical", "high", "medium", "low", "info"),
+			"enforce":        d.enforcement(&cr.Enforce, false),
 			"resource_types": d.strList(&cr.ResourceTypes),
 			"actions":        d.strList(&cr.Actions),
 			"condition": func(v *yaml.Node, f string) {

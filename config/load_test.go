@@ -47,6 +47,12 @@ func TestParseProblems(t *testing.T) {
 			`prodgate.yaml:7: waivers[0].scope: no scope is named "prod"`}},
 		{"a custom rule without condition", "version: 1\ncustom_rules:\n  - id: a\n    title: t\n    severity: low\n    resource_types: [x]\n", []string{
 			"prodgate.yaml:3: custom_rules[0].condition: required"}},
+		{"a rule's enforce takes blocking or advisory", "version: 1\nrules:\n  r:\n    enforce: mandatory\n", []string{
+			`prodgate.yaml:4: rules.r.enforce: "mandatory" is not one of blocking, advisory: a rule is blocking or advisory; mandatory is for a scope's enforce`}},
+		{"a scope's enforce takes mandatory or advisory", "version: 1\nscopes:\n  - name: p\n    enforce: blocking\n", []string{
+			`prodgate.yaml:4: scopes[0].enforce: "blocking" is not one of mandatory, advisory: a scope is mandatory or advisory; blocking is for a rule's enforce (rules: <id>: {enforce: blocking})`}},
+		{"a custom rule's enforce", "version: 1\ncustom_rules:\n  - id: a\n    title: t\n    severity: low\n    enforce: soft\n    resource_types: [x]\n    condition: 'true'\n", []string{
+			`prodgate.yaml:6: custom_rules[0].enforce: "soft" is not one of blocking, advisory`}},
 		{"a param that is a float", "version: 1\nrules:\n  r:\n    params: {min_days: 1.5}\n", []string{
 			`prodgate.yaml:4: rules.r.params.min_days: "1.5": parameters take whole numbers`}},
 	}

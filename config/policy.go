@@ -22,7 +22,10 @@ type Policy struct {
 	File     string
 	Version  int
 	Standard string
-	// FailOn is the lowest severity whose failures fail the gate: critical|high|medium|low.
+	// FailOn is the severity floor for blocking: findings of blocking rules
+	// below it are reported as warnings (critical|high|medium|low; default
+	// low, so every blocking rule blocks). It never makes an advisory rule
+	// block, and a rule whose enforce the policy writes ignores it.
 	FailOn string
 	// Unknown says how values known only after apply are treated by default: fail|warn|pass.
 	Unknown       string
@@ -39,10 +42,13 @@ type Policy struct {
 type RuleSettings struct {
 	Enabled  *bool  // nil: unchanged
 	Severity string // "": unchanged
-	Unknown  string // "": unchanged
-	Params   map[string]Param
-	Line     int
-	Lines    map[string]int
+	// Enforce is blocking or advisory ("": the rule's default or the
+	// enclosing level's setting).
+	Enforce string
+	Unknown string // "": unchanged
+	Params  map[string]Param
+	Line    int
+	Lines   map[string]int
 }
 
 // Param is one parameter value as written, with its position.
@@ -97,9 +103,12 @@ type Waiver struct {
 // CustomRule is a team-written rule whose condition is a CEL expression that
 // must be true for a compliant resource.
 type CustomRule struct {
-	ID            string
-	Title         string
-	Severity      string
+	ID       string
+	Title    string
+	Severity string
+	// Enforce is blocking (the default: a team's own rule is its standard)
+	// or advisory.
+	Enforce       string
 	ResourceTypes []string // globs, e.g. aws_db_*
 	// Actions limits the rule to changes with one of these actions (create,
 	// update, delete, replace, no-op, forget); empty means resources that will exist.

@@ -45,6 +45,12 @@ func compileCELRule(env *cel.Env, file string, index int, cr config.CustomRule) 
 	if err != nil {
 		probs = append(probs, config.Problem{File: file, Line: cr.Lines["severity"], Field: field + ".severity", Msg: err.Error()})
 	}
+	enforcement := EnforceBlocking
+	if cr.Enforce != "" {
+		if enforcement, err = ParseEnforcement(cr.Enforce); err != nil {
+			probs = append(probs, config.Problem{File: file, Line: cr.Lines["enforce"], Field: field + ".enforce", Msg: err.Error()})
+		}
+	}
 	if !ruleIDPattern.MatchString(cr.ID) {
 		probs = append(probs, config.Problem{File: file, Line: cr.Lines["id"], Field: field + ".id", Msg: fmt.Sprintf("%q: want lowercase words joined by dashes", cr.ID)})
 	}
@@ -83,7 +89,7 @@ func compileCELRule(env *cel.Env, file string, index int, cr config.CustomRule) 
 	return &celRule{
 		meta: RuleMeta{
 			ID: cr.ID, Title: cr.Title, Severity: sev, Category: "custom", Provider: "any",
-			ResourceTypes: []string{"*"},
+			ResourceTypes: []string{"*"}, Enforcement: enforcement,
 			Doc: RuleDoc{
 				Summary:     fmt.Sprintf("Team-written rule from %s:%d.", file, cr.Line),
 				Pass:        "the condition is true: " + cr.Condition,

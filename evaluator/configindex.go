@@ -23,16 +23,35 @@ const (
 type configIndex struct {
 	once      sync.Once
 	resources map[string]map[string]any // "module.a.aws_s3_bucket.b" → expressions
+	// forEach holds the references of a resource's for_each expression, by
+	// configuration address.
+	forEach map[string][]string
+	// outputs holds the references of a module's output expressions:
+	// "module.a." + "id" → references inside module a.
+	outputs map[string][]string
+	// repeated marks module paths called with for_each or count
+	// ("module.a."): their instances have keys.
+	repeated map[string]bool
+}
+
+type configExpression struct {
+	References []string `json:"references"`
 }
 
 type configModule struct {
 	Resources []struct {
-		Address     string         `json:"address"`
-		Mode        string         `json:"mode"`
-		Expressions map[string]any `json:"expressions"`
+		Address     string            `json:"address"`
+		Mode        string            `json:"mode"`
+		Expressions map[string]any    `json:"expressions"`
+		ForEach     *configExpression `json:"for_each_expression"`
 	} `json:"resources"`
+	Outputs map[string]struct {
+		Expression *configExpression `json:"expression"`
+	} `json:"outputs"`
 	ModuleCalls map[string]struct {
-		Module *configModule `json:"module"`
+		Module  *configModule     `json:"module"`
+		ForEach *configExpression `json:"for_each_expression"`
+		Count   *configExpression `json:"count_expression"`
 	} `json:"module_calls"`
 }
 
@@ -51,6 +70,9 @@ func (p *Plan) configIndex() *configIndex {
 			return
 		}
 		p.config.resources = make(map[string]map[string]any)
+		p.config.forEach = make(map[string][]string)
+		p.config.outputs = make(map[string][]string)
+		p.config.repeated = make(map[string]bool)
 		p.config.add("", cfg.RootModule)
 	})
 	return p.config
@@ -66,10 +88,22 @@ func (ci *configIndex) add(prefix string, m *configModule) {
 			exprs = map[string]any{}
 		}
 		ci.resources[prefix+r.Address] = exprs
+		if r.ForEach != nil {
+			ci.forEach[prefix+r.Address] = r.ForEach.References
+		}
+	}
+	for name, out := range m.Outputs {
+		if out.Expression != nil {
+			ci.outputs[prefix+name] = out.Expression.References
+		}
 	}
 	for name, call := range m.ModuleCalls {
+		path := prefix + "module." + name + "."
+		if call.ForEach != nil || call.Count != nil {
+			ci.repeated[path] = true
+		}
 		if call.Module != nil {
-			ci.add(prefix+"module."+name+".", call.Module)
+			ci.add(path, call.Module)
 		}
 	}
 }

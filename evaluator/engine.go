@@ -1,8 +1,10 @@
 package evaluator
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,19 +22,29 @@ const (
 
 // ruleSettings are a rule's effective settings within one scope.
 type ruleSettings struct {
-	enabled  bool
-	severity Severity
-	unknown  unknownTreatment
-	params   map[string]any
+	enabled     bool
+	severity    Severity
+	enforcement Enforcement
+	// enforceWritten: the policy names this rule's enforcement, which then
+	// holds whatever fail_on says.
+	enforceWritten bool
+	unknown        unknownTreatment
+	params         map[string]any
+	// disabledAt and demotedAt are the policy lines (file:line) that switch
+	// the rule off or make a blocking rule advisory, for the report's note.
+	disabledAt, demotedAt string
 }
 
 type compiledScope struct {
 	name        string
 	environment string
 	match       config.Match
-	enforce     Enforcement
+	enforce     ScopeEnforcement
 	failOn      Severity
 	rules       map[string]ruleSettings
+	// loosened is the note saying which rules the policy switches off or
+	// makes advisory in this scope ("" when none): a loosening always shows.
+	loosened string
 }
 
 type compiledWaiver struct {
@@ -46,8 +58,7 @@ type Engine struct {
 	standard     string
 	policyFile   string
 	rules        []Rule
-	metas        []RuleMeta      // rules[i].Meta(), computed once: Meta may build docs
-	advisory     map[string]bool // rule ids whose failures are only warnings
+	metas        []RuleMeta // rules[i].Meta(), computed once: Meta may build docs
 	scopes       []compiledScope
 	defaultScope compiledScope
 	waivers      []compiledWaiver
@@ -63,11 +74,12 @@ func Compile(p *config.Policy, reg *Registry, now time.Time) (*Engine, error) {
 	problem := func(line int, field, msg string) {
 		probs = append(probs, config.Problem{File: p.File, Line: line, Field: field, Msg: msg})
 	}
-	rules := append([]Rule(nil), reg.Rules()...)
+	rules := reg.Rules()
 	known := make(map[string]Rule, len(rules))
 	for _, r := range rules {
 		known[r.Meta().ID] = r
 	}
+	ids := ruleIndex{known: known, renamed: reg.renamed}
 
 	if len(p.CustomRules) > 0 {
 		env, err := newCELEnv()
@@ -89,46 +101,47 @@ func Compile(p *config.Policy, reg *Registry, now time.Time) (*Engine, error) {
 		}
 	}
 
-	failOn, err := ParseSeverity(orDefault(p.FailOn, config.DefaultFailOn))
+	failOn, err := ParseSeverity(cmp.Or(p.FailOn, config.DefaultFailOn))
 	if err != nil {
 		problem(p.Lines["fail_on"], "fail_on", err.Error())
 	}
+	unknown := unknownTreatment(cmp.Or(p.Unknown, config.DefaultUnknown))
 	base := make(map[string]ruleSettings, len(rules))
-	for _, r := range rules {
+	metas := make([]RuleMeta, len(rules))
+	for i, r := range rules {
 		m := r.Meta()
-		base[m.ID] = ruleSettings{enabled: !m.Optional, severity: m.Severity, unknown: unknownTreatment(orDefault(p.Unknown, config.DefaultUnknown)), params: defaultParams(&m)}
+		metas[i] = m
+		base[m.ID] = ruleSettings{enabled: true, severity: m.Severity, enforcement: m.Enforcement, unknown: unknown, params: defaultParams(&m)}
 	}
-	top := applyRuleSettings(base, p.Rules, "", "rules", known, problem)
+	top := applyRuleSettings(base, p.Rules, p.File, "rules", ids, problem)
 
 	e := &Engine{
-		standard:   orDefault(p.Standard, config.DefaultStandard),
+		standard:   cmp.Or(p.Standard, config.DefaultStandard),
 		policyFile: p.File,
 		rules:      rules,
-		advisory:   make(map[string]bool),
+		metas:      metas,
 		defaultScope: compiledScope{
-			name: config.DefaultScopeName, enforce: EnforceMandatory, failOn: failOn, rules: top,
+			name: config.DefaultScopeName, enforce: ScopeMandatory, failOn: failOn, rules: top,
 		},
 	}
-	for _, r := range rules {
-		m := r.Meta()
-		e.metas = append(e.metas, m)
-		if m.Advisory {
-			e.advisory[m.ID] = true
-		}
-	}
+	e.defaultScope.loosened = loosenedNote(&e.defaultScope, metas)
 	for i, s := range p.Scopes {
-		cs := compiledScope{name: s.Name, environment: s.Environment, match: s.Match, enforce: EnforceMandatory, failOn: failOn}
-		if s.Enforce == string(EnforceAdvisory) {
-			cs.enforce = EnforceAdvisory
+		field := fmt.Sprintf("scopes[%d]", i)
+		cs := compiledScope{name: s.Name, environment: s.Environment, match: s.Match, enforce: ScopeMandatory, failOn: failOn}
+		if s.Enforce == string(ScopeAdvisory) {
+			cs.enforce = ScopeAdvisory
 		}
 		if s.FailOn != "" {
-			cs.failOn, _ = ParseSeverity(s.FailOn)
+			if cs.failOn, err = ParseSeverity(s.FailOn); err != nil {
+				problem(s.Lines["fail_on"], field+".fail_on", err.Error())
+			}
 		}
 		scoped := top
 		if s.Unknown != "" {
 			scoped = withUnknown(top, unknownTreatment(s.Unknown))
 		}
-		cs.rules = applyRuleSettings(scoped, s.Rules, s.Name, fmt.Sprintf("scopes[%d].rules", i), known, problem)
+		cs.rules = applyRuleSettings(scoped, s.Rules, p.File, field+".rules", ids, problem)
+		cs.loosened = loosenedNote(&cs, metas)
 		e.scopes = append(e.scopes, cs)
 	}
 
@@ -139,7 +152,7 @@ func Compile(p *config.Policy, reg *Registry, now time.Time) (*Engine, error) {
 	for i, w := range p.Waivers {
 		field := fmt.Sprintf("waivers[%d]", i)
 		if _, ok := known[w.Rule]; !ok && w.Rule != "" {
-			problem(w.Lines["rule"], field+".rule", unknownRuleMessage(w.Rule, known))
+			problem(w.Lines["rule"], field+".rule", ids.unknownMessage(w.Rule))
 		}
 		start := w.Created
 		if start.IsZero() {
@@ -157,44 +170,62 @@ func Compile(p *config.Policy, reg *Registry, now time.Time) (*Engine, error) {
 	return e, nil
 }
 
+// ruleIndex answers "which rule is this id?" for policy checks, including
+// ids that rules had before a rename.
+type ruleIndex struct {
+	known   map[string]Rule
+	renamed map[string]string // former id → current id
+}
+
 // applyRuleSettings layers a policy's rules: section over inherited settings.
-func applyRuleSettings(inherited map[string]ruleSettings, overrides map[string]config.RuleSettings, scope, field string,
-	known map[string]Rule, problem func(int, string, string)) map[string]ruleSettings {
-	out := make(map[string]ruleSettings, len(inherited))
-	for id, s := range inherited {
-		out[id] = s
-	}
-	ids := make([]string, 0, len(overrides))
-	for id := range overrides {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+func applyRuleSettings(inherited map[string]ruleSettings, overrides map[string]config.RuleSettings, file, field string,
+	ids ruleIndex, problem func(int, string, string)) map[string]ruleSettings {
+	out := maps.Clone(inherited)
+	for _, id := range slices.Sorted(maps.Keys(overrides)) {
 		o := overrides[id]
-		rule, ok := known[id]
+		rule, ok := ids.known[id]
 		if !ok {
-			problem(o.Line, field+"."+id, unknownRuleMessage(id, known))
+			problem(o.Line, field+"."+id, ids.unknownMessage(id))
 			continue
 		}
 		s := out[id]
-		s.params = copyParams(s.params)
+		s.params = maps.Clone(s.params)
+		where := fmt.Sprintf("%s:%d", file, o.Line)
 		if o.Enabled != nil {
 			s.enabled = *o.Enabled
+			s.disabledAt = ""
+			if !s.enabled {
+				s.disabledAt = where
+			}
 		}
 		if o.Severity != "" {
-			s.severity, _ = ParseSeverity(o.Severity)
+			sev, err := ParseSeverity(o.Severity)
+			if err != nil {
+				problem(o.Lines["severity"], field+"."+id+".severity", err.Error())
+			}
+			s.severity = sev
+		}
+		meta := rule.Meta()
+		if o.Enforce != "" {
+			enf, err := ParseEnforcement(o.Enforce)
+			if err != nil {
+				problem(o.Lines["enforce"], field+"."+id+".enforce", err.Error())
+			}
+			s.enforcement, s.enforceWritten, s.demotedAt = enf, true, ""
+			if enf == EnforceAdvisory && meta.Enforcement == EnforceBlocking {
+				s.demotedAt = fmt.Sprintf("%s:%d", file, o.Lines["enforce"])
+			}
 		}
 		if o.Unknown != "" {
 			s.unknown = unknownTreatment(o.Unknown)
 		}
-		meta := rule.Meta()
 		for name, val := range o.Params {
-			spec, ok := findParam(meta.Params, name)
-			if !ok {
+			i := slices.IndexFunc(meta.Params, func(p ParamSpec) bool { return p.Name == name })
+			if i < 0 {
 				problem(val.Line, field+"."+id+".params."+name, paramListMessage(name, meta))
 				continue
 			}
-			v, err := coerceParam(spec, val.Value)
+			v, err := coerceParam(meta.Params[i], val.Value)
 			if err != nil {
 				problem(val.Line, field+"."+id+".params."+name, err.Error())
 				continue
@@ -206,6 +237,32 @@ func applyRuleSettings(inherited map[string]ruleSettings, overrides map[string]c
 	return out
 }
 
+// loosenedNote says which rules a scope switches off or makes advisory,
+// with the policy lines that do it, in rule order.
+func loosenedNote(s *compiledScope, metas []RuleMeta) string {
+	var off, advisory []string
+	for _, m := range metas {
+		rs := s.rules[m.ID]
+		switch {
+		case rs.disabledAt != "":
+			off = append(off, m.ID+" ("+rs.disabledAt+")")
+		case rs.demotedAt != "":
+			advisory = append(advisory, m.ID+" ("+rs.demotedAt+")")
+		}
+	}
+	var parts []string
+	if len(off) > 0 {
+		parts = append(parts, "switches off "+strings.Join(off, ", "))
+	}
+	if len(advisory) > 0 {
+		parts = append(parts, "makes advisory "+strings.Join(advisory, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the policy loosens the standard in scope %q: it %s", s.name, strings.Join(parts, "; it "))
+}
+
 func withUnknown(in map[string]ruleSettings, u unknownTreatment) map[string]ruleSettings {
 	out := make(map[string]ruleSettings, len(in))
 	for id, s := range in {
@@ -213,23 +270,6 @@ func withUnknown(in map[string]ruleSettings, u unknownTreatment) map[string]rule
 		out[id] = s
 	}
 	return out
-}
-
-func copyParams(in map[string]any) map[string]any {
-	out := make(map[string]any, len(in))
-	for k, v := range in {
-		out[k] = v
-	}
-	return out
-}
-
-func findParam(specs []ParamSpec, name string) (ParamSpec, bool) {
-	for _, s := range specs {
-		if s.Name == name {
-			return s, true
-		}
-	}
-	return ParamSpec{}, false
 }
 
 func paramListMessage(name string, m RuleMeta) string {
@@ -286,17 +326,35 @@ func describeParam(v any) string {
 	return fmt.Sprint(v)
 }
 
-func unknownRuleMessage(id string, known map[string]Rule) string {
+// unknownMessage explains an id that names no rule: the rule's new id when it
+// was renamed, else the closest id by edit distance.
+func (ids ruleIndex) unknownMessage(id string) string {
+	if now, ok := ids.renamed[id]; ok {
+		return fmt.Sprintf("rule %q is now %q; rename it here", id, now)
+	}
+	return UnknownRuleMessage(id, slices.Collect(maps.Keys(ids.known)))
+}
+
+// UnknownRuleMessage says that id names no rule and suggests the closest of
+// known (an edit distance of at most 3), as policy checks and `prodgate
+// explain` do.
+func UnknownRuleMessage(id string, known []string) string {
+	if best := ClosestRuleID(id, known); best != "" {
+		return fmt.Sprintf("no rule %q; did you mean %q? (`prodgate rules` lists them)", id, best)
+	}
+	return fmt.Sprintf("no rule %q (`prodgate rules` lists them)", id)
+}
+
+// ClosestRuleID is the id of known nearest to id, or "" when none is within
+// an edit distance of 3; ties go to the first in sorted order.
+func ClosestRuleID(id string, known []string) string {
 	best, bestDist := "", 4
-	for k := range known {
+	for _, k := range known {
 		if d := editDistance(id, k); d < bestDist || (d == bestDist && k < best) {
 			best, bestDist = k, d
 		}
 	}
-	if best != "" {
-		return fmt.Sprintf("no rule %q; did you mean %q? (`prodgate rules` lists them)", id, best)
-	}
-	return fmt.Sprintf("no rule %q (`prodgate rules` lists them)", id)
+	return best
 }
 
 func editDistance(a, b string) int {
@@ -317,13 +375,6 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func dateOf(t time.Time) time.Time {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/evaltest"
@@ -18,8 +19,9 @@ type protectRule struct{}
 func (protectRule) Meta() evaluator.RuleMeta {
 	return evaluator.RuleMeta{
 		ID: "test-protect", Title: "test databases are protected", Severity: evaluator.SeverityCritical,
-		Category: "deletion-protection", Provider: "test", ResourceTypes: []string{"test_db"},
-		Params: []evaluator.ParamSpec{{Name: "min_days", Kind: evaluator.ParamInt, Default: int64(7), Source: "test", Doc: "retention"}},
+		Category: "deletion-protection", Provider: "test", ResourceTypes: []string{"test_db"}, Enforcement: evaluator.EnforceBlocking,
+		FormerIDs: []string{"test-guard"},
+		Params:    []evaluator.ParamSpec{{Name: "min_days", Kind: evaluator.ParamInt, Default: int64(7), Source: "test", Doc: "retention"}},
 	}
 }
 
@@ -38,11 +40,31 @@ type noticeRule struct{}
 
 func (noticeRule) Meta() evaluator.RuleMeta {
 	return evaluator.RuleMeta{ID: "test-notice", Title: "notice", Severity: evaluator.SeverityHigh, Category: "exposure",
-		Provider: "test", ResourceTypes: []string{"test_lb"}, Advisory: true}
+		Provider: "test", ResourceTypes: []string{"test_lb"}, Enforcement: evaluator.EnforceAdvisory}
 }
 
 func (noticeRule) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
 	return []evaluator.Finding{c.Fail(r, "public", "load balancer is internet-facing", "false", "true")}
+}
+
+// lowerRule reports protect switched off in the plan and folds the state
+// rule's finding on the same attribute into its own.
+type lowerRule struct{}
+
+func (lowerRule) Meta() evaluator.RuleMeta {
+	return evaluator.RuleMeta{ID: "test-lowered", Title: "protection lowered", Severity: evaluator.SeverityCritical, Category: "lifecycle",
+		Provider: "test", ResourceTypes: []string{"test_db"}, Enforcement: evaluator.EnforceBlocking}
+}
+
+func (lowerRule) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+	before, _ := r.Before("protect").Bool()
+	after, _ := r.After("protect").Bool()
+	if !r.Existed() || !before || after {
+		return nil
+	}
+	f := c.Fail(r, "protect", "protect changes from true to false", "true", "false")
+	f.Folds = []evaluator.FindingRef{{Address: r.Address, Attribute: "protect"}}
+	return []evaluator.Finding{f}
 }
 
 // panicRule proves a broken rule fails the gate instead of passing it.
@@ -50,7 +72,7 @@ type panicRule struct{}
 
 func (panicRule) Meta() evaluator.RuleMeta {
 	return evaluator.RuleMeta{ID: "test-panic", Title: "panics", Severity: evaluator.SeverityLow, Category: "custom",
-		Provider: "test", ResourceTypes: []string{"test_boom"}}
+		Provider: "test", ResourceTypes: []string{"test_boom"}, Enforcement: evaluator.EnforceAdvisory}
 }
 
 func (panicRule) Check(*evaluator.Context, *evaluator.Resource) []evaluator.Finding { panic("boom") }
@@ -59,7 +81,7 @@ var today = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
 func testRegistry(t *testing.T) *evaluator.Registry {
 	t.Helper()
-	reg, err := evaluator.NewRegistry(protectRule{}, noticeRule{}, panicRule{})
+	reg, err := evaluator.NewRegistry(protectRule{}, noticeRule{}, panicRule{}, lowerRule{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +170,52 @@ func TestEngineVerdicts(t *testing.T) {
 			run:         evaluator.RunContext{Workspace: "pay-dev"},
 			changes:     []evaltest.Change{db("test_db.a", unprotected)},
 			wantVerdict: evaluator.VerdictPassed, wantScope: "dev",
-			want: []brief{{"test-protect", "test_db.a", "protect", "fail", false}, {"test-protect", "test_db.a", "retention", "pass", false}},
+			want: []brief{{"test-protect", "test_db.a", "protect", "warn", false}, {"test-protect", "test_db.a", "retention", "pass", false}},
+		},
+		{
+			name:        "a blocking rule the policy makes advisory reports a warning",
+			policy:      "version: 1\nrules:\n  test-protect:\n    enforce: advisory\n",
+			changes:     []evaltest.Change{db("test_db.a", unprotected)},
+			wantVerdict: evaluator.VerdictPassed, wantScope: "default",
+			want: []brief{{"test-protect", "test_db.a", "protect", "warn", false}, {"test-protect", "test_db.a", "retention", "pass", false}},
+		},
+		{
+			name:        "an advisory rule the policy promotes blocks",
+			policy:      "version: 1\nrules:\n  test-notice:\n    enforce: blocking\n",
+			changes:     []evaltest.Change{{Address: "test_lb.a", Type: "test_lb", After: map[string]any{}}},
+			wantVerdict: evaluator.VerdictFailed, wantScope: "default",
+			want: []brief{{"test-notice", "test_lb.a", "public", "fail", true}},
+		},
+		{
+			name: "a promotion in a scope holds only there",
+			policy: "version: 1\nscopes:\n  - name: prod\n    match: {workspace: '*-prod'}\n    rules:\n      test-notice: {enforce: blocking}\n" +
+				"  - name: rest\n",
+			run:         evaluator.RunContext{Workspace: "pay-dev"},
+			changes:     []evaltest.Change{{Address: "test_lb.a", Type: "test_lb", After: map[string]any{}}},
+			wantVerdict: evaluator.VerdictPassed, wantScope: "rest",
+			want: []brief{{"test-notice", "test_lb.a", "public", "warn", false}},
+		},
+		{
+			name:        "a promoted rule blocks even below fail_on",
+			policy:      "version: 1\nfail_on: critical\nrules:\n  test-notice: {enforce: blocking}\n",
+			changes:     []evaltest.Change{{Address: "test_lb.a", Type: "test_lb", After: map[string]any{}}},
+			wantVerdict: evaluator.VerdictFailed, wantScope: "default",
+			want: []brief{{"test-notice", "test_lb.a", "public", "fail", true}},
+		},
+		{
+			name:        "fail_on never makes an advisory rule block",
+			policy:      "version: 1\nfail_on: low\n",
+			changes:     []evaltest.Change{{Address: "test_lb.a", Type: "test_lb", After: map[string]any{}}},
+			wantVerdict: evaluator.VerdictPassed, wantScope: "default",
+			want: []brief{{"test-notice", "test_lb.a", "public", "warn", false}},
+		},
+		{
+			name:   "an unknown value of an advisory rule does not block",
+			policy: "version: 1\nrules:\n  test-protect: {enforce: advisory}\n",
+			changes: []evaltest.Change{{Address: "test_db.a", Type: "test_db", After: map[string]any{"retention": 14},
+				AfterUnknown: map[string]any{"protect": true}, Config: map[string]any{"protect": map[string]any{"references": []any{"var.x"}}}}},
+			wantVerdict: evaluator.VerdictPassed, wantScope: "default",
+			want: []brief{{"test-protect", "test_db.a", "protect", "unknown", false}, {"test-protect", "test_db.a", "retention", "pass", false}},
 		},
 		{
 			name:        "findings below fail_on become warnings",
@@ -184,6 +251,13 @@ func TestEngineVerdicts(t *testing.T) {
 			changes:     []evaltest.Change{{Address: "test_lb.a", Type: "test_lb", After: map[string]any{}}},
 			wantVerdict: evaluator.VerdictPassed, wantScope: "default",
 			want: []brief{{"test-notice", "test_lb.a", "public", "warn", false}},
+		},
+		{
+			name:        "a rule that panics fails the gate, even an advisory rule in an advisory scope",
+			policy:      "version: 1\nscopes:\n  - name: dev\n    enforce: advisory\n",
+			changes:     []evaltest.Change{{Address: "test_boom.a", Type: "test_boom", After: map[string]any{}}},
+			wantVerdict: evaluator.VerdictFailed, wantScope: "dev",
+			want: []brief{{"test-panic", "test_boom.a", "", "fail", true}},
 		},
 		{
 			name:        "a rule that panics fails the gate",
@@ -232,6 +306,81 @@ func TestEngineVerdicts(t *testing.T) {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestOneCauseOneFinding: protection switched off gives one blocking finding,
+// the lowering, with the state rule's finding kept in Related, and the counts
+// see one.
+func TestOneCauseOneFinding(t *testing.T) {
+	off := evaltest.Change{Address: "test_db.a", Type: "test_db", Actions: []string{"update"},
+		Before: map[string]any{"protect": true, "retention": 14}, After: map[string]any{"protect": false, "retention": 14}}
+	tests := []struct {
+		name        string
+		policy      string
+		want        []brief
+		wantRelated []brief
+		wantCounts  evaluator.Counts
+	}{
+		{
+			name:        "the state rule's finding folds into the lowering",
+			want:        []brief{{"test-lowered", "test_db.a", "protect", "fail", true}, {"test-protect", "test_db.a", "retention", "pass", false}},
+			wantRelated: []brief{{"test-protect", "test_db.a", "protect", "fail", true}},
+			wantCounts:  evaluator.Counts{Total: 2, Passed: 1, Failed: 1, Blocking: 1},
+		},
+		{
+			name:   "a blocking finding never folds into an advisory one",
+			policy: "version: 1\nrules:\n  test-lowered: {enforce: advisory}\n",
+			want: []brief{{"test-protect", "test_db.a", "protect", "fail", true}, {"test-lowered", "test_db.a", "protect", "warn", false},
+				{"test-protect", "test_db.a", "retention", "pass", false}},
+			wantCounts: evaluator.Counts{Total: 3, Passed: 1, Failed: 1, Warned: 1, Blocking: 1, Advisory: 1},
+		},
+		{
+			name:   "a waived finding stays on its own",
+			policy: "version: 1\nwaivers:\n  - rule: test-protect\n    reason: r\n    owner: o\n    expires: 2026-12-01\n",
+			want: []brief{{"test-lowered", "test_db.a", "protect", "fail", true}, {"test-protect", "test_db.a", "protect", "waived", false},
+				{"test-protect", "test_db.a", "retention", "pass", false}},
+			wantCounts: evaluator.Counts{Total: 3, Passed: 1, Failed: 1, Waived: 1, Blocking: 1},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := compile(t, tc.policy).Evaluate(evaltest.Plan(t, off), evaluator.RunContext{}, today)
+			if diff := cmp.Diff(tc.want, briefs(rep.Findings)); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+			var related []evaluator.Finding
+			for _, f := range rep.Findings {
+				related = append(related, f.Related...)
+			}
+			if diff := cmp.Diff(tc.wantRelated, briefs(related), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("related (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantCounts, rep.Counts); diff != "" {
+				t.Errorf("counts (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestLooseningIsSaid: every rule the policy switches off or makes advisory
+// is named, with its line, in the report's notes.
+func TestLooseningIsSaid(t *testing.T) {
+	policy := "version: 1\nrules:\n  test-protect:\n    enforce: advisory\n" +
+		"scopes:\n  - name: dev\n    match: {workspace: '*-dev'}\n    rules:\n      test-lowered: false\n  - name: prod\n    rules:\n      test-protect: {enforce: blocking}\n"
+	e := compile(t, policy)
+	plan := evaltest.Plan(t, db("test_db.a", map[string]any{"protect": true, "retention": 14}))
+	for _, tc := range []struct {
+		workspace string
+		want      []string
+	}{
+		{"pay-dev", []string{`the policy loosens the standard in scope "dev": it switches off test-lowered (prodgate.yaml:9); it makes advisory test-protect (prodgate.yaml:4)`}},
+		{"pay-prod", nil},
+	} {
+		rep := e.Evaluate(plan, evaluator.RunContext{Workspace: tc.workspace}, today)
+		if diff := cmp.Diff(tc.want, rep.Notes); diff != "" {
+			t.Errorf("%s: notes (-want +got):\n%s", tc.workspace, diff)
+		}
 	}
 }
 
@@ -284,6 +433,8 @@ func TestCompileProblems(t *testing.T) {
 			[]string{`prodgate.yaml:6: scopes[0].rules.test-protect.params.days: rule test-protect has no parameter "days" (it takes: min_days)`}},
 		{"a waiver longer than max_waiver_days", "version: 1\nmax_waiver_days: 30\nwaivers:\n  - rule: test-protect\n    reason: r\n    owner: o\n    expires: 2027-06-01\n",
 			[]string{`prodgate.yaml:7: waivers[0].expires: 2027-06-01 is 188 days after 2026-11-25; waivers may last at most 30 days (max_waiver_days)`}},
+		{"a renamed rule says its new id", "version: 1\nrules:\n  test-guard: false\n",
+			[]string{`prodgate.yaml:3: rules.test-guard: rule "test-guard" is now "test-protect"; rename it here`}},
 		{"a waiver for a rule that does not exist", "version: 1\nwaivers:\n  - rule: nope\n    reason: r\n    owner: o\n    expires: 2026-12-01\n",
 			[]string{`prodgate.yaml:3: waivers[0].rule: no rule "nope" (` + "`prodgate rules`" + ` lists them)`}},
 	}

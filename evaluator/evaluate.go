@@ -1,15 +1,16 @@
 package evaluator
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prodgate/prodgate/config"
-	"time"
 )
 
 // Standard is the name of the standard the engine enforces.
@@ -82,13 +83,18 @@ func (e *Engine) EvaluateWith(plan *Plan, run RunContext, now time.Time, opts Op
 	// evaluation, so each resource meets only the rules for its type.
 	byType := make(map[string][]boundRule)
 	var anyType []boundRule
+	others := func(id string) (RuleSetting, bool) {
+		s, ok := scope.rules[id]
+		return RuleSetting{Enabled: s.enabled, Enforcement: s.enforcement, params: s.params}, ok
+	}
 	for i, r := range e.rules {
 		m := &e.metas[i]
 		s := scope.rules[m.ID]
 		if !s.enabled {
 			continue
 		}
-		b := boundRule{rule: r, ctx: &Context{Plan: plan, meta: m, severity: s.severity, params: s.params}}
+		rep.RulesRun = append(rep.RulesRun, m.ID)
+		b := boundRule{rule: r, ctx: &Context{Plan: plan, meta: m, severity: s.severity, params: s.params, others: others}}
 		for _, t := range m.ResourceTypes {
 			if t == "*" {
 				anyType = append(anyType, b)
@@ -127,6 +133,7 @@ func (e *Engine) EvaluateWith(plan *Plan, run RunContext, now time.Time, opts Op
 		return fs
 	}, used)
 	rep.OmittedPasses = int(omitted.Load())
+	rep.Findings = foldRelated(rep.Findings)
 	for i, w := range e.waivers {
 		expired := dateOf(now).After(w.Expires)
 		if used[i] == 0 || expired {
@@ -136,7 +143,7 @@ func (e *Engine) EvaluateWith(plan *Plan, run RunContext, now time.Time, opts Op
 			})
 		}
 	}
-	e.conclude(rep, plan)
+	e.conclude(rep, plan, scope)
 	rep.Duration = time.Since(start)
 	return rep
 }
@@ -278,18 +285,23 @@ func (e *Engine) runRule(r Rule, c *Context, res *Resource) (out []Finding) {
 	defer func() {
 		if p := recover(); p != nil {
 			f := c.Finding(res, StatusFail, "", fmt.Sprintf("internal error in rule %s: %v; the gate fails closed", c.meta.ID, p))
-			f.Severity = SeverityCritical
+			f.Severity, f.Internal = SeverityCritical, true
 			out = []Finding{f}
 		}
 	}()
 	return r.Check(c, res)
 }
 
-// settle applies the policy to a rule's raw result: unknown treatment, fail_on,
-// advisory scopes and waivers. It sets Blocking, the only input to the verdict.
+// settle applies the policy to a rule's raw result: unknown treatment, the
+// rule's enforcement, fail_on, advisory scopes and waivers. It sets Blocking,
+// the only input to the verdict; a failure that does not block becomes a
+// warning, so "fail" always means "blocks".
 func (e *Engine) settle(f *Finding, scope *compiledScope, run RunContext, now time.Time, used []int) {
+	if f.Internal {
+		f.Blocking = true // a crashed rule fails the gate whatever the policy says
+		return
+	}
 	settings := scope.rules[f.RuleID]
-	advisoryRule := e.advisory[f.RuleID]
 	switch f.Status {
 	case StatusPass:
 		return
@@ -306,27 +318,86 @@ func (e *Engine) settle(f *Finding, scope *compiledScope, run RunContext, now ti
 		}
 	case StatusFail:
 		f.Blocking = true
-		if advisoryRule {
-			f.Status, f.Blocking = StatusWarn, false
-		}
 	}
-	if f.Blocking && f.Severity < scope.failOn {
-		f.Blocking = false
-		if f.Status == StatusFail {
-			f.Status = StatusWarn
+	switch {
+	case !f.Blocking:
+	case settings.enforcement == EnforceAdvisory:
+		f.Note = "advisory rule: reported, never blocking (the policy can promote it: `enforce: blocking`)"
+		if settings.demotedAt != "" {
+			f.Note = "made advisory by the policy (" + settings.demotedAt + "): reported, not blocking"
 		}
-		f.Note = fmt.Sprintf("severity %s is below fail_on %s, so this does not fail the gate", f.Severity, scope.failOn)
-	}
-	if f.Blocking && scope.enforce == EnforceAdvisory {
-		f.Blocking = false
-		f.Note = fmt.Sprintf("scope %q is advisory: reported, not enforced", scope.name)
+		advise(f)
+	case f.Severity < scope.failOn && !settings.enforceWritten:
+		f.Note = fmt.Sprintf("severity %s is below the policy's fail_on %s: reported, not blocking", f.Severity, scope.failOn)
+		advise(f)
+	case scope.enforce == ScopeAdvisory:
+		f.Note = fmt.Sprintf("scope %q is advisory: reported, not blocking", scope.name)
+		advise(f)
 	}
 	e.applyWaivers(f, scope, run, now, used)
 }
 
+// advise makes a finding advisory: it no longer blocks, and a failure reads
+// as a warning.
+func advise(f *Finding) {
+	f.Blocking = false
+	if f.Status == StatusFail {
+		f.Status = StatusWarn
+	}
+}
+
+// foldRelated moves each finding that another one folds (Finding.Folds) into
+// that finding's Related list: one cause, one finding. A finding is folded
+// only into one that blocks at least as much, so folding never hides a
+// block; waived and passing findings are left where they are. fs is sorted
+// and stays so.
+func foldRelated(fs []Finding) []Finding {
+	var folding []int
+	for i := range fs {
+		if len(fs[i].Folds) > 0 {
+			folding = append(folding, i)
+		}
+	}
+	if len(folding) == 0 {
+		return fs
+	}
+	type key struct{ address, attribute string }
+	byKey := make(map[key][]int)
+	for i := range fs {
+		if s := fs[i].Status; s == StatusFail || s == StatusWarn || s == StatusUnknown {
+			byKey[key{fs[i].Address, fs[i].Attribute}] = append(byKey[key{fs[i].Address, fs[i].Attribute}], i)
+		}
+	}
+	folded := make([]bool, len(fs))
+	for _, i := range folding {
+		cause := &fs[i]
+		if folded[i] || cause.Status == StatusPass || cause.Status == StatusWaived {
+			continue
+		}
+		for _, ref := range cause.Folds {
+			for _, j := range byKey[key{ref.Address, ref.Attribute}] {
+				other := &fs[j]
+				if j == i || folded[j] || !ref.matches(other) || (other.Blocking && !cause.Blocking) {
+					continue
+				}
+				folded[j] = true
+				cause.Related = append(cause.Related, *other)
+			}
+		}
+	}
+	kept := fs[:0]
+	for i := range fs {
+		if !folded[i] {
+			kept = append(kept, fs[i])
+		}
+	}
+	clear(fs[len(kept):])
+	return kept
+}
+
 func (e *Engine) applyWaivers(f *Finding, scope *compiledScope, run RunContext, now time.Time, used []int) {
 	for i, w := range e.waivers {
-		if w.Rule != f.RuleID || !globMatch(orDefault(w.Address, "*"), f.Address) {
+		if w.Rule != f.RuleID || !globMatch(cmp.Or(w.Address, "*"), f.Address) {
 			continue
 		}
 		if w.Scope != "" && w.Scope != scope.name {
@@ -348,7 +419,7 @@ func (e *Engine) applyWaivers(f *Finding, scope *compiledScope, run RunContext, 
 }
 
 // conclude counts findings and decides the verdict.
-func (e *Engine) conclude(rep *Report, plan *Plan) {
+func (e *Engine) conclude(rep *Report, plan *Plan, scope *compiledScope) {
 	rep.Counts.Total += rep.OmittedPasses
 	rep.Counts.Passed += rep.OmittedPasses
 	for _, f := range rep.Findings {
@@ -365,8 +436,11 @@ func (e *Engine) conclude(rep *Report, plan *Plan) {
 		case StatusWaived:
 			rep.Counts.Waived++
 		}
-		if f.Blocking {
+		switch {
+		case f.Blocking:
 			rep.Counts.Blocking++
+		case f.Status == StatusWarn || f.Status == StatusUnknown || f.Status == StatusFail:
+			rep.Counts.Advisory++
 		}
 	}
 	if plan.Errored {
@@ -381,8 +455,11 @@ func (e *Engine) conclude(rep *Report, plan *Plan) {
 	if plan.EmptyActions > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d resource change(s) had an empty actions list and were treated as no-op", plan.EmptyActions))
 	}
-	if rep.Enforcement == EnforceAdvisory {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("scope %q is advisory: findings are reported but do not fail the gate", rep.Scope))
+	if rep.Enforcement == ScopeAdvisory {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("scope %q is advisory: findings are reported, none blocks", rep.Scope))
+	}
+	if scope.loosened != "" {
+		rep.Notes = append(rep.Notes, scope.loosened)
 	}
 	rep.Verdict = VerdictPassed
 	if len(rep.Reasons) > 0 {

@@ -1,9 +1,11 @@
 package evaluator
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 )
 
 var ruleIDPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -11,15 +13,16 @@ var ruleIDPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 // Registry holds the available rules by id and by resource type, so that the
 // engine calls only the rules that apply to each resource.
 type Registry struct {
-	rules  []Rule
-	byID   map[string]Rule
-	byType map[string][]Rule
-	any    []Rule
+	rules   []Rule
+	byID    map[string]Rule
+	byType  map[string][]Rule
+	any     []Rule
+	renamed map[string]string // former id → current id
 }
 
 // NewRegistry indexes rules; ids must be unique lowercase-dashed words.
 func NewRegistry(rules ...Rule) (*Registry, error) {
-	reg := &Registry{byID: make(map[string]Rule), byType: make(map[string][]Rule)}
+	reg := &Registry{byID: make(map[string]Rule), byType: make(map[string][]Rule), renamed: make(map[string]string)}
 	for _, r := range rules {
 		if err := reg.add(r); err != nil {
 			return nil, err
@@ -39,6 +42,15 @@ func (reg *Registry) add(r Rule) error {
 	if len(m.ResourceTypes) == 0 {
 		return fmt.Errorf("rule %s: no resource types", m.ID)
 	}
+	if !slices.Contains(Enforcements(), m.Enforcement) {
+		return fmt.Errorf("rule %s: enforcement %q: want blocking or advisory", m.ID, m.Enforcement)
+	}
+	for _, old := range m.FormerIDs {
+		if prev, dup := reg.renamed[old]; dup {
+			return fmt.Errorf("rule %s: former id %q is already claimed by %s", m.ID, old, prev)
+		}
+		reg.renamed[old] = m.ID
+	}
 	reg.rules = append(reg.rules, r)
 	reg.byID[m.ID] = r
 	for _, t := range m.ResourceTypes {
@@ -53,15 +65,22 @@ func (reg *Registry) add(r Rule) error {
 
 // Rules returns every rule sorted by id.
 func (reg *Registry) Rules() []Rule {
-	out := append([]Rule(nil), reg.rules...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Meta().ID < out[j].Meta().ID })
-	return out
+	return slices.SortedFunc(slices.Values(reg.rules), func(a, b Rule) int { return cmp.Compare(a.Meta().ID, b.Meta().ID) })
 }
+
+// IDs returns every rule id, sorted.
+func (reg *Registry) IDs() []string { return slices.Sorted(maps.Keys(reg.byID)) }
 
 // Lookup finds a rule by id.
 func (reg *Registry) Lookup(id string) (Rule, bool) {
 	r, ok := reg.byID[id]
 	return r, ok
+}
+
+// Renamed returns the current id of a rule that id named before a rename.
+func (reg *Registry) Renamed(id string) (string, bool) {
+	now, ok := reg.renamed[id]
+	return now, ok
 }
 
 // defaultParams returns the declared defaults of a rule's parameters.
@@ -79,9 +98,7 @@ func defaultParams(m *RuleMeta) map[string]any {
 func RunRule(rule Rule, plan *Plan, params map[string]any) []Finding {
 	m := rule.Meta()
 	c := &Context{Plan: plan, meta: &m, severity: m.Severity, params: defaultParams(&m)}
-	for k, v := range params {
-		c.params[k] = v
-	}
+	maps.Copy(c.params, params)
 	var out []Finding
 	for _, r := range plan.Resources {
 		if appliesTo(&m, r.Type) {
@@ -92,10 +109,5 @@ func RunRule(rule Rule, plan *Plan, params map[string]any) []Finding {
 }
 
 func appliesTo(m *RuleMeta, resourceType string) bool {
-	for _, t := range m.ResourceTypes {
-		if t == "*" || t == resourceType {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(m.ResourceTypes, "*") || slices.Contains(m.ResourceTypes, resourceType)
 }

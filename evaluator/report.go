@@ -10,12 +10,14 @@ const (
 	VerdictFailed Verdict = "failed"
 )
 
-// Enforcement says whether a scope's findings can fail the gate.
-type Enforcement string
+// ScopeEnforcement says whether a scope's findings can fail the gate at all;
+// within a mandatory scope each rule's Enforcement decides.
+type ScopeEnforcement string
 
 const (
-	EnforceMandatory Enforcement = "mandatory"
-	EnforceAdvisory  Enforcement = "advisory"
+	ScopeMandatory ScopeEnforcement = "mandatory"
+	// ScopeAdvisory: every finding is reported and none blocks (development).
+	ScopeAdvisory ScopeEnforcement = "advisory"
 )
 
 // RunContext identifies where the plan comes from, for scope and waiver matching.
@@ -37,6 +39,9 @@ type Counts struct {
 	Waived  int `json:"waived"`
 	// Blocking is the number of findings that fail the gate.
 	Blocking int `json:"blocking"`
+	// Advisory is the number of findings reported without blocking: warnings
+	// and unknowns the policy does not block on (waived ones not included).
+	Advisory int `json:"advisory"`
 }
 
 // PlanFacts summarises the plan that was judged.
@@ -73,16 +78,22 @@ type Report struct {
 	Verdict  Verdict `json:"verdict"`
 	Standard string  `json:"standard"`
 	// Scope is the name of the policy scope that matched ("default" when none did).
-	Scope       string      `json:"scope"`
-	Environment string      `json:"environment,omitempty"`
-	Enforcement Enforcement `json:"enforcement"`
-	FailOn      Severity    `json:"fail_on"`
-	Run         RunContext  `json:"run"`
-	Plan        PlanFacts   `json:"plan"`
+	Scope       string           `json:"scope"`
+	Environment string           `json:"environment,omitempty"`
+	Enforcement ScopeEnforcement `json:"enforcement"`
+	// FailOn is the scope's severity floor for blocking: a finding of a
+	// blocking rule below it is reported as a warning, unless the policy
+	// names the rule's enforcement itself.
+	FailOn Severity   `json:"fail_on"`
+	Run    RunContext `json:"run"`
+	Plan   PlanFacts  `json:"plan"`
 	// Reasons explains a failed verdict in a sentence each, most important first.
 	Reasons []string `json:"reasons,omitempty"`
 	// Notes are things a reader must know that are not findings (incomplete plan, …).
-	Notes    []string  `json:"notes,omitempty"`
+	Notes []string `json:"notes,omitempty"`
+	// RulesRun lists, in registry order, the ids of the rules this run's
+	// scope had on: the rules a passing resource was judged against.
+	RulesRun []string  `json:"rules_run,omitempty"`
 	Findings []Finding `json:"findings"`
 	// OmittedPasses counts passing findings left out of Findings because the
 	// caller asked for them not to be kept (Options.OmitPasses); Counts

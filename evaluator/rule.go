@@ -5,7 +5,9 @@ import (
 	"strings"
 )
 
-// Severity orders findings; the policy's fail_on names the lowest that fails the gate.
+// Severity says how bad a finding is. It orders findings and, through the
+// policy's fail_on, can keep low-severity findings of blocking rules from
+// blocking; it never makes a finding block (that is Enforcement).
 type Severity int
 
 const (
@@ -48,14 +50,42 @@ func (s *Severity) UnmarshalText(text []byte) error {
 	return nil
 }
 
+// Enforcement is what a rule's findings do to the gate. Every rule declares a
+// default; the policy overrides it per rule and per scope
+// (`rules: <id>: {enforce: blocking|advisory}`).
+type Enforcement string
+
+const (
+	// EnforceBlocking: a failure fails the gate, and so does a value known
+	// only after apply when the policy's unknown setting is fail.
+	EnforceBlocking Enforcement = "blocking"
+	// EnforceAdvisory: findings are reported as warnings, counted, and never
+	// fail the gate.
+	EnforceAdvisory Enforcement = "advisory"
+)
+
+// Enforcements lists the enforcement names in the order help texts show them.
+func Enforcements() []Enforcement { return []Enforcement{EnforceBlocking, EnforceAdvisory} }
+
+// ParseEnforcement reads an enforcement name.
+func ParseEnforcement(name string) (Enforcement, error) {
+	for _, e := range Enforcements() {
+		if strings.EqualFold(string(e), name) {
+			return e, nil
+		}
+	}
+	return "", fmt.Errorf("unknown enforcement %q (want blocking or advisory)", name)
+}
+
 // Status is the result of one check on one resource.
 type Status string
 
 const (
 	StatusPass Status = "pass"
 	StatusFail Status = "fail"
-	// StatusWarn: reported, never blocks (advisory rules, advisory scopes,
-	// findings below fail_on).
+	// StatusWarn: reported, never blocks: a failure of an advisory rule, or of
+	// any rule in an advisory scope or below fail_on, and a rule's own
+	// observations (a protection lowered that still meets the standard).
 	StatusWarn Status = "warn"
 	// StatusUnknown: the value is known only after apply; the policy's
 	// `unknown` setting decides whether it blocks.
@@ -74,7 +104,9 @@ type Finding struct {
 	Attribute    string   `json:"attribute,omitempty"`
 	Severity     Severity `json:"severity"`
 	Status       Status   `json:"status"`
-	// Blocking is true when this finding alone makes the gate fail.
+	// Blocking is true when this finding alone makes the gate fail. A
+	// finding with status fail always blocks: every failure the policy keeps
+	// from blocking is turned into a warning.
 	Blocking    bool   `json:"blocking"`
 	Message     string `json:"message"`
 	Expected    string `json:"expected,omitempty"`
@@ -84,6 +116,29 @@ type Finding struct {
 	// below fail_on, or how unknown values are treated.
 	Note   string  `json:"note,omitempty"`
 	Waiver *Waiver `json:"waiver,omitempty"`
+	// Internal is set on the finding of a rule that crashed: it blocks
+	// whatever the policy says (the gate fails closed).
+	Internal bool `json:"internal,omitempty"`
+	// Related holds findings of other rules that have the same cause as this
+	// one and were folded into it, so that one cause gives one blocking
+	// finding (a plan switching deletion_protection off is one finding, not
+	// that and "deletion_protection is false"). They are not counted on
+	// their own.
+	Related []Finding `json:"related,omitempty"`
+	// Folds names the findings this one stands for when they come up in the
+	// same run; the engine moves them into Related. Rules set it; it is not
+	// part of a stored report.
+	Folds []FindingRef `json:"-"`
+}
+
+// FindingRef names a finding by rule, address and attribute; an empty
+// RuleID matches any rule.
+type FindingRef struct {
+	RuleID, Address, Attribute string
+}
+
+func (ref FindingRef) matches(f *Finding) bool {
+	return (ref.RuleID == "" || ref.RuleID == f.RuleID) && ref.Address == f.Address && ref.Attribute == f.Attribute
 }
 
 // Waiver is a policy's written, owned, expiring exception.
@@ -135,11 +190,14 @@ type RuleMeta struct {
 	// ResourceTypes are the types the engine calls Check for; "*" means all.
 	ResourceTypes []string
 	Params        []ParamSpec
-	// Advisory rules report warnings and never fail the gate.
-	Advisory bool
-	// Optional rules are off unless the policy turns them on (for example
-	// only in a production scope); the standard without a policy skips them.
-	Optional   bool
+	// Enforcement is the rule's default: blocking for the readiness core
+	// (deletion protection, backups, encryption at rest, …), advisory for
+	// the rest. Every rule is on; the policy can switch one off, and that
+	// shows in every result.
+	Enforcement Enforcement
+	// FormerIDs are ids the rule had before a rename; a policy naming one
+	// is told the new id.
+	FormerIDs  []string
 	References []string // CKV_AWS_293, AVD-AWS-0177, AWS FSBP RDS.8, …
 	Doc        RuleDoc
 }
@@ -161,7 +219,41 @@ type Context struct {
 	meta     *RuleMeta
 	severity Severity
 	params   map[string]any
+	// others answers OtherRule; nil outside an Engine (RunRule).
+	others func(id string) (RuleSetting, bool)
 }
+
+// RuleSetting is how a rule is set in the scope of one run.
+type RuleSetting struct {
+	Enabled     bool
+	Enforcement Enforcement
+	params      map[string]any
+}
+
+// Int returns an int parameter's effective value.
+func (s RuleSetting) Int(name string) int64 { v, _ := s.params[name].(int64); return v }
+
+// DefaultSetting is a rule's setting with no policy: on, its default
+// enforcement and parameters.
+func DefaultSetting(r Rule) RuleSetting {
+	m := r.Meta()
+	return RuleSetting{Enabled: true, Enforcement: m.Enforcement, params: defaultParams(&m)}
+}
+
+// OtherRule says how another rule is set in this run's scope, for rules that
+// judge a change against another rule's standard (lifecycle-protection-lowered
+// asks whether a lowered backup retention still meets
+// aws-rds-backup-retention's min_days). ok is false when the rule is not
+// known here, as when a rule runs alone through RunRule.
+func (c *Context) OtherRule(id string) (RuleSetting, bool) {
+	if c.others == nil {
+		return RuleSetting{}, false
+	}
+	return c.others(id)
+}
+
+// RuleID is the id of the rule this context runs.
+func (c *Context) RuleID() string { return c.meta.ID }
 
 // Int returns an int parameter's effective value.
 func (c *Context) Int(name string) int64 { v, _ := c.params[name].(int64); return v }

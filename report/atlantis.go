@@ -11,10 +11,22 @@ import (
 
 // atlantisRenderer writes plain lines for the ```diff block Atlantis puts
 // custom workflow output in. The first character of each line picks its
-// colour there: "-" (red) for whatever blocks the gate, "!" for warnings and
-// non-blocking unknowns, "#" for waived findings and other information, "+"
-// (green) for passes. Then comes a conftest-style summary and a last line
+// colour there: "-" (red) for whatever blocks the gate, "!" for warnings
+// (every advisory finding), "#" for waived findings and other information,
+// "+" (green) for passes. Then comes a conftest-style summary and a last line
 // with the gate's answer.
+//
+// Atlantis decides from this text alone whether a custom policy check
+// passed, in two ways: before v0.39 any "fail" in the output, in any case,
+// fails it (`strings.Contains(strings.ToLower(output), "fail")`); from v0.39
+// a count of failures above zero ("1 failure") or output starting with FAIL
+// does, and the summary it quotes must read
+// "N tests, P passed, W warnings, F failures, E exceptions". So a failed gate
+// always counts at least one failure, and a passed gate's output contains
+// no "fail" at all: its summary leaves the failures count out, and any
+// "fail" inside report text (a rule about automatic failover, a scope named
+// by the team) gets a zero-width non-joiner after "fa", which changes
+// nothing a reader sees.
 type atlantisRenderer struct {
 	w    io.Writer
 	opts Options
@@ -25,7 +37,19 @@ func (a *atlantisRenderer) Render(r *evaluator.Report) error {
 		return errNilReport
 	}
 	bw := bufio.NewWriter(a.w)
-	line := func(marker, s string) { fmt.Fprintf(bw, "%s %s\n", marker, atlantisSafe(s)) }
+	pass := passed(r)
+	safe := func(s string) string {
+		s = atlantisSafe(s)
+		if pass {
+			s = withoutFail(s)
+		}
+		return s
+	}
+	wrote := false
+	line := func(marker, s string) {
+		fmt.Fprintf(bw, "%s %s\n", marker, safe(s))
+		wrote = true
+	}
 
 	for _, n := range r.Notes {
 		line("!", "NOTE: "+oneLine(n))
@@ -51,9 +75,12 @@ func (a *atlantisRenderer) Render(r *evaluator.Report) error {
 	if a.opts.ResultsURL != "" {
 		line("#", "results: "+oneLine(a.opts.ResultsURL))
 	}
-	fmt.Fprintf(bw, "\n%s\n", ConftestSummary(r))
+	if wrote {
+		bw.WriteString("\n")
+	}
+	fmt.Fprintf(bw, "%s\n", ConftestSummary(r))
 	fmt.Fprintf(bw, "prodgate: gate %s (standard %s, scope %s)\n",
-		verdictWord(r), atlantisSafe(orNone(r.Standard)), atlantisSafe(orNone(r.Scope)))
+		verdictPhrase(r, tallyOf(r)), safe(orNone(r.Standard)), safe(orNone(r.Scope)))
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write atlantis report: %w", err)
 	}
@@ -76,11 +103,7 @@ func atlantisMarker(f evaluator.Finding) string {
 // atlantisFinding reads
 // "FAIL [critical] aws_db_instance.main: deletion_protection is false (aws-rds-deletion-protection)".
 func atlantisFinding(f evaluator.Finding) string {
-	msg := oneLine(f.Message)
-	if msg == "" {
-		msg = oneLine(f.Title)
-	}
-	s := fmt.Sprintf("%s [%s] %s: %s (%s)", statusLabel(f.Status), f.Severity, addressOf(f), msg, oneLine(f.RuleID))
+	s := fmt.Sprintf("%s [%s] %s: %s (%s)", statusLabel(f), f.Severity, addressOf(f), findingMessage(f), oneLine(f.RuleID))
 	if ph := waiverPhrase(f.Waiver); ph != "" {
 		s += " (" + ph + ")"
 	}
@@ -89,19 +112,47 @@ func atlantisFinding(f evaluator.Finding) string {
 
 // ConftestSummary is the conftest-style tally of a report's findings:
 // "12 tests, 7 passed, 2 warnings, 2 failures, 1 exception". Failures are
-// blocking findings, warnings every other finding that is neither a pass
-// nor waived, exceptions the waived ones (left out when there are none).
-// Like conftest it says "1 test", "1 warning", "1 failure".
+// blocking findings, warnings the advisory ones, exceptions the waived ones.
+// Like conftest it says "1 test", "1 warning", "1 failure". A failed gate
+// counts at least one failure (the gate itself, when it failed without a
+// blocking finding: an errored plan, say), so Atlantis never reads it as a
+// pass; a passed gate's summary has no failures count, so it holds no
+// "fail" (see atlantisRenderer): "12 tests, 10 passed, 2 warnings, 0 exceptions".
 func ConftestSummary(r *evaluator.Report) string {
 	var t tally
 	if r != nil {
 		t = tallyOf(r)
 	}
-	s := fmt.Sprintf("%s, %d passed, %s, %s", plural(t.total, "test"), t.passed, plural(t.warnings, "warning"), plural(t.blocking, "failure"))
-	if t.waived > 0 {
-		s += ", " + plural(t.waived, "exception")
+	if r != nil && passed(r) {
+		return fmt.Sprintf("%s, %d passed, %s, %s", plural(t.total, "test"), t.passed, plural(t.advisory, "warning"), plural(t.waived, "exception"))
 	}
-	return s
+	failures := t.blocking
+	if failures == 0 {
+		failures, t.total = 1, t.total+1
+	}
+	return fmt.Sprintf("%s, %d passed, %s, %s, %s", plural(t.total, "test"), t.passed, plural(t.advisory, "warning"),
+		plural(failures, "failure"), plural(t.waived, "exception"))
+}
+
+// withoutFail puts a zero-width non-joiner after "fa" in every "fail", in
+// any case, so that text stays readable but no longer contains the word.
+// Only ASCII letters lower-case to ASCII letters, so comparing bytes is
+// enough to find every "fail" that strings.ToLower would show.
+func withoutFail(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i+4 <= len(s); i++ {
+		if strings.EqualFold(s[i:i+4], "fail") {
+			b.WriteString(s[last : i+2])
+			b.WriteString("\u200c")
+			last = i + 2
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // atlantisSafe keeps report text from closing the code block Atlantis wraps

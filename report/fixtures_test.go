@@ -15,7 +15,7 @@ func withCounts(r *evaluator.Report) *evaluator.Report {
 	t := tallyOf(r)
 	r.Counts = evaluator.Counts{
 		Total: t.total, Passed: t.passed, Failed: t.failed, Warned: t.warned,
-		Unknown: t.unknown, Waived: t.waived, Blocking: t.blocking,
+		Unknown: t.unknown, Waived: t.waived, Blocking: t.blocking, Advisory: t.advisory,
 	}
 	return r
 }
@@ -28,17 +28,21 @@ func passingReport() *evaluator.Report {
 		Standard:    "Acme production",
 		Scope:       "production",
 		Environment: "prod",
-		Enforcement: evaluator.EnforceMandatory,
+		Enforcement: evaluator.ScopeMandatory,
 		FailOn:      evaluator.SeverityLow,
 		Run:         evaluator.RunContext{Organization: "acme", Workspace: "billing-prod"},
 		Plan: evaluator.PlanFacts{
 			FormatVersion: "1.2", TerraformVersion: "1.9.5",
-			ResourceChanges: 3, Creates: 1, Updates: 2,
+			ResourceChanges: 5, Creates: 1, Updates: 2,
 		},
 		Findings: []evaluator.Finding{
 			{RuleID: "aws-rds-deletion-protection", Title: "RDS deletion protection", Address: "aws_db_instance.main", ResourceType: "aws_db_instance", Attribute: "deletion_protection", Severity: evaluator.SeverityCritical, Status: evaluator.StatusPass, Message: "deletion_protection is true"},
 			{RuleID: "aws-rds-backup-retention", Title: "RDS backup retention", Address: "aws_db_instance.main", ResourceType: "aws_db_instance", Attribute: "backup_retention_period", Severity: evaluator.SeverityHigh, Status: evaluator.StatusPass, Message: "backup_retention_period is 14 days"},
 			{RuleID: "aws-lb-internet-facing", Title: "Internet-facing load balancer", Address: "aws_lb.public", ResourceType: "aws_lb", Attribute: "internal", Severity: evaluator.SeverityInfo, Status: evaluator.StatusWarn, Message: "load balancer is internet-facing", Expected: "true", Actual: "false", Remediation: "Confirm the load balancer is meant to be public.", Note: "advisory rule: reported, never blocks"},
+			// An advisory rule whose id and message hold "fail": a passed
+			// atlantis run must still not contain the word.
+			{RuleID: "aws-elasticache-automatic-failover", Title: "ElastiCache fails over automatically", Address: "aws_elasticache_replication_group.sessions", ResourceType: "aws_elasticache_replication_group", Attribute: "automatic_failover_enabled", Severity: evaluator.SeverityMedium, Status: evaluator.StatusWarn, Message: "automatic_failover_enabled is false", Expected: "true", Actual: "false", Remediation: "Set `automatic_failover_enabled = true`.", Note: "advisory rule: reported, never blocking (the policy can promote it: `enforce: blocking`)"},
+			{RuleID: "aws-rds-log-exports", Title: "RDS log exports", Address: "aws_db_instance.main", ResourceType: "aws_db_instance", Attribute: "enabled_cloudwatch_logs_exports", Severity: evaluator.SeverityLow, Status: evaluator.StatusUnknown, Message: "enabled_cloudwatch_logs_exports is known only after apply, so the plan cannot show it meets the standard", Expected: "postgresql", Actual: "(known after apply)", Note: "advisory rule: reported, never blocking (the policy can promote it: `enforce: blocking`)"},
 		},
 		EvaluatedAt: evaluatedAt,
 		Duration:    12*time.Millisecond + 340*time.Microsecond,
@@ -51,7 +55,7 @@ func failingReport() *evaluator.Report {
 		Standard:    "Acme production",
 		Scope:       "production",
 		Environment: "prod",
-		Enforcement: evaluator.EnforceMandatory,
+		Enforcement: evaluator.ScopeMandatory,
 		FailOn:      evaluator.SeverityLow,
 		Run:         evaluator.RunContext{Organization: "acme", Workspace: "billing-prod", Repository: "acme/infra", Directory: "billing"},
 		Plan: evaluator.PlanFacts{
@@ -68,7 +72,8 @@ func failingReport() *evaluator.Report {
 				Note:   "waived by logs-versioning until 2026-12-31",
 				Waiver: &evaluator.Waiver{ID: "logs-versioning", Owner: "team-data", Reason: "log bucket is rebuilt from source nightly", Expires: "2026-12-31"}},
 			{RuleID: "aws-rds-backup-retention", Title: "RDS backup retention", Address: "aws_db_instance.main", ResourceType: "aws_db_instance", Attribute: "backup_retention_period", Severity: evaluator.SeverityHigh, Status: evaluator.StatusFail, Blocking: true, Message: "backup_retention_period is 1 day, below 7", Expected: ">= 7", Actual: "1", Remediation: "Set `backup_retention_period` to 7 or more."},
-			{RuleID: "aws-rds-deletion-protection", Title: "RDS deletion protection", Address: "aws_db_instance.main", ResourceType: "aws_db_instance", Attribute: "deletion_protection", Severity: evaluator.SeverityCritical, Status: evaluator.StatusFail, Blocking: true, Message: "deletion_protection is false", Expected: "true", Actual: "false", Remediation: rdsFix},
+			{RuleID: "lifecycle-protection-lowered", Title: "Protection is not switched off", Address: "aws_db_instance.main", ResourceType: "aws_db_instance", Attribute: "deletion_protection", Severity: evaluator.SeverityCritical, Status: evaluator.StatusFail, Blocking: true, Message: "deletion_protection changes from true to false in this plan, switching off deletion protection", Expected: "true", Actual: "false", Remediation: rdsFix,
+				Related: []evaluator.Finding{{RuleID: "aws-rds-deletion-protection", Title: "RDS deletion protection", Address: "aws_db_instance.main", ResourceType: "aws_db_instance", Attribute: "deletion_protection", Severity: evaluator.SeverityCritical, Status: evaluator.StatusFail, Blocking: true, Message: "deletion_protection is false", Expected: "true", Actual: "false", Remediation: rdsFix}}},
 			{RuleID: "aws-rds-storage-encrypted", Title: "RDS storage encryption", Address: "aws_db_instance.replica", ResourceType: "aws_db_instance", Attribute: "storage_encrypted", Severity: evaluator.SeverityHigh, Status: evaluator.StatusUnknown, Blocking: true, Message: "storage_encrypted is known only after apply, so the plan cannot show it meets the standard", Expected: "true", Actual: "(known after apply)", Remediation: "Set `storage_encrypted = true` explicitly.", Note: "policy: unknown values fail"},
 			{RuleID: "aws-rds-deletion-protection", Title: "RDS deletion protection", Address: "aws_db_instance.replica", ResourceType: "aws_db_instance", Attribute: "deletion_protection", Severity: evaluator.SeverityCritical, Status: evaluator.StatusPass, Message: "deletion_protection is true"},
 			{RuleID: "aws-tags-required", Title: "Required tags", Address: `aws_s3_bucket.assets["a|b"]`, ResourceType: "aws_s3_bucket", Attribute: "tags", Severity: evaluator.SeverityLow, Status: evaluator.StatusWarn, Message: "missing tag `owner` <b>and</b> `cost|center` \x1b[31mred\x1b[0m\nsecond line", Expected: "owner, cost|center", Actual: "`env`", Note: "below fail_on"},
@@ -90,7 +95,7 @@ func erroredReport() *evaluator.Report {
 		Verdict:     evaluator.VerdictFailed,
 		Standard:    "Acme production",
 		Scope:       "production",
-		Enforcement: evaluator.EnforceMandatory,
+		Enforcement: evaluator.ScopeMandatory,
 		FailOn:      evaluator.SeverityLow,
 		Plan: evaluator.PlanFacts{
 			FormatVersion: "1.2", TerraformVersion: "1.10.0",
@@ -113,7 +118,7 @@ func advisoryReport() *evaluator.Report {
 		Standard:    "Acme production standard",
 		Scope:       "dev",
 		Environment: "dev",
-		Enforcement: evaluator.EnforceAdvisory,
+		Enforcement: evaluator.ScopeAdvisory,
 		FailOn:      evaluator.SeverityHigh,
 		Run:         evaluator.RunContext{Workspace: "billing-dev"},
 		Plan: evaluator.PlanFacts{

@@ -138,6 +138,18 @@ func appendFinding(out []byte, f *evaluator.Finding) ([]byte, error) {
 		}
 		out = append(out, waiver...)
 	}
+	if f.Internal {
+		field("internal", false)
+		out = append(out, "true"...)
+	}
+	if len(f.Related) > 0 {
+		field("related", false)
+		related, err := json.MarshalIndent(f.Related, "      ", "  ")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, related...)
+	}
 	out = append(out, "\n    }"...)
 	return out, nil
 }

@@ -29,6 +29,11 @@ func TestJSONFindingsMatchEncodingJSON(t *testing.T) {
 			if rng.Intn(3) == 0 {
 				f.Waiver = &evaluator.Waiver{ID: pick(), Owner: pick(), Reason: pick(), Expires: "2026-12-31"}
 			}
+			f.Internal = rng.Intn(4) == 0
+			if rng.Intn(3) == 0 {
+				f.Related = []evaluator.Finding{{RuleID: pick(), Title: pick(), Address: pick(), Status: evaluator.StatusFail,
+					Blocking: true, Message: pick(), Folds: []evaluator.FindingRef{{Address: pick()}}}}
+			}
 			rep.Findings = append(rep.Findings, f)
 		}
 		var got bytes.Buffer

@@ -117,7 +117,7 @@ func (j *junitRenderer) testcase(f evaluator.Finding) junit.Testcase {
 	detail := j.detail(f)
 	switch {
 	case f.Blocking:
-		tc.Failure = &junit.Result{Message: xmlLine(f.Message), Type: statusLabel(f.Status) + " " + f.Severity.String(), Data: detail}
+		tc.Failure = &junit.Result{Message: xmlLine(f.Message), Type: statusLabel(f) + " " + f.Severity.String(), Data: detail}
 	case f.Status == evaluator.StatusWaived:
 		reason := "waived"
 		if w := f.Waiver; w != nil {
@@ -133,7 +133,7 @@ func (j *junitRenderer) testcase(f evaluator.Finding) junit.Testcase {
 		tc.SystemOut = &junit.Output{Data: detail}
 	default:
 		reason := firstNonBlank(xmlLine(f.Note), "reported, does not block the gate")
-		tc.Skipped = &junit.Result{Message: strings.ToLower(statusLabel(f.Status)) + ": " + reason}
+		tc.Skipped = &junit.Result{Message: strings.ToLower(statusLabel(f)) + ": " + reason}
 		tc.SystemOut = &junit.Output{Data: detail}
 	}
 	return tc
@@ -152,7 +152,7 @@ func (j *junitRenderer) detail(f evaluator.Finding) string {
 		rule += " (" + t + ")"
 	}
 	add("rule:     ", rule)
-	sev := f.Severity.String() + ", " + strings.ToLower(statusLabel(f.Status))
+	sev := f.Severity.String() + ", " + strings.ToLower(statusLabel(f))
 	if f.Blocking {
 		sev += ", blocking"
 	}

@@ -80,7 +80,8 @@ func (m *markdownRenderer) render(w *bytes.Buffer, r *evaluator.Report, rows, li
 	bw := w
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
 
-	p("## prodgate: gate %s\n\n", verdictWord(r))
+	c := tallyOf(r)
+	p("## prodgate: gate %s\n\n", verdictPhrase(r, c))
 	p("- **Standard:** %s\n", mdText(orNone(r.Standard), false))
 	p("- **Scope:** %s\n", mdText(scopePhrase(r), false))
 	p("- **Plan:** %s\n", mdText(planPhrase(r.Plan), false))
@@ -118,10 +119,9 @@ func (m *markdownRenderer) render(w *bytes.Buffer, r *evaluator.Report, rows, li
 		p("\n")
 	}
 
-	c := tallyOf(r)
-	p("| Checks | Blocking | Failed | Unknown | Warned | Waived | Passed |\n")
-	p("|---:|---:|---:|---:|---:|---:|---:|\n")
-	p("| %d | %d | %d | %d | %d | %d | %d |\n", c.total, c.blocking, c.failed, c.unknown, c.warned, c.waived, c.passed)
+	p("| Checks | Blocking | Advisory | Waived | Passed |\n")
+	p("|---:|---:|---:|---:|---:|\n")
+	p("| %d | %d | %d | %d | %d |\n", c.total, c.blocking, c.advisory, c.waived, c.passed)
 
 	sorted := Sorted(r.Findings)
 	// Sized from the counts: this runs a dozen times for a report that
@@ -131,29 +131,29 @@ func (m *markdownRenderer) render(w *bytes.Buffer, r *evaluator.Report, rows, li
 	waived := make([]evaluator.Finding, 0, c.waived)
 	var passes []evaluator.Finding
 	for _, f := range sorted {
-		switch f.Status {
-		case evaluator.StatusPass:
+		switch {
+		case f.Status == evaluator.StatusPass:
 			passes = append(passes, f)
-		case evaluator.StatusWaived:
+		case f.Status == evaluator.StatusWaived:
 			waived = append(waived, f)
-		case evaluator.StatusWarn:
-			warnings = append(warnings, f)
-		default: // fail, unknown, and any status this package does not know
+		case f.Blocking || !knownStatus(f.Status):
 			problems = append(problems, f)
+		default:
+			warnings = append(warnings, f)
 		}
 	}
 
 	nProblems, nWarnings, nWaived := len(problems), len(warnings), len(waived)
 	problems, warnings, waived = list.take(problems), list.take(warnings), list.take(waived)
 	if nProblems > 0 {
-		p("\n### Failing and unknown (%d)\n\n", nProblems)
+		p("\n### Blocking (%d)\n\n", nProblems)
 		if len(problems) > 0 {
 			m.problemTable(bw, problems)
 		}
 		list.more(bw, nProblems-len(problems))
 	}
 	if nWarnings > 0 {
-		p("\n### Warnings (%d)\n\n", nWarnings)
+		p("\n### Advisory: warnings, not blocking (%d)\n\n", nWarnings)
 		if len(warnings) > 0 {
 			m.problemTable(bw, warnings)
 		}
@@ -328,6 +328,9 @@ func (m *markdownRenderer) problemTable(bw *bytes.Buffer, fs []evaluator.Finding
 		problem := mdText(f.Message, true)
 		if f.Status == evaluator.StatusUnknown {
 			problem = "unknown: " + problem
+		}
+		for _, rel := range f.Related {
+			problem += "<br>same cause: " + mdCode(rel.RuleID, true) + " " + mdText(rel.Message, true)
 		}
 		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n",
 			sev, m.resource(f, true), mdCode(f.RuleID, true), problem, mdCode(f.Expected, true), mdCode(f.Actual, true))

@@ -132,10 +132,7 @@ func cutBytes(s string, n int) string {
 }
 
 func outcomeDescription(f evaluator.Finding) string {
-	msg := oneLine(f.Message)
-	if msg == "" {
-		msg = oneLine(f.Title)
-	}
+	msg := findingMessage(f)
 	if f.Address == "" {
 		return msg
 	}
@@ -155,8 +152,11 @@ func outcomeBody(f evaluator.Finding) string {
 	if a := oneLine(f.Attribute); a != "" {
 		fmt.Fprintf(&b, "\n- **Attribute:** %s", mdCode(a, false))
 	}
-	if m := oneLine(f.Message); m != "" {
+	if m := findingMessage(f); m != "" && f.Message != "" {
 		fmt.Fprintf(&b, "\n\n%s", mdText(m, false))
+	}
+	for _, rel := range f.Related {
+		fmt.Fprintf(&b, "\n\nSame cause: %s %s", mdCode(rel.RuleID, false), mdText(rel.Message, false))
 	}
 	if f.Expected != "" || f.Actual != "" {
 		b.WriteString("\n\n| Expected | Actual |\n|---|---|\n")
@@ -187,19 +187,21 @@ func outcomeBody(f evaluator.Finding) string {
 	return s
 }
 
-// statusTag labels a finding's status; blocking findings are errors.
+// statusTag labels a finding's status; blocking findings are errors, and
+// every advisory finding (unknowns the policy does not block on included) is
+// a "Warning", as HCP Terraform shows a passed task's remarks.
 func statusTag(f evaluator.Finding) Tag {
 	var label string
-	switch f.Status {
-	case evaluator.StatusFail:
-		label = "Failed"
-	case evaluator.StatusUnknown:
-		label = "Unknown"
-	case evaluator.StatusWarn:
+	switch {
+	case advisory(f) && knownStatus(f.Status):
 		label = "Warning"
-	case evaluator.StatusWaived:
+	case f.Status == evaluator.StatusFail:
+		label = "Failed"
+	case f.Status == evaluator.StatusUnknown:
+		label = "Unknown"
+	case f.Status == evaluator.StatusWaived:
 		label = "Waived"
-	case evaluator.StatusPass:
+	case f.Status == evaluator.StatusPass:
 		label = "Passed"
 	default:
 		label = truncate(orNone(string(f.Status)), MaxTagLabelLen)

@@ -114,10 +114,10 @@ func TestOutcomesOrderAndContent(t *testing.T) {
 		})
 	}
 	want := []row{
-		{"aws-rds-deletion-protection", "aws_db_instance.main: deletion_protection is false", "Failed/error", "Critical/error"},
+		{"lifecycle-protection-lowered", "aws_db_instance.main: deletion_protection changes from true to false in this plan, switching off deletion protection", "Failed/error", "Critical/error"},
 		{"aws-rds-backup-retention", "aws_db_instance.main: backup_retention_period is 1 day, below 7", "Failed/error", "High/error"},
 		{"aws-rds-storage-encrypted", "aws_db_instance.replica: storage_encrypted is known only after apply, so the plan cannot show it meets the standard", "Unknown/error", "High/error"},
-		{"aws-rds-monitoring", "aws_db_instance.replica: monitoring_interval is known only after apply, so the plan cannot show it meets the standard", "Unknown/warning", "Medium/warning"},
+		{"aws-rds-monitoring", "aws_db_instance.replica: unknown: monitoring_interval is known only after apply, so the plan cannot show it meets the standard", "Warning/warning", "Medium/warning"},
 		{"prodgate-plan-incomplete", "1 resource is forgotten, not destroyed: aws_sqs_queue.old", "Warning/warning", "Medium/warning"},
 		{"aws-tags-required", "aws_s3_bucket.assets[\"a|b\"]: missing tag `owner` <b>and</b> `cost|center` \\x1b[31mred\\x1b[0m second line", "Warning/warning", "Low/info"},
 		{"aws-s3-versioning", "aws_s3_bucket.logs: versioning is disabled", "Waived/none", "High/error"},

@@ -181,9 +181,9 @@ func Sorted(findings []evaluator.Finding) []evaluator.Finding {
 // every summary line agrees with the lines above it.
 type tally struct {
 	total, passed, failed, warned, unknown, waived int
-	// blocking findings fail the gate; warnings are every other finding
+	// blocking findings fail the gate; advisory ones are every other finding
 	// that is neither a pass nor waived (conftest's "warnings").
-	blocking, warnings int
+	blocking, advisory int
 	// blockingBySeverity counts blocking findings per severity.
 	blockingBySeverity map[evaluator.Severity]int
 }
@@ -207,11 +207,17 @@ func tallyOf(r *evaluator.Report) tally {
 		case f.Blocking:
 			t.blocking++
 			t.blockingBySeverity[f.Severity]++
-		case f.Status != evaluator.StatusPass && f.Status != evaluator.StatusWaived:
-			t.warnings++
+		case advisory(f):
+			t.advisory++
 		}
 	}
 	return t
+}
+
+// advisory reports whether a finding is reported without blocking: a
+// warning, or an unknown (or failure) the policy does not block on.
+func advisory(f evaluator.Finding) bool {
+	return !f.Blocking && f.Status != evaluator.StatusPass && f.Status != evaluator.StatusWaived
 }
 
 // severityBreakdown reads "2 critical, 1 high" for blocking findings.
@@ -229,21 +235,27 @@ func (t tally) severityBreakdown() string {
 // including an empty or unfamiliar verdict, is shown as failed.
 func passed(r *evaluator.Report) bool { return r.Verdict == evaluator.VerdictPassed }
 
-// verdictWord is "passed" or "failed".
-func verdictWord(r *evaluator.Report) string {
-	if passed(r) {
-		return "passed"
+// verdictPhrase is the gate's answer in a few words: "passed", "passed with
+// 3 advisory findings", "failed".
+func verdictPhrase(r *evaluator.Report, t tally) string {
+	switch {
+	case !passed(r):
+		return "failed"
+	case t.advisory > 0:
+		return "passed with " + plural(t.advisory, "advisory finding")
 	}
-	return "failed"
+	return "passed"
 }
 
-// standardPhrase reads "Acme production standard" (or "the standard").
+// standardPhrase names the standard: the name as written when it says
+// "standard" itself ("ACME production-ready standard v1"), otherwise with the
+// word added ("Acme production standard"); "the standard" when unnamed.
 func standardPhrase(name string) string {
 	name = oneLine(name)
 	switch {
 	case name == "":
 		return "the standard"
-	case strings.HasSuffix(strings.ToLower(name), "standard"):
+	case slices.Contains(strings.Fields(strings.ToLower(name)), "standard"):
 		return name
 	}
 	return name + " standard"
@@ -258,7 +270,8 @@ func plural(n int, word string) string {
 }
 
 // Summary is one line saying what the gate decided and why, e.g.
-// "prodgate: 3 blocking findings (2 critical, 1 high) against Acme production standard (scope production)".
+// "prodgate: 3 blocking findings (2 critical, 1 high) against Acme production standard (scope production)"
+// or "prodgate: gate passed with 3 advisory findings against Acme production standard (scope production): 40 checks".
 func Summary(r *evaluator.Report) string {
 	if r == nil {
 		return "prodgate: gate failed: no report"
@@ -267,7 +280,7 @@ func Summary(r *evaluator.Report) string {
 	scope := ""
 	if s := oneLine(r.Scope); s != "" {
 		scope = " (scope " + s
-		if r.Enforcement == evaluator.EnforceAdvisory {
+		if r.Enforcement == evaluator.ScopeAdvisory {
 			scope += ", advisory"
 		}
 		scope += ")"
@@ -277,16 +290,16 @@ func Summary(r *evaluator.Report) string {
 	switch {
 	case !passed(r) && t.blocking > 0:
 		fmt.Fprintf(&b, "%s (%s) against %s%s", plural(t.blocking, "blocking finding"), t.severityBreakdown(), standardPhrase(r.Standard), scope)
+		if t.advisory > 0 {
+			fmt.Fprintf(&b, "; %s", plural(t.advisory, "advisory finding"))
+		}
 	case !passed(r):
 		fmt.Fprintf(&b, "gate failed against %s%s", standardPhrase(r.Standard), scope)
 		if len(r.Reasons) > 0 {
 			b.WriteString(": " + oneLine(r.Reasons[0]))
 		}
 	default:
-		fmt.Fprintf(&b, "gate passed against %s%s: %s", standardPhrase(r.Standard), scope, plural(t.total, "check"))
-		if t.warnings > 0 {
-			b.WriteString(", " + plural(t.warnings, "warning"))
-		}
+		fmt.Fprintf(&b, "gate %s against %s%s: %s", verdictPhrase(r, t), standardPhrase(r.Standard), scope, plural(t.total, "check"))
 		if t.waived > 0 {
 			fmt.Fprintf(&b, ", %d waived", t.waived)
 		}
@@ -299,12 +312,31 @@ func Summary(r *evaluator.Report) string {
 	return b.String()
 }
 
-// statusLabel is the upper-case word for a status: FAIL, UNKNOWN, WARN, WAIVED, PASS.
-func statusLabel(s evaluator.Status) string {
-	if s == "" {
+// statusLabel is the upper-case word for a finding: FAIL, UNKNOWN (a
+// blocking unknown), WARN (everything advisory, unknowns included), WAIVED,
+// PASS.
+func statusLabel(f evaluator.Finding) string {
+	switch {
+	case f.Status == "":
 		return "UNKNOWN-STATUS"
+	case advisory(f) && knownStatus(f.Status):
+		return "WARN"
 	}
-	return strings.ToUpper(oneLine(string(s)))
+	return strings.ToUpper(oneLine(string(f.Status)))
+}
+
+// findingMessage is the finding's message, or its title when it has none,
+// with "unknown: " in front of an advisory unknown (it is listed as a
+// warning, and must still say why).
+func findingMessage(f evaluator.Finding) string {
+	msg := oneLine(f.Message)
+	if msg == "" {
+		msg = oneLine(f.Title)
+	}
+	if f.Status == evaluator.StatusUnknown && !f.Blocking {
+		msg = "unknown: " + msg
+	}
+	return msg
 }
 
 // addressOf names what a finding is about; plan-wide findings have no address.
@@ -346,10 +378,16 @@ func waiverPhrase(w *evaluator.Waiver) string {
 	return strings.Join(parts, ", ")
 }
 
-// planPhrase reads "12 changes: 3 to create, 4 to update, 1 to delete, 2 to replace; Terraform 1.9.5".
+// planPhrase reads "10 changes: 3 to create, 4 to update, 1 to delete, 2 to
+// replace; 5 unchanged; Terraform 1.9.5". No-ops (and reads) are not changes.
 func planPhrase(p evaluator.PlanFacts) string {
 	var b strings.Builder
-	b.WriteString(plural(p.ResourceChanges, "change"))
+	changes := p.Creates + p.Updates + p.Deletes + p.Replaces + p.Forgets
+	if changes == 0 {
+		b.WriteString("no changes")
+	} else {
+		b.WriteString(plural(changes, "change"))
+	}
 	var parts []string
 	for _, c := range []struct {
 		n    int
@@ -361,6 +399,9 @@ func planPhrase(p evaluator.PlanFacts) string {
 	}
 	if len(parts) > 0 {
 		b.WriteString(": " + strings.Join(parts, ", "))
+	}
+	if unchanged := p.ResourceChanges - changes; unchanged > 0 {
+		fmt.Fprintf(&b, "; %d unchanged", unchanged)
 	}
 	if p.DeferredChanges > 0 {
 		fmt.Fprintf(&b, "; %d deferred", p.DeferredChanges)

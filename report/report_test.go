@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -182,13 +183,15 @@ func TestSummary(t *testing.T) {
 		want   string
 	}{
 		{"failing names blocking findings by severity", failingReport(),
-			"prodgate: 3 blocking findings (1 critical, 2 high) against Acme production standard (scope production)"},
-		{"passing counts checks, warnings and waivers", passingReport(),
-			"prodgate: gate passed against Acme production standard (scope production): 3 checks, 1 warning"},
+			"prodgate: 3 blocking findings (1 critical, 2 high) against Acme production standard (scope production); 3 advisory findings"},
+		{"passing says how many advisory findings", passingReport(),
+			"prodgate: gate passed with 3 advisory findings against Acme production standard (scope production): 5 checks"},
+		{"a name that says standard is not repeated", &evaluator.Report{Verdict: evaluator.VerdictPassed, Standard: "ACME production-ready standard v1", Scope: "default"},
+			"prodgate: gate passed against ACME production-ready standard v1 (scope default): 0 checks"},
 		{"errored plan gives the first reason", erroredReport(),
 			"prodgate: gate failed against Acme production standard (scope production): Terraform reported errors while planning, so the plan cannot be judged; the plan errored"},
 		{"advisory scope says so and does not repeat standard", advisoryReport(),
-			"prodgate: gate passed against Acme production standard (scope dev, advisory): 3 checks, 2 warnings"},
+			"prodgate: gate passed with 2 advisory findings against Acme production standard (scope dev, advisory): 3 checks"},
 		{"an unfamiliar verdict is shown as failed", &evaluator.Report{Verdict: "maybe"},
 			"prodgate: gate failed against the standard"},
 	}
@@ -210,14 +213,13 @@ func TestAtlantisSummaryLine(t *testing.T) {
 		findings []evaluator.Finding
 		want     string
 	}{
-		{"no findings", nil, "0 tests, 0 passed, 0 warnings, 0 failures"},
+		{"a failed gate without findings counts itself as the failure", nil, "1 test, 0 passed, 0 warnings, 1 failure, 0 exceptions"},
 		{"one of each, singular words", []evaluator.Finding{
 			f(evaluator.StatusPass, false), f(evaluator.StatusWarn, false), f(evaluator.StatusFail, true), f(evaluator.StatusWaived, false),
 		}, "4 tests, 1 passed, 1 warning, 1 failure, 1 exception"},
-		{"one test", []evaluator.Finding{f(evaluator.StatusPass, false)}, "1 test, 1 passed, 0 warnings, 0 failures"},
 		{"blocking unknowns are failures, non-blocking ones warnings", []evaluator.Finding{
 			f(evaluator.StatusUnknown, true), f(evaluator.StatusUnknown, false), f(evaluator.StatusFail, false), f(evaluator.StatusWarn, false), f(evaluator.StatusPass, false),
-		}, "5 tests, 1 passed, 3 warnings, 1 failure"},
+		}, "5 tests, 1 passed, 3 warnings, 1 failure, 0 exceptions"},
 		{"failing fixture", failingReport().Findings, "9 tests, 2 passed, 3 warnings, 3 failures, 1 exception"},
 	}
 	for _, tt := range tests {
@@ -232,8 +234,12 @@ func TestAtlantisSummaryLine(t *testing.T) {
 				t.Fatal(err)
 			}
 			lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
-			if len(lines) < 3 || lines[len(lines)-3] != "" {
-				t.Fatalf("want a blank line, the summary and the gate line at the end; got\n%s", buf.String())
+			if len(tt.findings) == 0 {
+				// Nothing above the summary: no blank line to start with.
+				lines = append([]string{""}, lines...)
+			}
+			if len(lines) < 3 || lines[len(lines)-3] != "" || lines[0] == "" && len(tt.findings) > 0 {
+				t.Fatalf("want the findings, a blank line, the summary and the gate line; got\n%s", buf.String())
 			}
 			if got := lines[len(lines)-2]; got != tt.want {
 				t.Errorf("summary line = %q, want %q", got, tt.want)
@@ -249,6 +255,61 @@ func TestAtlantisSummaryLine(t *testing.T) {
 	}
 }
 
+// Atlantis' two ways of reading a custom policy check's output, copied from
+// runatlantis/atlantis server/events/project_command_runner.go: before v0.39
+// any "fail" fails it; from v0.39 a failure count above zero or a leading
+// FAIL does. Its PolicyCheckResults.Summary quotes the line matching
+// atlantisSummary.
+var (
+	atlantisFailures = regexp.MustCompile(`([1-9][0-9]* failure|failures": \[)`)
+	atlantisSummary  = regexp.MustCompile(`\d+ tests?, \d+ passed, \d+ warnings?, \d+ failures?, \d+ exceptions?(, \d skipped)?`)
+)
+
+func atlantisBefore039Passed(out string) bool { return !strings.Contains(strings.ToLower(out), "fail") }
+
+func atlantisSince039Passed(out string) bool {
+	return !atlantisFailures.MatchString(out) && !strings.HasPrefix(strings.TrimSpace(out), "FAIL")
+}
+
+// TestAtlantisReadsTheVerdict: both Atlantis parsers read every fixture's
+// atlantis output as the gate decided, and a failed gate's summary is one
+// Atlantis quotes.
+func TestAtlantisReadsTheVerdict(t *testing.T) {
+	extra := func() *evaluator.Report {
+		// A passing run whose team-written names and messages say "fail".
+		return withCounts(&evaluator.Report{Verdict: evaluator.VerdictPassed, Standard: "FAILSAFE standard", Scope: "no-failures",
+			Notes:    []string{"Failover drills run weekly"},
+			Findings: []evaluator.Finding{{RuleID: "acme-failover", Address: "x.y", Status: evaluator.StatusWarn, Message: "would FAIL in prod"}}})
+	}
+	for _, fx := range append(fixtures, struct {
+		name   string
+		report func() *evaluator.Report
+	}{"team-text", extra}) {
+		for _, opts := range []Options{{}, {ShowPassed: true, ResultsURL: "https://prodgate.example.com/fail"}} {
+			var buf bytes.Buffer
+			r, _ := New(FormatAtlantis, &buf, opts)
+			rep := fx.report()
+			if err := r.Render(rep); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			want := rep.Verdict == evaluator.VerdictPassed
+			if got := atlantisBefore039Passed(out); got != want {
+				t.Errorf("%s: Atlantis before v0.39 reads passed=%v, want %v:\n%s", fx.name, got, want, out)
+			}
+			if got := atlantisSince039Passed(out); got != want {
+				t.Errorf("%s: Atlantis v0.39+ reads passed=%v, want %v:\n%s", fx.name, got, want, out)
+			}
+			if !want && !atlantisSummary.MatchString(out) {
+				t.Errorf("%s: no summary line Atlantis quotes:\n%s", fx.name, out)
+			}
+			if strings.HasPrefix(out, "\n") {
+				t.Errorf("%s: output starts with a blank line", fx.name)
+			}
+		}
+	}
+}
+
 func TestAtlantisMarkers(t *testing.T) {
 	tests := []struct {
 		finding evaluator.Finding
@@ -259,7 +320,7 @@ func TestAtlantisMarkers(t *testing.T) {
 		{evaluator.Finding{RuleID: "r", Address: "a.b", Severity: evaluator.SeverityHigh, Status: evaluator.StatusUnknown, Blocking: true, Message: "m"},
 			"- UNKNOWN [high] a.b: m (r)"},
 		{evaluator.Finding{RuleID: "r", Address: "a.b", Severity: evaluator.SeverityMedium, Status: evaluator.StatusUnknown, Message: "m"},
-			"! UNKNOWN [medium] a.b: m (r)"},
+			"! WARN [medium] a.b: unknown: m (r)"},
 		{evaluator.Finding{RuleID: "r", Address: "a.b", Severity: evaluator.SeverityLow, Status: evaluator.StatusWarn, Message: "m"},
 			"! WARN [low] a.b: m (r)"},
 		{evaluator.Finding{RuleID: "r", Address: "a.b", Severity: evaluator.SeverityHigh, Status: evaluator.StatusWaived, Message: "m", Waiver: &evaluator.Waiver{ID: "w", Owner: "team-data", Expires: "2026-12-31"}},
@@ -363,5 +424,24 @@ func TestJSONDocument(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("JSON fields (-want +got):\n%s", diff)
+	}
+}
+
+func TestPlanPhrase(t *testing.T) {
+	tests := []struct {
+		name  string
+		facts evaluator.PlanFacts
+		want  string
+	}{
+		{"no-ops are not changes", evaluator.PlanFacts{ResourceChanges: 12, Creates: 1, Updates: 2, TerraformVersion: "1.9.5"},
+			"3 changes: 1 to create, 2 to update; 9 unchanged; Terraform 1.9.5"},
+		{"a plan of no-ops has no changes", evaluator.PlanFacts{ResourceChanges: 4}, "no changes; 4 unchanged"},
+		{"an empty plan", evaluator.PlanFacts{}, "no changes"},
+		{"one change", evaluator.PlanFacts{ResourceChanges: 1, Replaces: 1, DeferredChanges: 2}, "1 change: 1 to replace; 2 deferred"},
+	}
+	for _, tt := range tests {
+		if got := planPhrase(tt.facts); got != tt.want {
+			t.Errorf("%s: planPhrase = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

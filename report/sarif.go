@@ -47,7 +47,7 @@ func (s *sarifRenderer) Render(r *evaluator.Report) error {
 		driver.WithVersion(v)
 	}
 
-	rules := sarifRules(s.opts.Rules, findings)
+	rules := sarifRules(s.opts.Rules, r.RulesRun, findings)
 	index := make(map[string]int, len(rules))
 	for i, rd := range rules {
 		index[rd.id] = i
@@ -86,7 +86,7 @@ func (s *sarifRenderer) Render(r *evaluator.Report) error {
 
 	t := tallyOf(r)
 	run.WithProperties(sarif.NewPropertyBag().
-		Add("verdict", verdictWord(r)).
+		Add("verdict", string(r.Verdict)).
 		Add("standard", oneLine(r.Standard)).
 		Add("scope", oneLine(r.Scope)).
 		Add("summary", Summary(r)).
@@ -117,11 +117,11 @@ type sarifRule struct {
 	severity evaluator.Severity
 }
 
-// sarifRules lists the rules that ran: every rule in metas that is on by
-// default, every rule with a finding (an optional rule the policy turned on),
-// and, described from their findings, rules metas does not know. Known rules
-// keep the registry's order; the others follow, by id.
-func sarifRules(metas []evaluator.RuleMeta, findings []evaluator.Finding) []sarifRule {
+// sarifRules lists the rules that ran: every rule in metas that the scope had
+// on (rulesRun; a report without that list counts every rule in metas), every
+// rule with a finding, and, described from their findings, rules metas does
+// not know. Known rules keep the registry's order; the others follow, by id.
+func sarifRules(metas []evaluator.RuleMeta, rulesRun []string, findings []evaluator.Finding) []sarifRule {
 	found := map[string]*evaluator.Finding{}
 	for i := range findings {
 		if _, ok := found[findings[i].RuleID]; !ok {
@@ -132,7 +132,7 @@ func sarifRules(metas []evaluator.RuleMeta, findings []evaluator.Finding) []sari
 	known := map[string]bool{}
 	for _, m := range metas {
 		f, ran := found[m.ID]
-		if known[m.ID] || (m.Optional && !ran) {
+		if known[m.ID] || (rulesRun != nil && !ran && !slices.Contains(rulesRun, m.ID)) {
 			continue
 		}
 		known[m.ID] = true
@@ -173,7 +173,7 @@ func (s *sarifRenderer) descriptor(rd sarifRule) *sarif.ReportingDescriptor {
 		desc.WithHelpURI(docs + "#" + url.PathEscape(rd.id))
 	}
 	level := sarif.LevelError
-	if m.Advisory {
+	if m.Enforcement == evaluator.EnforceAdvisory {
 		level = sarif.LevelWarning
 	}
 	desc.WithDefaultConfiguration(sarif.NewReportingConfiguration().WithEnabled(true).WithLevel(level))

@@ -123,7 +123,7 @@ func TestSARIFMeetsGitHubRequirements(t *testing.T) {
 		}
 	}
 	if _, ok := rules["aws-s3-object-lock"]; ok {
-		t.Error("an optional rule the policy did not turn on is listed as run")
+		t.Error("a rule the policy switched off is listed as run")
 	}
 
 	// Results: one per finding that is not a pass.

@@ -48,10 +48,10 @@ func findingColour(f evaluator.Finding) string {
 	return ansiYellow
 }
 
-// textGroups is the order statuses are listed in.
-var textGroups = []evaluator.Status{
-	evaluator.StatusFail, evaluator.StatusUnknown, evaluator.StatusWarn, evaluator.StatusWaived, evaluator.StatusPass,
-}
+// textGroups are the groups findings are listed in, in order: what blocks
+// (failures, then unknowns), then every advisory finding as a warning,
+// waived findings and passes.
+var textGroups = []string{"FAIL", "UNKNOWN", "WARN", "WAIVED", "PASS"}
 
 func (t *textRenderer) Render(r *evaluator.Report) error {
 	if r == nil {
@@ -61,9 +61,13 @@ func (t *textRenderer) Render(r *evaluator.Report) error {
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
 
 	// Header.
+	c := tallyOf(r)
 	verdict := t.paint(ansiBold+ansiRed, "FAILED")
 	if passed(r) {
 		verdict = t.paint(ansiBold+ansiGreen, "PASSED")
+		if c.advisory > 0 {
+			verdict += " with " + plural(c.advisory, "advisory finding")
+		}
 	}
 	p("prodgate %s  %s\n", verdict, standardPhrase(r.Standard))
 	p("%s %s\n", t.paint(ansiDim, "scope:"), scopePhrase(r))
@@ -77,31 +81,32 @@ func (t *textRenderer) Render(r *evaluator.Report) error {
 		}
 	}
 
-	// Findings, grouped by status, most severe first within each group.
+	// Findings, grouped, most severe first within each group.
 	sorted := Sorted(r.Findings)
-	groups := map[evaluator.Status][]evaluator.Finding{}
+	groups := map[string][]evaluator.Finding{}
 	var other []evaluator.Finding
 	for _, f := range sorted {
 		if !knownStatus(f.Status) {
 			other = append(other, f)
 			continue
 		}
-		groups[f.Status] = append(groups[f.Status], f)
+		label := statusLabel(f)
+		groups[label] = append(groups[label], f)
 	}
-	for _, s := range textGroups {
-		fs := groups[s]
+	for _, label := range textGroups {
+		fs := groups[label]
 		omitted := 0
-		if s == evaluator.StatusPass {
+		if label == "PASS" {
 			omitted = r.OmittedPasses
 		}
 		if len(fs)+omitted == 0 {
 			continue
 		}
-		if s == evaluator.StatusPass && (!t.opts.ShowPassed || omitted > 0) {
+		if label == "PASS" && (!t.opts.ShowPassed || omitted > 0) {
 			p("\n%s\n", t.paint(ansiDim, plural(len(fs)+omitted, "passing check")+" not listed"))
 			continue
 		}
-		t.group(bw, statusLabel(s), fs)
+		t.group(bw, label, fs)
 	}
 	if len(other) > 0 {
 		t.group(bw, "OTHER", other)
@@ -123,12 +128,7 @@ func (t *textRenderer) Render(r *evaluator.Report) error {
 	}
 
 	// Counts.
-	c := tallyOf(r)
-	p("\n%s: %s", plural(c.total, "check"), countsPhrase(c))
-	if c.blocking > 0 {
-		p("; %s", t.paint(ansiRed, fmt.Sprintf("%d blocking", c.blocking)))
-	}
-	p("\n")
+	p("\n%s: %s\n", plural(c.total, "check"), t.countsPhrase(c))
 	if t.opts.ResultsURL != "" {
 		p("results: %s\n", oneLine(t.opts.ResultsURL))
 	}
@@ -148,7 +148,7 @@ func (t *textRenderer) group(bw *bufio.Writer, label string, fs []evaluator.Find
 			head += "  (blocking)"
 		}
 		p("  %s\n", t.paint(colour, head))
-		if m := oneLine(f.Message); m != "" {
+		if m := findingMessage(f); m != "" {
 			p("      %s\n", m)
 		}
 		if f.Expected != "" || f.Actual != "" {
@@ -168,6 +168,9 @@ func (t *textRenderer) group(bw *bufio.Writer, label string, fs []evaluator.Find
 		if n := oneLine(f.Note); n != "" {
 			p("      %s %s\n", t.paint(ansiDim, "note:    "), n)
 		}
+		for _, rel := range f.Related {
+			p("      %s %s: %s\n", t.paint(ansiDim, "same cause:"), oneLine(rel.RuleID), oneLine(rel.Message))
+		}
 		if needsFix(f) {
 			if fix := oneLine(f.Remediation); fix != "" {
 				p("      %s %s\n", t.paint(ansiDim, "fix:     "), fix)
@@ -183,6 +186,7 @@ func needsFix(f evaluator.Finding) bool {
 }
 
 // scopePhrase reads "production (environment prod, mandatory, fail_on low)".
+// fail_on is the severity below which a blocking rule only warns.
 func scopePhrase(r *evaluator.Report) string {
 	name := oneLine(r.Scope)
 	if name == "" {
@@ -199,10 +203,14 @@ func scopePhrase(r *evaluator.Report) string {
 	return name + " (" + strings.Join(parts, ", ") + ")"
 }
 
-// countsPhrase reads "2 failed, 1 unknown, 1 warned, 1 waived, 7 passed".
-func countsPhrase(c tally) string {
-	return fmt.Sprintf("%d failed, %d unknown, %d warned, %d waived, %d passed",
-		c.failed, c.unknown, c.warned, c.waived, c.passed)
+// countsPhrase reads "2 blocking, 3 advisory, 1 waived, 7 passed" (blocking
+// in red when there are any).
+func (t *textRenderer) countsPhrase(c tally) string {
+	blocking := fmt.Sprintf("%d blocking", c.blocking)
+	if c.blocking > 0 {
+		blocking = t.paint(ansiRed, blocking)
+	}
+	return fmt.Sprintf("%s, %d advisory, %d waived, %d passed", blocking, c.advisory, c.waived, c.passed)
 }
 
 // waiverUseLine reads "w-3 aws-rds-backup-retention on aws_db_instance.old (prodgate.yaml:40; team-data, until 2025-01-31)".

@@ -22,7 +22,7 @@ func callbackTestReport(verdict evaluator.Verdict, n int) *evaluator.Report {
 		Verdict:     verdict,
 		Standard:    "Acme production",
 		Scope:       "production",
-		Enforcement: evaluator.EnforceMandatory,
+		Enforcement: evaluator.ScopeMandatory,
 		Findings: []evaluator.Finding{{
 			RuleID: "aws-rds-deletion-protection", Title: "RDS deletion protection", Address: "aws_db_instance.ok",
 			Attribute: "deletion_protection", Severity: evaluator.SeverityCritical, Status: evaluator.StatusPass,

@@ -166,6 +166,9 @@ func TestCheckReadsStdinAndWritesJSON(t *testing.T) {
 		Findings      []struct {
 			RuleID   string `json:"rule_id"`
 			Blocking bool   `json:"blocking"`
+			Related  []struct {
+				RuleID string `json:"rule_id"`
+			}
 		}
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
@@ -177,6 +180,9 @@ func TestCheckReadsStdinAndWritesJSON(t *testing.T) {
 			blocking++
 		}
 		rules[f.RuleID] = true
+		for _, r := range f.Related { // folded into a finding of the same cause
+			rules[r.RuleID] = true
+		}
 	}
 	if doc.SchemaVersion != 1 || doc.Verdict != "failed" || blocking == 0 || doc.Counts.Blocking != blocking || doc.Counts.Total != len(doc.Findings) {
 		t.Errorf("unexpected report %+v", doc)
@@ -278,6 +284,14 @@ func TestExplainValidateInitVersion(t *testing.T) {
 	if r := prodgate(t, "", nil, "", "explain", "aws-rds-nope"); r.code != 2 || !strings.Contains(r.stderr, `no rule "aws-rds-nope"`) {
 		t.Errorf("explain of an unknown rule: exit %d %s", r.code, r.stderr)
 	}
+	if r := prodgate(t, "", nil, "", "explain", "aws-rds-deletion-protecton"); r.code != 2 ||
+		!strings.Contains(r.stderr, `did you mean "aws-rds-deletion-protection"?`) {
+		t.Errorf("explain of a mistyped rule must suggest the right one: exit %d %s", r.code, r.stderr)
+	}
+	if r := prodgate(t, "", nil, "", "explain", "azure-db-delete-lock"); r.code != 0 || !strings.HasPrefix(r.stdout, "azure-delete-lock\n") ||
+		!strings.Contains(r.stderr, "is now azure-delete-lock") {
+		t.Errorf("explain of a renamed rule must explain the new one and say so: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
 
 	dir := t.TempDir()
 	if r := prodgate(t, dir, nil, "", "init"); r.code != 0 {
@@ -294,6 +308,31 @@ func TestExplainValidateInitVersion(t *testing.T) {
 	}
 	if r := prodgate(t, "", nil, "", "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "prodgate ") {
 		t.Errorf("version: %d %s", r.code, r.stdout)
+	}
+}
+
+// TestRulesFitsAHundredColumns: the default table wraps titles to fit a
+// 100-column terminal and shows each rule's enforcement; --wide is one line per rule.
+func TestRulesFitsAHundredColumns(t *testing.T) {
+	r := prodgate(t, "", nil, "", "rules")
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	for _, line := range lines {
+		if n := len([]rune(line)); n > 100 {
+			t.Errorf("line of %d columns: %q", n, line)
+		}
+	}
+	if !strings.HasPrefix(lines[0], "ID ") || !strings.Contains(lines[0], "ENFORCEMENT") ||
+		!regexp.MustCompile(`(?m)^aws-rds-deletion-protection +blocking +critical +RDS`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`(?m)^aws-rds-log-exports +advisory +low `).MatchString(r.stdout) {
+		t.Errorf("unexpected table:\n%s", r.stdout)
+	}
+	wide := prodgate(t, "", nil, "", "rules", "--wide")
+	if got, want := strings.Count(wide.stdout, "\n"), strings.Count(r.stdout, "\nazure-")+strings.Count(r.stdout, "\naws-")+
+		strings.Count(r.stdout, "\ngoogle-")+strings.Count(r.stdout, "\nlifecycle-")+strings.Count(r.stdout, "\ntags-")+1; got != want {
+		t.Errorf("--wide has %d lines, want one per rule plus the header (%d)", got, want)
+	}
+	if !strings.Contains(wide.stdout, "CATEGORY") || !strings.Contains(wide.stdout, "RESOURCE TYPES") {
+		t.Errorf("--wide lacks columns:\n%s", wide.stdout[:200])
 	}
 }
 

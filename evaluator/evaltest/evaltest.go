@@ -29,6 +29,9 @@ type Change struct {
 	// {"bucket": {"references": ["aws_s3_bucket.b.id", "aws_s3_bucket.b"]}}.
 	// Nil means the plan has no configuration entry for this resource.
 	Config map[string]any
+	// ForEach is the references of the resource's for_each expression in
+	// configuration (e.g. ["azurerm_postgresql_flexible_server.db"]).
+	ForEach []string
 	// Drift, when set, adds a resource_drift entry with these before/after objects.
 	DriftBefore, DriftAfter map[string]any
 	// Deposed marks the change as concerning a deposed object.
@@ -118,6 +121,9 @@ func PlanJSON(changes ...Change) map[string]any {
 		}
 		if c.Config != nil {
 			res := map[string]any{"address": c.Type + "." + name, "mode": "managed", "type": c.Type, "name": name, "expressions": c.Config}
+			if c.ForEach != nil {
+				res["for_each_expression"] = map[string]any{"references": c.ForEach}
+			}
 			if c.ModuleAddress == "" {
 				cfgResources = append(cfgResources, res)
 			} else {

@@ -448,6 +448,7 @@ func (EBSBackup) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "backup",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_ebs_volume"},
 		References:    []string{"CKV2_AWS_9"},
 		Doc: evaluator.RuleDoc{
@@ -509,6 +510,7 @@ func (EFSBackup) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "backup",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_efs_file_system"},
 		References:    []string{"CKV2_AWS_18"},
 		Doc: evaluator.RuleDoc{

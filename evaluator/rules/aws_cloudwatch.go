@@ -19,6 +19,7 @@ func (CloudWatchLogRetention) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "logging",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_cloudwatch_log_group"},
 		Params: []evaluator.ParamSpec{{
 			Name:    "min_days",

@@ -30,6 +30,7 @@ func (DocDBDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_docdb_cluster"},
 		References:    []string{"AWS FSBP DocumentDB.5"},
 		Doc: evaluator.RuleDoc{
@@ -63,6 +64,7 @@ func (NeptuneDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_neptune_cluster"},
 		References:    []string{"CKV2_AWS_58", "AWS FSBP Neptune.4"},
 		Doc: evaluator.RuleDoc{
@@ -97,6 +99,7 @@ func (DocDBBackupRetention) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_docdb_cluster"},
 		Params: clusterBackupDaysParam("7 days: AWS FSBP DocumentDB.2 and Checkov CKV_AWS_360 " +
 			"(\"adequate backup retention period\", at least 7 days)"),
@@ -134,6 +137,7 @@ func (NeptuneBackupRetention) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_neptune_cluster"},
 		Params: clusterBackupDaysParam("7 days: AWS FSBP Neptune.5 and Checkov CKV_AWS_361 " +
 			"(automated backups with a retention of at least 7 days)"),
@@ -170,6 +174,7 @@ func (DocDBStorageEncrypted) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "encryption",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_docdb_cluster"},
 		References:    []string{"CKV_AWS_74", "AVD-AWS-0021", "AWS FSBP DocumentDB.1"},
 		Doc: evaluator.RuleDoc{
@@ -204,6 +209,7 @@ func (NeptuneStorageEncrypted) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "encryption",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_neptune_cluster"},
 		References:    []string{"CKV_AWS_44", "AVD-AWS-0076", "AWS FSBP Neptune.1"},
 		Doc: evaluator.RuleDoc{

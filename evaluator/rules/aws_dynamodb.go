@@ -16,6 +16,7 @@ func (DynamoDBDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_dynamodb_table"},
 		References:    []string{"AWS FSBP DynamoDB.6"},
 		Doc: evaluator.RuleDoc{
@@ -50,6 +51,7 @@ func (DynamoDBPITR) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_dynamodb_table"},
 		References:    []string{"CKV_AWS_28", "AVD-AWS-0024", "AWS FSBP DynamoDB.2"},
 		Doc: evaluator.RuleDoc{
@@ -76,7 +78,7 @@ func (DynamoDBPITR) Check(c *evaluator.Context, r *evaluator.Resource) []evaluat
 }
 
 // DynamoDBCustomerManagedKey requires tables to be encrypted with a customer
-// managed KMS key. It is optional: every table is encrypted at rest, with an
+// managed KMS key. It is advisory: every table is encrypted at rest, with an
 // AWS owned key by default; a customer managed key adds control over the key.
 type DynamoDBCustomerManagedKey struct{}
 
@@ -87,13 +89,13 @@ func (DynamoDBCustomerManagedKey) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "encryption",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_dynamodb_table"},
-		Optional:      true,
 		References:    []string{"CKV_AWS_119", "AVD-AWS-0025"},
 		Doc: evaluator.RuleDoc{
-			Summary: "Optional: off in the built-in standard, because every DynamoDB table is already encrypted at rest " +
+			Summary: "Advisory by default, because every DynamoDB table is already encrypted at rest " +
 				"(with an AWS owned key when server_side_encryption is not enabled, with the AWS managed key " +
-				"aws/dynamodb when it is enabled without kms_key_arn). Turn it on where the key itself must be controlled: " +
+				"aws/dynamodb when it is enabled without kms_key_arn). Promote it (`enforce: blocking`) where the key itself must be controlled: " +
 				"key policy, CloudTrail records of every use, rotation and the ability to revoke access by disabling the " +
 				"key. There is no FSBP control for it. Replica keys of global tables (replica blocks) are not judged. Not " +
 				"judged (no finding): destroyed or forgotten tables (the lifecycle rules cover them).",

@@ -184,9 +184,3 @@ func TestDynamoDBCustomerManagedKey(t *testing.T) {
 	}
 	runRuleCases(t, DynamoDBCustomerManagedKey{}, tests)
 }
-
-func TestDynamoDBCustomerManagedKeyIsOptional(t *testing.T) {
-	if !(DynamoDBCustomerManagedKey{}).Meta().Optional {
-		t.Fatal("aws-dynamodb-customer-managed-key must be optional: tables are encrypted with AWS owned keys already")
-	}
-}

@@ -13,6 +13,7 @@ func (EBSEncryption) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "encryption",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_ebs_volume"},
 		References:    []string{"CKV_AWS_3", "AVD-AWS-0026"},
 		Doc: evaluator.RuleDoc{

@@ -7,8 +7,8 @@ import (
 )
 
 // EC2TerminationProtection requires disable_api_termination on EC2 instances.
-// It is optional: most fleets are cattle behind Auto Scaling groups, so the
-// rule is meant to be switched on in a production scope for the pets.
+// It is advisory: most fleets are cattle behind Auto Scaling groups, so the
+// rule is meant to be promoted in a production scope for the pets.
 type EC2TerminationProtection struct{}
 
 func (EC2TerminationProtection) Meta() evaluator.RuleMeta {
@@ -18,11 +18,11 @@ func (EC2TerminationProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_instance"},
-		Optional:      true,
 		Doc: evaluator.RuleDoc{
-			Summary: "Optional: off in the built-in standard, meant to be enabled in a production scope " +
-				"(`rules: {aws-ec2-termination-protection: {enabled: true}}`) where stand-alone instances hold state " +
+			Summary: "Advisory by default (an instance is not a data store: replacing one is routine), meant to be promoted in a " +
+				"production scope (`rules: {aws-ec2-termination-protection: {enforce: blocking}}`) where stand-alone instances hold state " +
 				"or cannot be rebuilt in minutes. disable_api_termination stops TerminateInstances from the console, CLI " +
 				"and API, including a `terraform destroy`, until someone turns it off. It does not stop an Auto Scaling " +
 				"group or an OS shutdown with instance_initiated_shutdown_behavior = \"terminate\". Checkov, Trivy and " +

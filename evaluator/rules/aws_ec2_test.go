@@ -26,9 +26,3 @@ func TestEC2TerminationProtection(t *testing.T) {
 	)
 	runRuleCases(t, EC2TerminationProtection{}, tests)
 }
-
-func TestEC2TerminationProtectionIsOptional(t *testing.T) {
-	if !(EC2TerminationProtection{}).Meta().Optional {
-		t.Fatal("aws-ec2-termination-protection must be optional: it is meant for production scopes only")
-	}
-}

@@ -12,6 +12,7 @@ func (EFSEncryption) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "encryption",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_efs_file_system"},
 		References:    []string{"CKV_AWS_42", "AVD-AWS-0037"},
 		Doc: evaluator.RuleDoc{

@@ -18,6 +18,7 @@ func (ElastiCacheBackupRetention) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_elasticache_replication_group", "aws_elasticache_cluster"},
 		Params: []evaluator.ParamSpec{{
 			Name:    "min_days",
@@ -81,6 +82,7 @@ func (ElastiCacheAutomaticFailover) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "resilience",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_elasticache_replication_group"},
 		References:    []string{"CKV2_AWS_50", "AWS FSBP ElastiCache.3"},
 		Doc: evaluator.RuleDoc{
@@ -119,6 +121,7 @@ func (ElastiCacheMultiAZ) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "resilience",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_elasticache_replication_group"},
 		Doc: evaluator.RuleDoc{
 			Summary: "multi_az_enabled makes ElastiCache place replicas in other Availability Zones than the primary and fail " +
@@ -155,6 +158,7 @@ func (ElastiCacheAtRestEncryption) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "encryption",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_elasticache_replication_group"},
 		References:    []string{"CKV_AWS_29", "AVD-AWS-0045", "AWS FSBP ElastiCache.4"},
 		Doc: evaluator.RuleDoc{

@@ -12,6 +12,7 @@ func (LBDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_lb", "aws_alb"},
 		References:    []string{"CKV_AWS_150", "AWS FSBP ELB.6"},
 		Doc: evaluator.RuleDoc{
@@ -47,13 +48,13 @@ func (LBInternetFacing) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_lb", "aws_alb"},
-		Advisory:      true,
 		References:    []string{"AVD-AWS-0053"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Advisory: a load balancer with internal = false has public IP addresses and a public DNS name. That is " +
 				"right for a website and wrong for an internal API or an admin tool, and only a person can tell which, so " +
-				"the rule warns and never fails the gate. Checkov has no direct check (CKV2_AWS_28 only asks public ALBs " +
+				"the rule is advisory: it warns and does not block unless the policy promotes it. Checkov has no direct check (CKV2_AWS_28 only asks public ALBs " +
 				"for a WAF). Not judged (no finding): destroyed or forgotten load balancers (the lifecycle rules cover " +
 				"them) and Gateway Load Balancers (load_balancer_type = \"gateway\"), which have no scheme.",
 			Pass: "aws_lb or aws_alb that will exist after apply with internal = true.",

@@ -94,9 +94,3 @@ func TestLBInternetFacing(t *testing.T) {
 	}
 	runRuleCases(t, LBInternetFacing{}, tests)
 }
-
-func TestLBInternetFacingIsAdvisory(t *testing.T) {
-	if !(LBInternetFacing{}).Meta().Advisory {
-		t.Fatal("aws-lb-internet-facing must be advisory: a public load balancer is often intended")
-	}
-}

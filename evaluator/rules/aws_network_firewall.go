@@ -13,6 +13,7 @@ func (NetworkFirewallDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_networkfirewall_firewall"},
 		References:    []string{"CKV_AWS_344", "AWS FSBP NetworkFirewall.9"},
 		Doc: evaluator.RuleDoc{

@@ -12,6 +12,7 @@ func (QLDBDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_qldb_ledger"},
 		References:    []string{"CKV_AWS_172"},
 		Doc: evaluator.RuleDoc{

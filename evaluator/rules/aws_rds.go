@@ -21,6 +21,7 @@ func (RDSDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: awsRDSTypes,
 		References:    []string{"CKV_AWS_293", "CKV_AWS_139", "AVD-AWS-0177", "AVD-AWS-0343", "AWS FSBP RDS.7", "AWS FSBP RDS.8"},
 		Doc: evaluator.RuleDoc{
@@ -67,6 +68,7 @@ func (RDSBackupRetention) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: awsRDSTypes,
 		Params: []evaluator.ParamSpec{{
 			Name:    "min_days",
@@ -128,6 +130,7 @@ func (RDSFinalSnapshot) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: awsFinalSnapshotTypes,
 		Doc: evaluator.RuleDoc{
 			Summary: "Automated backups are deleted with the database by default; the final snapshot is the only copy left " +
@@ -205,6 +208,7 @@ func (RDSStorageEncrypted) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "encryption",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: awsRDSTypes,
 		References:    []string{"CKV_AWS_16", "CKV_AWS_96", "AVD-AWS-0080", "AVD-AWS-0079", "AWS FSBP RDS.3", "AWS FSBP RDS.27"},
 		Doc: evaluator.RuleDoc{
@@ -260,6 +264,7 @@ func (RDSMultiAZ) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "resilience",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_db_instance"},
 		References:    []string{"CKV_AWS_157", "AWS FSBP RDS.5"},
 		Doc: evaluator.RuleDoc{
@@ -300,6 +305,7 @@ func (RDSPubliclyAccessible) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_db_instance", "aws_rds_cluster_instance"},
 		References:    []string{"CKV_AWS_17", "AVD-AWS-0180", "AWS FSBP RDS.2"},
 		Doc: evaluator.RuleDoc{
@@ -336,6 +342,7 @@ func (RDSCopyTagsToSnapshot) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityLow,
 		Category:      "backup",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: awsRDSTypes,
 		References:    []string{"CKV2_AWS_60", "CKV_AWS_313", "AWS FSBP RDS.16", "AWS FSBP RDS.17"},
 		Doc: evaluator.RuleDoc{
@@ -371,6 +378,7 @@ func (RDSLogExports) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityLow,
 		Category:      "logging",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: awsRDSTypes,
 		References:    []string{"CKV_AWS_129", "CKV_AWS_324", "AWS FSBP RDS.9"},
 		Doc: evaluator.RuleDoc{

@@ -13,6 +13,7 @@ func (RedshiftSnapshotRetention) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_redshift_cluster"},
 		Params: []evaluator.ParamSpec{{
 			Name:    "min_days",
@@ -57,6 +58,7 @@ func (RedshiftFinalSnapshot) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_redshift_cluster"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Redshift has no deletion protection; automated snapshots are deleted with the cluster, so the final " +
@@ -96,6 +98,7 @@ func (RedshiftEncrypted) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "encryption",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_redshift_cluster"},
 		References:    []string{"CKV_AWS_64", "AVD-AWS-0084", "AWS FSBP Redshift.10"},
 		Doc: evaluator.RuleDoc{
@@ -132,6 +135,7 @@ func (RedshiftPubliclyAccessible) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_redshift_cluster"},
 		References:    []string{"CKV_AWS_87", "AWS FSBP Redshift.1"},
 		Doc: evaluator.RuleDoc{

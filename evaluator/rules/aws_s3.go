@@ -18,6 +18,7 @@ func (S3Versioning) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "backup",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_s3_bucket"},
 		References:    []string{"CKV_AWS_21", "AVD-AWS-0090", "AWS FSBP S3.14"},
 		Doc: evaluator.RuleDoc{
@@ -156,6 +157,7 @@ func (S3PublicAccessBlock) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_s3_bucket"},
 		References:    []string{"CKV2_AWS_6", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "AVD-AWS-0094", "AVD-AWS-0086"},
 		Doc: evaluator.RuleDoc{
@@ -257,6 +259,7 @@ func (S3Encryption) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "encryption",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_s3_bucket"},
 		Params: []evaluator.ParamSpec{{
 			Name:    "require_kms",
@@ -373,7 +376,7 @@ func s3AlgorithmDisplay(v evaluator.Value) string {
 	return v.Display()
 }
 
-// S3MFADelete requires MFA delete on versioned buckets (optional rule).
+// S3MFADelete requires MFA delete on versioned buckets (advisory rule).
 type S3MFADelete struct{}
 
 func (S3MFADelete) Meta() evaluator.RuleMeta {
@@ -383,13 +386,13 @@ func (S3MFADelete) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityLow,
 		Category:      "deletion-protection",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_s3_bucket"},
-		Optional:      true,
 		References:    []string{"AVD-AWS-0170"},
 		Doc: evaluator.RuleDoc{
 			Summary: "With MFA delete, permanently deleting an object version or suspending versioning needs the root " +
-				"user's MFA code, so stolen keys cannot purge the history versioning keeps. Optional (off unless the " +
-				"policy turns it on, e.g. for a production scope) because only the root user can enable it, through the " +
+				"user's MFA code, so stolen keys cannot purge the history versioning keeps. Advisory by default (the " +
+				"policy can promote it, e.g. for a production scope, or switch it off) because only the root user can enable it, through the " +
 				"`mfa` argument of aws_s3_bucket_versioning with a current token, which unattended pipelines cannot supply; " +
 				"Checkov's former CKV_AWS_52 was removed. Findings are reported on the aws_s3_bucket. " + s3DocTargets +
 				" Not judged (no finding): destroyed or forgotten buckets (the lifecycle rules cover them).",
@@ -452,7 +455,7 @@ func (S3MFADelete) Check(c *evaluator.Context, r *evaluator.Resource) []evaluato
 		expected, inline.Display())}
 }
 
-// S3ObjectLock requires S3 Object Lock on buckets (optional rule).
+// S3ObjectLock requires S3 Object Lock on buckets (advisory rule).
 type S3ObjectLock struct{}
 
 func (S3ObjectLock) Meta() evaluator.RuleMeta {
@@ -462,12 +465,12 @@ func (S3ObjectLock) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "deletion-protection",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_s3_bucket"},
-		Optional:      true,
 		Doc: evaluator.RuleDoc{
 			Summary: "Object Lock (write once, read many) stops object versions from being deleted or overwritten during " +
 				"their retention, even by administrators in compliance mode: the last line against ransomware and " +
-				"mistaken purges. Optional (off unless the policy turns it on, e.g. for backup or audit buckets) because it " +
+				"mistaken purges. Advisory by default (promote it for backup or audit buckets) because it " +
 				"makes deletion impossible by design and needs versioning. Once enabled it cannot be turned off, so " +
 				"destroying an aws_s3_bucket_object_lock_configuration (which only removes default retention) is not a " +
 				"failure here. Default retention rules are not judged. No Checkov or Trivy check covers it. " + s3DocTargets +

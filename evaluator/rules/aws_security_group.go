@@ -23,6 +23,7 @@ func (SecurityGroupOpenAdminPorts) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "aws",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule"},
 		Params: []evaluator.ParamSpec{{
 			Name:    "ports",

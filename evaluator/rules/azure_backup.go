@@ -40,12 +40,12 @@ func (AzureVMBackup) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine", "azurerm_virtual_machine"},
-		Optional:      true,
 		References:    []string{"CKV2_AZURE_12"},
 		Doc: evaluator.RuleDoc{
 			Summary: "A virtual machine that holds state (a self-managed database, file server) is lost with its disks unless a " +
-				"Recovery Services vault backs it up. Optional (off unless the policy turns it on): many virtual machines " +
+				"Recovery Services vault backs it up. Advisory by default (promote it where machines hold data): many virtual machines " +
 				"are rebuilt from images and hold nothing worth restoring. Not judged (no finding): destroyed or forgotten " +
 				"machines.",
 			Pass: "azurerm_linux_virtual_machine, azurerm_windows_virtual_machine or azurerm_virtual_machine that will exist " +

@@ -30,6 +30,7 @@ func (AzureDBBackupRetention) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: azureDBTypes,
 		Params: []evaluator.ParamSpec{{
 			Name:    "min_days",
@@ -85,13 +86,14 @@ func (AzureDBGeoRedundantBackup) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "backup",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: azureDBTypes,
-		Optional:      true,
 		References:    []string{"CKV_AZURE_136", "CKV_AZURE_94", "CKV_AZURE_102"},
 		Doc: evaluator.RuleDoc{
 			Summary: "With locally redundant backup storage a regional outage takes the server and every backup of it " +
 				"away together; geo-redundant backups are copied to the paired region and can be geo-restored there. " +
-				"Optional (off unless the policy turns it on, for example in a production scope): the setting can only be " +
+				"Advisory by default (a replication choice, not a backup: the server keeps its backups either way; promote it in a " +
+				"production scope that needs geo-restore): the setting can only be " +
 				"chosen when the server is created (changing it replaces the server), costs more backup storage and needs " +
 				"a region with a pair. Not judged (no finding): destroyed or forgotten servers (the lifecycle rules cover " +
 				"them) and replicas (create_mode = \"Replica\"), which keep no backups of their own.",

@@ -12,6 +12,7 @@ func (AzureKeyVaultPurgeProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "deletion-protection",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"azurerm_key_vault"},
 		References:    []string{"CKV_AZURE_110", "CKV_AZURE_42", "AVD-AZU-0016"},
 		Doc: evaluator.RuleDoc{
@@ -49,6 +50,7 @@ func (AzureKeyVaultSoftDelete) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"azurerm_key_vault"},
 		References:    []string{"CKV_AZURE_111", "AVD-AZU-0016"},
 		Params: []evaluator.ParamSpec{{

@@ -29,6 +29,7 @@ func (AzureMSSQLShortTermRetention) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"azurerm_mssql_database"},
 		Params: []evaluator.ParamSpec{{
 			Name:    "min_days",
@@ -80,12 +81,12 @@ func (AzureMSSQLLongTermRetention) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"azurerm_mssql_database"},
-		Optional:      true,
 		Doc: evaluator.RuleDoc{
 			Summary: "Point-in-time backups last at most 35 days; long-term retention (LTR) keeps weekly, monthly or yearly " +
-				"full backups for up to 10 years, for audits, legal holds and problems found late. Optional (off unless " +
-				"the policy turns it on, for example in a production scope): how long to keep backups is a data-retention " +
+				"full backups for up to 10 years, for audits, legal holds and problems found late. Advisory by default " +
+				"(promote it, for example in a production scope): how long to keep backups beyond point-in-time restore is a data-retention " +
 				"decision, and LTR storage is billed. Not judged (no finding): destroyed or forgotten databases and " +
 				"geo-secondaries (create_mode = \"Secondary\" or \"OnlineSecondary\").",
 			Pass: "azurerm_mssql_database that will exist after apply whose long_term_retention_policy sets at least one of " +
@@ -182,11 +183,11 @@ func (AzureMSSQLZoneRedundant) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "resilience",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"azurerm_mssql_database", "azurerm_mssql_elasticpool"},
-		Optional:      true,
 		Doc: evaluator.RuleDoc{
 			Summary: "A zone-redundant database keeps its replicas in several availability zones, so the loss of one " +
-				"datacenter does not take it down. Optional (off unless the policy turns it on): zone redundancy is only " +
+				"datacenter does not take it down. Advisory by default (it protects uptime, not data): zone redundancy is only " +
 				"available for some service tiers (Premium, Business Critical, General Purpose vCore and Hyperscale) and " +
 				"regions with availability zones. A database in an elastic pool (elastic_pool_id set, or known only after " +
 				"apply while the configuration writes it) takes zone redundancy from the pool, so the " +
@@ -233,6 +234,7 @@ func (AzureSQLPublicNetworkAccess) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"azurerm_mssql_server"},
 		References:    []string{"CKV_AZURE_113", "AVD-AZU-0022"},
 		Doc: evaluator.RuleDoc{

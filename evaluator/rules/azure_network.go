@@ -19,6 +19,7 @@ func (AzureNSGOpenAdminPorts) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "azurerm",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"azurerm_network_security_rule", "azurerm_network_security_group"},
 		References:    []string{"CKV_AZURE_10", "CKV_AZURE_9", "AVD-AZU-0050", "AVD-AZU-0048"},
 		Params: []evaluator.ParamSpec{{

@@ -291,3 +291,58 @@ func TestAzureStorageNoPublicBlob(t *testing.T) {
 	}
 	runRuleCases(t, AzureStorageNoPublicBlob{}, tests)
 }
+
+func TestAzureStorageBlobVersioning(t *testing.T) {
+	const id = "azure-storage-blob-versioning"
+	const addr = "azurerm_storage_account.data"
+	const path = "blob_properties.versioning_enabled"
+	account := func(after, unknown, config map[string]any) evaltest.Change {
+		a := map[string]any{"account_kind": "StorageV2", "account_replication_type": "GZRS"}
+		for k, v := range after {
+			a[k] = v
+		}
+		return evaltest.Change{Address: addr, Type: "azurerm_storage_account", After: a, AfterUnknown: unknown, Config: config}
+	}
+	blob := func(m map[string]any) []any { return []any{m} }
+	tests := []ruleCase{
+		{
+			name:   "versioning on passes",
+			change: account(map[string]any{"blob_properties": blob(map[string]any{"versioning_enabled": true})}, nil, map[string]any{}),
+			want:   []evaluator.Finding{pass(id, addr, path, "blob_properties.versioning_enabled is true")},
+		},
+		{
+			name:   "versioning off fails",
+			change: account(map[string]any{"blob_properties": blob(map[string]any{"versioning_enabled": false})}, nil, map[string]any{}),
+			want:   []evaluator.Finding{fail(id, addr, path, "blob_properties.versioning_enabled is false", "true", "false")},
+		},
+		{
+			name: "blob_properties left out of the configuration, known after apply on create, is the provider default: off",
+			change: account(nil, map[string]any{"blob_properties": true, "id": true},
+				map[string]any{"account_replication_type": map[string]any{"constant_value": "GZRS"}}),
+			want: []evaluator.Finding{fail(id, addr, path, "blob_properties.versioning_enabled is not set (provider default false)",
+				"true", "not set (provider default false)")},
+		},
+		{
+			name: "versioning set from a value known only after apply is unknown",
+			change: account(map[string]any{"blob_properties": blob(map[string]any{})}, map[string]any{"blob_properties": []any{map[string]any{"versioning_enabled": true}}},
+				map[string]any{"blob_properties": []any{map[string]any{"versioning_enabled": map[string]any{"references": []any{"var.versioning"}}}}}),
+			want: []evaluator.Finding{unknown(id, addr, path, "true")},
+		},
+		{
+			name:   "an unknown block with no configuration section stays unknown",
+			change: account(nil, map[string]any{"blob_properties": true}, nil),
+			want:   []evaluator.Finding{unknown(id, addr, path, "true")},
+		},
+		{
+			name:   "a FileStorage account has no blob service",
+			change: account(map[string]any{"account_kind": "FileStorage"}, nil, map[string]any{}),
+			want:   nil,
+		},
+		{
+			name:   "a destroyed account is left to the lifecycle rules",
+			change: evaltest.Change{Address: addr, Type: "azurerm_storage_account", Actions: []string{"delete"}, Before: map[string]any{"name": "data"}},
+			want:   nil,
+		},
+	}
+	runRuleCases(t, AzureStorageBlobVersioning{}, tests)
+}

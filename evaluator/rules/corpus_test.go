@@ -107,8 +107,15 @@ func TestCorpus(t *testing.T) {
 	// The counts are a golden file: a change in what the standard finds in
 	// real plans must be looked at, not slip through (a lost drift warning
 	// once did). Refresh with: go test ./evaluator/rules -run TestCorpus -update-corpus
-	golden := filepath.Join("testdata", "corpus-counts.golden")
 	got := fmt.Sprintf("# findings per rule over %d plans in ../shared/corpus/plans (fail unknown warn pass)%s\n", len(files), b.String())
+	corpusGolden(t, "corpus-counts.golden", got, "findings over the corpus changed")
+}
+
+// corpusGolden compares got with testdata/<name>, or rewrites it with
+// -update-corpus; what names the change in the failure message.
+func corpusGolden(t *testing.T, name, got, what string) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
 	if *updateCorpus {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
@@ -122,6 +129,6 @@ func TestCorpus(t *testing.T) {
 		t.Fatalf("read %s (create it with -update-corpus): %v", golden, err)
 	}
 	if string(want) != got {
-		t.Errorf("findings over the corpus changed; check them, then refresh with -update-corpus.\nwant:\n%s\ngot:\n%s", want, got)
+		t.Errorf("%s; check them, then refresh with -update-corpus.\nwant:\n%s\ngot:\n%s", what, want, got)
 	}
 }

@@ -23,6 +23,7 @@ func (GoogleBigQueryTableDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"google_bigquery_table"},
 		References:    []string{"CKV_GCP_121"},
 		Doc: evaluator.RuleDoc{
@@ -59,6 +60,7 @@ func (GoogleSpannerDatabaseDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"google_spanner_database"},
 		References:    []string{"CKV_GCP_119"},
 		Doc: evaluator.RuleDoc{
@@ -94,6 +96,7 @@ func (GoogleSpannerDatabaseDropProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"google_spanner_database"},
 		References:    []string{"CKV_GCP_120"},
 		Doc: evaluator.RuleDoc{
@@ -128,6 +131,7 @@ func (GoogleBigtableInstanceDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"google_bigtable_instance"},
 		References:    []string{"CKV_GCP_122"},
 		Doc: evaluator.RuleDoc{
@@ -162,6 +166,7 @@ func (GoogleBigtableTableDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"google_bigtable_table"},
 		Doc: evaluator.RuleDoc{
 			Summary: "On google_bigtable_table, deletion_protection is not a Terraform flag but a Bigtable setting with the " +
@@ -198,6 +203,7 @@ func (GoogleFirestoreDeleteProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"google_firestore_database"},
 		Doc: evaluator.RuleDoc{
 			Summary: "delete_protection_state = \"DELETE_PROTECTION_ENABLED\" makes Firestore refuse to delete the database, " +

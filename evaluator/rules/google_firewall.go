@@ -20,6 +20,7 @@ func (GoogleFirewallOpenAdminPorts) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"google_compute_firewall"},
 		Params: []evaluator.ParamSpec{{
 			Name:    "ports",

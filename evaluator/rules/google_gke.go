@@ -13,6 +13,7 @@ func (GoogleGKEDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"google_container_cluster"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Deleting a GKE cluster takes its workloads, node pools and persistent volumes whose reclaim policy is Delete " +

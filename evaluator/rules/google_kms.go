@@ -19,6 +19,7 @@ func (GoogleKMSKeyRotation) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "encryption",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"google_kms_crypto_key"},
 		Params: []evaluator.ParamSpec{{
 			Name:    "max_days",

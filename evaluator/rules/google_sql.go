@@ -21,6 +21,7 @@ func (GoogleSQLDeletionProtection) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: googleSQLTypes,
 		Doc: evaluator.RuleDoc{
 			Summary: "With deletion_protection = false, a `terraform destroy`, a renamed resource or a forced replacement deletes the " +
@@ -57,6 +58,7 @@ func (GoogleSQLBackupEnabled) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: googleSQLTypes,
 		References:    []string{"CKV_GCP_14", "AVD-GCP-0024"},
 		Doc: evaluator.RuleDoc{
@@ -107,6 +109,7 @@ func (GoogleSQLPITR) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: googleSQLTypes,
 		References:    []string{"CKV2_GCP_20"},
 		Doc: evaluator.RuleDoc{
@@ -223,6 +226,7 @@ func (GoogleSQLDeletionProtectionAPI) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: googleSQLTypes,
 		Doc: evaluator.RuleDoc{
 			Summary: "Cloud SQL instances carry two different deletion guards. The top-level deletion_protection argument " +
@@ -271,6 +275,7 @@ func (GoogleSQLRetainedBackups) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "backup",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: googleSQLTypes,
 		Params: []evaluator.ParamSpec{{
 			Name:    "min_backups",
@@ -344,6 +349,7 @@ func (GoogleSQLNoPublicIP) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: googleSQLTypes,
 		References:    []string{"AVD-GCP-0017", "CKV_GCP_60", "CIS GCP 6.6"},
 		Doc: evaluator.RuleDoc{
@@ -386,6 +392,7 @@ func (GoogleSQLAuthorizedNetworksOpen) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: googleSQLTypes,
 		References:    []string{"CKV_GCP_11", "CKV2_GCP_21", "AVD-GCP-0017", "CIS GCP 6.5"},
 		Doc: evaluator.RuleDoc{

@@ -15,6 +15,7 @@ func (GoogleStorageVersioning) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "backup",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: googleStorageTypes,
 		References:    []string{"CKV_GCP_78", "GCP-0078", "AVD-GCP-0078"},
 		Doc: evaluator.RuleDoc{
@@ -51,6 +52,7 @@ func (GoogleStoragePublicAccessPrevention) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "exposure",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: googleStorageTypes,
 		References:    []string{"CKV_GCP_114"},
 		Doc: evaluator.RuleDoc{
@@ -92,6 +94,7 @@ func (GoogleStorageNoForceDestroy) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "deletion-protection",
 		Provider:      "google",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: googleStorageTypes,
 		Doc: evaluator.RuleDoc{
 			Summary: "Cloud Storage refuses to delete a bucket that still holds objects; that refusal is the only thing that " +

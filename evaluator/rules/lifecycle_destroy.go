@@ -41,6 +41,7 @@ func (StatefulDestroy) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityCritical,
 		Category:      "lifecycle",
 		Provider:      "any",
+		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"*"},
 		Params:        statefulParams,
 		References:    []string{"Terraform lifecycle prevent_destroy", "AWS Well-Architected REL09"},
@@ -100,9 +101,9 @@ func (StatefulForget) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "lifecycle",
 		Provider:      "any",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"*"},
 		Params:        statefulParams,
-		Advisory:      true,
 		References:    []string{"Terraform removed block (1.7+)"},
 		Doc: evaluator.RuleDoc{
 			Summary: "A `forget` keeps the real object and its data but removes it from state: from then on no plan " +

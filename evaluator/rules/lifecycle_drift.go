@@ -18,8 +18,8 @@ func (ProtectionDrift) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityHigh,
 		Category:      "drift",
 		Provider:      "any",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: protectedTypeNames(),
-		Advisory:      true,
 		References:    []string{"terraform plan resource_drift"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Someone turned deletion protection off in the console, or shortened backup retention, and " +

@@ -290,7 +290,14 @@ func protectedAttrList() string {
 			if j > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(a.Path + " (" + a.kindWords() + ")")
+			b.WriteString(a.Path + " (" + a.kindWords())
+			if std, ok := protectionStandards[t][a.Path]; ok {
+				b.WriteString("; " + std.rule.Meta().ID)
+				if std.param != "" {
+					b.WriteString(" " + std.param)
+				}
+			}
+			b.WriteString(")")
 		}
 	}
 	return b.String()

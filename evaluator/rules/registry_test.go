@@ -78,3 +78,56 @@ func readTestSources(t *testing.T) string {
 	}
 	return b.String()
 }
+
+// blockingCore is the built-in standard's blocking core, exactly: deletion
+// protection of data stores (Azure locks included), automated backups and
+// their retention, point-in-time recovery, final snapshots, object
+// versioning and soft delete, storage encryption at rest, admin and database
+// ports open to the internet, destroy or replace of stateful resources, and
+// protection switched off or lowered below the standard in the plan. Every
+// other rule is advisory by default. docs/standard.md lists both, with why.
+var blockingCore = []string{
+	"aws-docdb-backup-retention", "aws-docdb-deletion-protection", "aws-docdb-storage-encrypted",
+	"aws-dynamodb-deletion-protection", "aws-dynamodb-pitr",
+	"aws-ebs-backup", "aws-ebs-encryption", "aws-efs-backup", "aws-efs-encryption",
+	"aws-elasticache-at-rest-encryption", "aws-elasticache-backup-retention",
+	"aws-neptune-backup-retention", "aws-neptune-deletion-protection", "aws-neptune-storage-encrypted",
+	"aws-qldb-deletion-protection",
+	"aws-rds-backup-retention", "aws-rds-deletion-protection", "aws-rds-final-snapshot", "aws-rds-storage-encrypted",
+	"aws-redshift-encrypted", "aws-redshift-final-snapshot", "aws-redshift-snapshot-retention",
+	"aws-s3-encryption", "aws-s3-versioning", "aws-security-group-open-admin-ports",
+	"azure-db-backup-retention", "azure-delete-lock", "azure-key-vault-purge-protection", "azure-key-vault-soft-delete",
+	"azure-mssql-short-term-retention", "azure-nsg-open-admin-ports", "azure-storage-blob-versioning", "azure-storage-soft-delete",
+	"google-bigquery-table-deletion-protection", "google-bigtable-instance-deletion-protection",
+	"google-bigtable-table-deletion-protection", "google-firestore-database-delete-protection",
+	"google-firewall-open-admin-ports", "google-gke-deletion-protection", "google-spanner-database-deletion-protection",
+	"google-sql-authorized-networks-open", "google-sql-backup-enabled", "google-sql-deletion-protection",
+	"google-sql-pitr", "google-sql-retained-backups", "google-storage-no-force-destroy", "google-storage-versioning",
+	"lifecycle-protection-lowered", "lifecycle-stateful-destroy",
+}
+
+// TestDefaultEnforcement holds every rule to the blocking core above: a rule
+// that becomes blocking (or stops being) by accident changes which plans
+// teams can apply.
+func TestDefaultEnforcement(t *testing.T) {
+	core := map[string]bool{}
+	for _, id := range blockingCore {
+		core[id] = true
+	}
+	reg := Registry()
+	for _, id := range blockingCore {
+		if _, ok := reg.Lookup(id); !ok {
+			t.Errorf("blocking core names %s, which is not a rule", id)
+		}
+	}
+	for _, rule := range reg.Rules() {
+		m := rule.Meta()
+		want := evaluator.EnforceAdvisory
+		if core[m.ID] {
+			want = evaluator.EnforceBlocking
+		}
+		if m.Enforcement != want {
+			t.Errorf("%s: enforcement %s, want %s", m.ID, m.Enforcement, want)
+		}
+	}
+}

@@ -44,8 +44,8 @@ func (TagsRequired) Meta() evaluator.RuleMeta {
 		Severity:      evaluator.SeverityMedium,
 		Category:      "tagging",
 		Provider:      "any",
+		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"*"},
-		Optional:      true,
 		Params: []evaluator.ParamSpec{
 			{
 				Name: "keys", Kind: evaluator.ParamStringList, Default: []string{},
@@ -65,9 +65,9 @@ func (TagsRequired) Meta() evaluator.RuleMeta {
 		Doc: evaluator.RuleDoc{
 			Summary: "Tags say who owns a resource, who pays for it and how critical its data is; an untagged production " +
 				"database has no one to page. Provider-level default tags count: AWS provider default_tags appear in tags_all, " +
-				"Google provider default_labels in terraform_labels and effective_labels. The rule is optional (off unless " +
-				"the policy enables it) and gives no findings until the policy lists keys, for example " +
-				"`rules: {tags-required: {enabled: true, params: {keys: [owner, cost-center]}}}`.",
+				"Google provider default_labels in terraform_labels and effective_labels. The rule is advisory and " +
+				"gives no findings until the policy lists keys, for example " +
+				"`rules: {tags-required: {params: {keys: [owner, cost-center]}}}`.",
 			Pass: "A resource that will exist after apply (create, update, no-op, replace) whose planned object has a " +
 				"tags_all, effective_labels, terraform_labels, tags or labels attribute (this is what makes a resource " +
 				"taggable; AWS tags_all includes default_tags), or an aws_autoscaling_group (its `tag` blocks and legacy " +

@@ -136,13 +136,10 @@ func TestTagsRequired(t *testing.T) {
 	runRuleCases(t, TagsRequired{}, tests)
 }
 
-// TestTagsRequiredIsOptional: the built-in standard without a policy must not
-// run tags-required, since it has no keys to require.
-func TestTagsRequiredIsOptional(t *testing.T) {
+// TestTagsRequiredJudgesEveryType: the rule runs on every resource (it is
+// on by default, and gives findings only once the policy lists keys).
+func TestTagsRequiredJudgesEveryType(t *testing.T) {
 	m := TagsRequired{}.Meta()
-	if !m.Optional {
-		t.Error("tags-required must be Optional: it needs the policy's keys")
-	}
 	if len(m.ResourceTypes) != 1 || m.ResourceTypes[0] != "*" {
 		t.Errorf("ResourceTypes = %v, want [*]", m.ResourceTypes)
 	}
