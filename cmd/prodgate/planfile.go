@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"runtime/debug"
@@ -36,6 +37,9 @@ func readPlan(ctx context.Context, path string, stdin io.Reader) (plan *evaluato
 		}
 	} else {
 		data, release, err = loadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, badInput(fmt.Errorf("read plan: %s does not exist; write it with `terraform plan -out=tfplan` then `terraform show -json tfplan > %s`, or pass the binary plan file (--plan tfplan)", path, path))
+		}
 		if err != nil {
 			return nil, nil, badInput(fmt.Errorf("read plan: %w", err))
 		}
