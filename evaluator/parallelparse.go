@@ -35,11 +35,11 @@ func decodePlan(data []byte, opts ParseOptions) (*Plan, error) {
 	}
 	if workers > 1 && len(data) >= parallelParseFrom {
 		chunk := max(len(data)/(workers*16), 64<<10)
-		if p, err := decodeParallel(data, workers, chunk, opts.Release); err == nil {
+		if p, err := decodeParallel(data, workers, chunk, opts); err == nil {
 			return p, nil
 		}
 	}
-	p := &Plan{byType: make(map[string][]*Resource)}
+	p := &Plan{byType: make(map[string][]*Resource), maxEntries: opts.resourceLimit()}
 	if err := p.decode(&scanner{data: data, release: opts.Release}); err != nil {
 		return nil, err
 	}
@@ -73,8 +73,10 @@ type parseUnit struct {
 	outputs []*OutputChange
 }
 
-func decodeParallel(data []byte, workers, chunk int, release func(start, end int)) (*Plan, error) {
-	p := &Plan{byType: make(map[string][]*Resource)}
+func decodeParallel(data []byte, workers, chunk int, opts ParseOptions) (*Plan, error) {
+	release := opts.Release
+	limit := int64(opts.resourceLimit())
+	p := &Plan{byType: make(map[string][]*Resource), maxEntries: int(limit)}
 	// Workers start on the first runs while the splitter is still cutting.
 	// A short queue: the splitter, several times faster than the workers,
 	// would otherwise bring the whole file into memory ahead of them.
@@ -85,7 +87,7 @@ func decodeParallel(data []byte, workers, chunk int, release func(start, end int
 	// a hostile document first; the one-core parser then says where.
 	var entries atomic.Int64
 	count := func(int) error {
-		if entries.Add(1) > MaxPlanResources {
+		if entries.Add(1) > limit {
 			return errResplit
 		}
 		return nil

@@ -5,6 +5,7 @@ package evaluator
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -65,8 +66,8 @@ type Plan struct {
 	// documents were present and not null (see checkIsPlan).
 	sections sectionSet
 	// entries counts the resources read from resource_changes,
-	// resource_drift and prior_state, against MaxPlanResources.
-	entries int
+	// resource_drift and prior_state, against maxEntries (MaxPlanResources).
+	entries, maxEntries int
 
 	drift map[string]*rawResourceChange
 	// state holds managed resources recorded in prior_state, by type; those
@@ -142,10 +143,14 @@ func (p *Plan) noteSection(key string, next byte) {
 // where its object starts.
 func (p *Plan) countEntry(offset int) error {
 	p.entries++
-	if p.entries > MaxPlanResources {
-		return &limitError{offset: offset, msg: fmt.Sprintf("the plan lists more than %d resources (resource_changes, resource_drift and prior_state together), more than prodgate judges", MaxPlanResources)}
+	if p.entries > p.maxEntries {
+		return tooManyResources(offset, p.maxEntries)
 	}
 	return nil
+}
+
+func tooManyResources(offset, limit int) error {
+	return &limitError{offset: offset, msg: fmt.Sprintf("the plan lists more than %d resources (resource_changes, resource_drift and prior_state together), more than prodgate judges", limit)}
 }
 
 // makePlanCommand is what the refusals of documents that are not plans tell
@@ -223,7 +228,11 @@ type ParseOptions struct {
 	// Workers is how many goroutines validate a large plan; 0 means one per
 	// CPU, 1 parses on the calling goroutine only.
 	Workers int
+	// maxResources replaces MaxPlanResources when set (tests lower it).
+	maxResources int
 }
+
+func (o ParseOptions) resourceLimit() int { return cmp.Or(o.maxResources, MaxPlanResources) }
 
 // releaseEvery is how often, in bytes, the scanner reports progress to Release.
 const releaseEvery = 4 << 20
@@ -354,6 +363,7 @@ func (p *Plan) readFact(sc *scanner, key string) (ok bool, err error) {
 }
 
 func (p *Plan) addChange(sc *scanner, i int) error {
+	sc.ws()
 	if err := p.countEntry(sc.pos); err != nil {
 		return err
 	}
@@ -391,6 +401,7 @@ func (p *Plan) addReadChange(rc *rawResourceChange, i int) error {
 }
 
 func (p *Plan) addDrift(sc *scanner, i int) error {
+	sc.ws()
 	if err := p.countEntry(sc.pos); err != nil {
 		return err
 	}
@@ -623,6 +634,7 @@ func (sr *stateReader) module() error {
 			address, err = sc.stringValue("prior_state module address")
 		case "resources":
 			err = sc.arrayOf("prior_state resources", func(int) error {
+				sc.ws()
 				if err := sr.count(sc.pos); err != nil {
 					return err
 				}

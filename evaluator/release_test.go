@@ -53,7 +53,7 @@ func TestParsedNamesDoNotPointIntoThePlan(t *testing.T) {
 			parse func([]byte) (*Plan, error)
 		}{
 			{"one core", parseOneCore},
-			{"parallel", func(d []byte) (*Plan, error) { return decodeParallel(d, 2, 64, nil) }},
+			{"parallel", func(d []byte) (*Plan, error) { return decodeParallel(d, 2, 64, ParseOptions{}) }},
 		} {
 			data := bytes.Clone(original)
 			p, err := parser.parse(data)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the plans in testdata/plans that come from real terraform runs.
+# Regenerates the plans in testdata/plans that come from real terraform runs,
+# and the documents in testdata/notplans that `terraform show -json` prints
+# when it is not given a plan (prodgate must refuse them).
 # Needs terraform >= 1.5 on PATH; no provider is downloaded (terraform_data is built in).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -8,12 +10,24 @@ trap 'rm -rf "$work"' EXIT
 cp "$here/terraform/main.tf" "$work/"
 cd "$work"
 export TF_IN_AUTOMATION=1 TF_CLI_CONFIG_FILE=/dev/null
+mkdir -p "$here/notplans"
 terraform init -input=false -no-color >/dev/null
+# Before anything is applied there is no state: show prints only format_version.
+terraform show -json > "$here/notplans/terraform-no-state.json"
 terraform plan -input=false -no-color -out create.tfplan >/dev/null
 terraform show -json create.tfplan > "$here/plans/terraform-data-create.json"
 terraform apply -input=false -no-color -auto-approve create.tfplan >/dev/null
+# The common mistake: show without the plan file prints the state.
+terraform show -json > "$here/notplans/terraform-data-state.json"
+terraform plan -input=false -no-color -out nochanges.tfplan >/dev/null
+terraform show -json nochanges.tfplan > "$here/plans/terraform-data-no-changes.json"
 terraform plan -input=false -no-color -var rev=2 -out replace.tfplan >/dev/null
 terraform show -json replace.tfplan > "$here/plans/terraform-data-replace.json"
 terraform plan -input=false -no-color -destroy -out destroy.tfplan >/dev/null
 terraform show -json destroy.tfplan > "$here/plans/terraform-data-destroy.json"
-echo "wrote $here/plans/terraform-data-{create,replace,destroy}.json with $(terraform version | head -1)"
+# A plan with outputs and no resources at all.
+mkdir "$work/outputs" && cp "$here/terraform/outputs-only/main.tf" "$work/outputs/" && cd "$work/outputs"
+terraform init -input=false -no-color >/dev/null
+terraform plan -input=false -no-color -out outputs.tfplan >/dev/null
+terraform show -json outputs.tfplan > "$here/plans/terraform-outputs-only.json"
+echo "wrote $here/plans/terraform-{data-create,data-no-changes,data-replace,data-destroy,outputs-only}.json and $here/notplans/terraform-{no-state,data-state}.json with $(terraform version | head -1)"
