@@ -18,7 +18,7 @@ func planSummary(p *Plan) []string {
 	out := []string{fmt.Sprintf("facts %q %q errored=%v complete=%v deferred=%d empty=%d sections=%b config=%q",
 		p.FormatVersion, p.TerraformVersion, p.Errored, p.Complete != nil && *p.Complete, p.DeferredChanges, p.EmptyActions, p.sections, p.rawConfig)}
 	for _, o := range p.Outputs {
-		c := o.change
+		c := &o.change
 		out = append(out, fmt.Sprintf("output %q actions=%v before=%s after=%s unknown=%s bs=%s as=%s",
 			o.Name, c.actions, c.before, c.after, c.afterUnknown, c.beforeSensitive, c.afterSensitive))
 	}
