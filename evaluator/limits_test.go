@@ -330,6 +330,7 @@ func TestResourceLimit(t *testing.T) {
 func TestNameLimit(t *testing.T) {
 	long := strings.Repeat("k", MaxAddressBytes-len(`t.x[""]`))
 	tooLong := long + "k"
+	stateTypeDoc := `{"format_version":"1.2","planned_values":{},"prior_state":{"values":{"root_module":{"resources":[{"address":"t.x","mode":"managed","type":"` + strings.Repeat("t", MaxAddressBytes+1) + `","name":"x","values":{}}]}}}}`
 	stateDoc := `{"format_version":"1.2","planned_values":{},"prior_state":{"values":{"root_module":{"child_modules":[{"resources":[{"address":"t.x","mode":"managed","type":"t","name":"x","values":{}}],"address":"module.` + tooLong + `"}]}}}}`
 	tests := []struct {
 		name, doc, want string
@@ -339,6 +340,9 @@ func TestNameLimit(t *testing.T) {
 			"plan: line 1, column 45: resource_changes[0].address is 16385 bytes long, more than the 16384 bytes prodgate reads in a resource's names"},
 		{"a type past it in resource_drift", "{\"format_version\":\"1.2\",\"planned_values\":{},\n\"resource_drift\":[{},\n{\"address\":\"t.x\",\"type\":\"" + strings.Repeat("t", MaxAddressBytes+1) + `","change":{"actions":["update"]}}]}`,
 			"plan: line 3, column 1: resource_drift[1].type is 16385 bytes long, more than the 16384 bytes prodgate reads in a resource's names"},
+		{"a prior_state type past it", stateTypeDoc,
+			fmt.Sprintf(`plan: line 1, column %d: prior_state resource "t.x".type is 16385 bytes long, more than the 16384 bytes prodgate reads in a resource's names`,
+				strings.Index(stateTypeDoc, `{"address":"t.x"`)+1)},
 		// The module's address is given to its resources, which Terraform 0.12
 		// wrote without the module prefix: the prefixed address is too long.
 		{"a prior_state module address past it", stateDoc,

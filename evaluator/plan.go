@@ -477,16 +477,18 @@ func readResourceChange(sc *scanner, section string, i int) (*rawResourceChange,
 		return nil, prefixField(err, fmt.Sprintf("%s[%d]", section, i))
 	}
 	rc.change.end = sc.pos
-	if err := rc.checkNames(func() string { return fmt.Sprintf("%s[%d]", section, i) }); err != nil {
+	if err := rc.checkNames(section, i); err != nil {
 		return nil, err
 	}
 	rc.ownStrings()
 	return rc, nil
 }
 
-// checkNames refuses names longer than MaxAddressBytes; where names the
-// resource for the message.
-func (rc *rawResourceChange) checkNames(where func() string) error {
+// checkNames refuses names longer than MaxAddressBytes. The message names the
+// resource as element index of section, or (index < 0) as a prior_state
+// resource by its address; it is only built on error, as this runs once per
+// resource.
+func (rc *rawResourceChange) checkNames(section string, index int) error {
 	for _, f := range [...]struct {
 		field string
 		value string
@@ -495,8 +497,12 @@ func (rc *rawResourceChange) checkNames(where func() string) error {
 		{"deposed", rc.Deposed}, {"mode", rc.mode}, {"action_reason", string(rc.actionReason)},
 	} {
 		if len(f.value) > MaxAddressBytes {
+			where := fmt.Sprintf("%s[%d]", section, index)
+			if index < 0 {
+				where = fmt.Sprintf("%s resource %q", section, rc.Address[:min(len(rc.Address), 200)])
+			}
 			return &limitError{offset: rc.change.start, msg: fmt.Sprintf("%s.%s is %d bytes long, more than the %d bytes prodgate reads in a resource's names",
-				where(), f.field, len(f.value), MaxAddressBytes)}
+				where, f.field, len(f.value), MaxAddressBytes)}
 		}
 	}
 	return nil
@@ -667,7 +673,7 @@ func (sr *stateReader) module() error {
 		if address != "" && !strings.HasPrefix(rc.Address, address+".") {
 			rc.Address = address + "." + rc.Address
 		}
-		if err := rc.checkNames(func() string { return "prior_state resource " + strconv.Quote(rc.Address[:min(len(rc.Address), 200)]) }); err != nil {
+		if err := rc.checkNames("prior_state", -1); err != nil {
 			return err
 		}
 		rc.ownStrings()
