@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -169,8 +170,14 @@ func (r *celRule) Check(c *Context, res *Resource) []Finding {
 	switch {
 	case err != nil:
 		msg := err.Error()
-		if strings.Contains(msg, "cost limit") || errors.Is(err, context.DeadlineExceeded) {
+		switch {
+		case strings.Contains(msg, "cost limit") || errors.Is(err, context.DeadlineExceeded):
 			msg = "the condition exceeded its evaluation budget"
+		case holdsSensitive(res):
+			// CEL's errors quote the values they met (a sensitive string
+			// used as a regular expression showed in full), so the error of
+			// a resource with sensitive values is not shown.
+			msg = "the error is not shown, as it may quote one of this resource's sensitive values"
 		}
 		return []Finding{c.Fail(res, "", "custom rule could not be evaluated: "+msg+"; the gate fails closed", "condition true", "error")}
 	case types.IsUnknown(out):
@@ -184,6 +191,14 @@ func (r *celRule) Check(c *Context, res *Resource) []Finding {
 		return []Finding{c.Pass(res, "", r.message)}
 	}
 	return []Finding{c.Fail(res, "", r.message, "condition true", "condition false")}
+}
+
+// holdsSensitive reports whether Terraform marked any value of the resource
+// sensitive. A sensitivity tree holds only objects, arrays and booleans, so
+// any "true" in its bytes (a key spelled "true" included, which only errs
+// towards hiding) is a mark.
+func holdsSensitive(res *Resource) bool {
+	return bytes.Contains(res.change.afterSensitive, []byte("true")) || bytes.Contains(res.change.beforeSensitive, []byte("true"))
 }
 
 func orEmptyMap(v any) any {

@@ -98,3 +98,45 @@ func TestCELOverDeepValues(t *testing.T) {
 		t.Errorf("a value past the limit: got %v, want the nesting refusal", err)
 	}
 }
+
+// TestCELErrorsDoNotQuoteSensitiveValues: CEL's runtime errors quote the
+// values they met, so a resource with sensitive values gets the failure
+// without the error's text; others keep it, to debug the condition.
+func TestCELErrorsDoNotQuoteSensitiveValues(t *testing.T) {
+	const policy = `version: 1
+custom_rules:
+  - id: acme-name-pattern
+    title: The name matches the pattern
+    severity: high
+    resource_types: [test_db]
+    condition: after.name.matches(after.pattern)
+`
+	plan := func(sensitive string) string {
+		return `{"format_version":"1.2","resource_changes":[{"address":"test_db.a","mode":"managed","type":"test_db","name":"a",` +
+			`"change":{"actions":["create"],"before":null,"after":{"name":"db","pattern":"hunter(2"},"after_unknown":{},"after_sensitive":` + sensitive + `}}]}`
+	}
+	tests := []struct {
+		name, sensitive, want string
+	}{
+		{"the sensitive value is not quoted", `{"pattern":true}`,
+			"custom rule could not be evaluated: the error is not shown, as it may quote one of this resource's sensitive values; the gate fails closed"},
+		{"without sensitive values the error is shown", `{}`,
+			"custom rule could not be evaluated: error parsing regexp: missing closing ): `hunter(2`; the gate fails closed"},
+	}
+	engine := compileWith(t, policy)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := evaluator.ParsePlan([]byte(plan(tc.sensitive)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := engine.Evaluate(p, evaluator.RunContext{}, today)
+			if len(rep.Findings) != 1 || rep.Findings[0].Status != evaluator.StatusFail {
+				t.Fatalf("want one failure, got %+v", rep.Findings)
+			}
+			if diff := cmp.Diff(tc.want, rep.Findings[0].Message); diff != "" {
+				t.Errorf("message (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -13,7 +13,9 @@ import (
 
 // FuzzCELOverPlanValues evaluates a team rule (the fuzzer's condition) over
 // a resource whose planned values and unknown marks the fuzzer writes too,
-// beside a sensitive attribute. Whatever the condition and the values:
+// beside a sensitive attribute whose tail the fuzzer writes as well (regular
+// expression syntax in a secret once showed in an error message). Whatever the
+// condition and the values:
 // evaluation must not panic; the rule's findings pass, fail or are unknown
 // (an error fails closed); a resource with no unknown value is never judged
 // unknown; and the sensitive value appears nowhere in the report.
@@ -31,15 +33,19 @@ func FuzzCELOverPlanValues(f *testing.F) {
 		{`after.v.matches(after.password)`, `"abc"`, `{}`},
 		{`before == after`, `{}`, `[]`},
 	} {
-		f.Add(seed.condition, []byte(seed.after), []byte(seed.unknown))
+		f.Add(seed.condition, []byte(seed.after), []byte(seed.unknown), "")
 	}
-	f.Fuzz(func(t *testing.T, condition string, after, unknown []byte) {
-		// The secret is derived from the inputs, so the condition cannot
-		// spell it: any copy of it in the report came from the plan.
-		sum := sha256.Sum256([]byte(condition + "\x00" + string(after) + "\x00" + string(unknown)))
-		secret := "secret-" + hex.EncodeToString(sum[:12])
+	f.Fuzz(func(t *testing.T, condition string, after, unknown []byte, tail string) {
+		// The secret starts with a hash of the inputs, so the condition
+		// cannot spell it: any copy of it in the report came from the plan.
+		sum := sha256.Sum256([]byte(condition + "\x00" + string(after) + "\x00" + string(unknown) + "\x00" + tail))
+		secretJSON, err := json.Marshal("secret-" + hex.EncodeToString(sum[:12]) + tail)
+		if err != nil {
+			return // not UTF-8
+		}
+		secret := string(secretJSON[1 : len(secretJSON)-1])
 		doc := `{"format_version":"1.2","resource_changes":[{"address":"test_db.a","mode":"managed","type":"test_db","name":"a",` +
-			`"change":{"actions":["create"],"before":null,"after":{"password":"` + secret + `","v":` + string(after) + `},` +
+			`"change":{"actions":["create"],"before":null,"after":{"password":` + string(secretJSON) + `,"v":` + string(after) + `},` +
 			`"after_unknown":` + string(unknown) + `,"before_sensitive":false,"after_sensitive":{"password":true}}}]}`
 		plan, err := evaluator.ParsePlan([]byte(doc))
 		if err != nil {
