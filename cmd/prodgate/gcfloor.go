@@ -7,12 +7,6 @@ import (
 	"sync/atomic"
 )
 
-// serveHeapFloor is the heap the service's collector waits for. Idle, the
-// service holds ~10 MiB; with the default GOGC of 100 a burst of run-task
-// POSTs then collected every ~10 MiB allocated, and collection took ~15 % of
-// the burst's CPU.
-const serveHeapFloor = 64 << 20
-
 // holdHeapFloor keeps the collector from running before the heap reaches
 // floor bytes, without changing how larger heaps are paced: after every
 // collection it sets GOGC so that the next one comes at the larger of floor
