@@ -39,11 +39,7 @@ var (
 // replace_paths), drift, the prior state's resources, output changes, and the
 // facts about the plan.
 func TestScannerAgreesWithTerraformJSON(t *testing.T) {
-	var files []string
-	for _, pattern := range []string{"../testdata/plans/*.json", "../examples/plans/*.json", "../../shared/corpus/plans/*/*.json"} {
-		m, _ := filepath.Glob(pattern)
-		files = append(files, m...)
-	}
+	files := planFiles()
 	corpus := 0
 	for _, f := range files {
 		if strings.Contains(f, "shared/corpus") {

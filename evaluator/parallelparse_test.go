@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -61,11 +60,7 @@ func parseOneCore(data []byte) (*Plan, error) {
 // cut into very small runs (so every path of the splitter is taken) and
 // compares the result with the one-core parser's.
 func TestParallelParseMatchesOneCore(t *testing.T) {
-	var files []string
-	for _, pattern := range []string{"../testdata/plans/*.json", "../examples/plans/*.json", "../../shared/corpus/plans/*/*.json"} {
-		m, _ := filepath.Glob(pattern)
-		files = append(files, m...)
-	}
+	files := planFiles()
 	if len(files) == 0 {
 		t.Fatal("no plans found")
 	}

@@ -82,13 +82,7 @@ func TestOnlyAPlanIsAPlan(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			data := []byte(tc.input)
-			if tc.file != "" {
-				var err error
-				if data, err = os.ReadFile(tc.file); err != nil {
-					t.Fatal(err)
-				}
-			}
+			data := fileOr(t, tc.file, tc.input)
 			_, err := evaluator.ParsePlan(data)
 			var ie *evaluator.InputError
 			if !errors.As(err, &ie) {
@@ -117,13 +111,7 @@ func TestPlansWithoutChangesArePlans(t *testing.T) {
 	engine := compileWith(t, "version: 1\n")
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			data := []byte(tc.input)
-			if tc.file != "" {
-				var err error
-				if data, err = os.ReadFile(tc.file); err != nil {
-					t.Fatal(err)
-				}
-			}
+			data := fileOr(t, tc.file, tc.input)
 			p, err := evaluator.ParsePlan(data)
 			if err != nil {
 				t.Fatal(err)
@@ -147,6 +135,19 @@ func TestPlansWithoutChangesArePlans(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fileOr returns the file's bytes, or input when file is "".
+func fileOr(t *testing.T, file, input string) []byte {
+	t.Helper()
+	if file == "" {
+		return []byte(input)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 func actionWords(actions tfjson.Actions) []string {
