@@ -50,7 +50,8 @@ for t in "${targets[@]}"; do
   rc=$?
   secs=$(( $(date +%s) - start ))
   # The fuzzer's last progress line: "fuzz: elapsed: 30s, execs: 123456 (4115/sec), new interesting: 12 (total: 80)".
-  progress=$(grep -o 'execs: [0-9]* ([0-9]*/sec), new interesting: [0-9]* (total: [0-9]*)' "$out" | tail -1)
+  # The rate of that last line covers only its last moment, so it is left out.
+  progress=$(grep -o 'execs: [0-9]* ([0-9]*/sec), new interesting: [0-9]* (total: [0-9]*)' "$out" | tail -1 | sed 's| ([0-9]*/sec)||')
   if [ $rc -eq 0 ]; then
     status=ok
   else
