@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -167,9 +168,7 @@ func (r *celRule) Check(c *Context, res *Resource) []Finding {
 	}
 	// Values known only after apply become CEL unknowns, never null, so a
 	// condition that depends on them yields unknown instead of a guess.
-	var patterns []*cel.AttributePatternType
-	collectUnknownPatterns(decodeRaw(res.change.afterUnknown), nil, &patterns)
-	activation, err := cel.PartialVars(vars, patterns...)
+	activation, err := cel.PartialVars(vars, unknownPatterns(decodeRaw(res.change.afterUnknown))...)
 	if err != nil {
 		return []Finding{c.Fail(res, "", "custom rule could not be evaluated: "+err.Error(), "condition true", "error")}
 	}
@@ -177,8 +176,14 @@ func (r *celRule) Check(c *Context, res *Resource) []Finding {
 	switch {
 	case err != nil:
 		msg := err.Error()
-		if strings.Contains(msg, "cost limit") || errors.Is(err, context.DeadlineExceeded) {
+		switch {
+		case strings.Contains(msg, "cost limit") || errors.Is(err, context.DeadlineExceeded):
 			msg = "the condition exceeded its evaluation budget"
+		case holdsSensitive(res):
+			// CEL's errors quote the values they met (a sensitive string
+			// used as a regular expression showed in full), so the error of
+			// a resource with sensitive values is not shown.
+			msg = "the error is not shown, as it may quote one of this resource's sensitive values"
 		}
 		return []Finding{c.Fail(res, "", "custom rule could not be evaluated: "+msg+"; the gate fails closed", "condition true", "error")}
 	case types.IsUnknown(out):
@@ -194,6 +199,14 @@ func (r *celRule) Check(c *Context, res *Resource) []Finding {
 	return []Finding{c.Fail(res, "", r.message, "condition true", "condition false")}
 }
 
+// holdsSensitive reports whether Terraform marked any value of the resource
+// sensitive. A sensitivity tree holds only objects, arrays and booleans, so
+// any "true" in its bytes (a key spelled "true" included, which only errs
+// towards hiding) is a mark.
+func holdsSensitive(res *Resource) bool {
+	return bytes.Contains(res.change.afterSensitive, []byte("true")) || bytes.Contains(res.change.beforeSensitive, []byte("true"))
+}
+
 func orEmptyMap(v any) any {
 	if v == nil {
 		return map[string]any{}
@@ -201,11 +214,38 @@ func orEmptyMap(v any) any {
 	return v
 }
 
-// collectUnknownPatterns turns an after_unknown tree into CEL attribute patterns.
-func collectUnknownPatterns(unknown any, path []any, out *[]*cel.AttributePatternType) {
+// maxUnknownSteps bounds the path steps of the CEL unknown patterns made for
+// one resource. Each unknown value becomes a pattern holding its whole path,
+// so an after_unknown tree of many marks deep down (a million true leaves
+// under 500 levels, in 20 MB) would cost hundreds of millions of steps. Real
+// resources have tens of unknown values a few levels deep; past the bound
+// the whole planned object is unknown, which is what the marks say in bulk.
+const maxUnknownSteps = 1 << 16
+
+// unknownPatterns turns an after_unknown tree into CEL attribute patterns, or
+// one pattern covering all of "after" when the tree is too large to follow.
+func unknownPatterns(unknown any) []*cel.AttributePatternType {
+	var out []*cel.AttributePatternType
+	budget := maxUnknownSteps
+	if !collectUnknownPatterns(unknown, nil, &out, &budget) {
+		return []*cel.AttributePatternType{cel.AttributePattern("after")}
+	}
+	return out
+}
+
+// collectUnknownPatterns adds a pattern for each true mark of unknown below
+// path, spending the steps of each pattern from budget; false means the
+// budget ran out. path is one stack shared by the whole walk (a pattern copies
+// it when made), so marks that are false cost nothing per level. It recurses
+// once per level of the tree, which the scanner has bounded by MaxPlanDepth.
+func collectUnknownPatterns(unknown any, path []any, out *[]*cel.AttributePatternType, budget *int) bool {
 	switch t := unknown.(type) {
 	case bool:
 		if t {
+			*budget -= len(path) + 1
+			if *budget < 0 {
+				return false
+			}
 			p := cel.AttributePattern("after")
 			for _, step := range path {
 				switch s := step.(type) {
@@ -219,11 +259,16 @@ func collectUnknownPatterns(unknown any, path []any, out *[]*cel.AttributePatter
 		}
 	case map[string]any:
 		for k, v := range t {
-			collectUnknownPatterns(v, append(path[:len(path):len(path)], k), out)
+			if !collectUnknownPatterns(v, append(path, k), out, budget) {
+				return false
+			}
 		}
 	case []any:
 		for i, v := range t {
-			collectUnknownPatterns(v, append(path[:len(path):len(path)], int64(i)), out)
+			if !collectUnknownPatterns(v, append(path, int64(i)), out, budget) {
+				return false
+			}
 		}
 	}
+	return true
 }

@@ -21,6 +21,10 @@ type scanner struct {
 	data  []byte
 	pos   int
 	stack []byte // open containers while skipping a value
+	// depth counts the containers open around pos that object and array
+	// are walking; value adds its own stack to it. Both refuse to open a
+	// container beyond MaxPlanDepth (see there).
+	depth int
 	// release, when set, learns every releaseEvery bytes how far the scan has
 	// come (see ParseOptions.Release).
 	release  func(start, end int)
@@ -39,6 +43,43 @@ func (s *scanner) progress() {
 func (s *scanner) reportProgress() {
 	s.release(s.released, s.pos)
 	s.released = s.pos
+}
+
+// MaxPlanDepth is how deep objects and arrays may nest in a plan document,
+// counting the top-level object as 1. The scanner refuses a deeper document
+// where it first goes past the limit, so that nothing after it (the walkers
+// in rawwalk.go, decodeValidated, CEL's conversion of values, configuration
+// indexing) ever sees one: a plan nested ten million levels deep (20 MB) once
+// ended the process with a stack overflow, which no recover can catch.
+//
+// Terraform's own documents stay far below it: the deepest of the 131 real
+// plans in the project's corpus nests 21 levels (module trees and nested
+// blocks included; a plan adds about 3 levels per module in "configuration"
+// and 2 in "prior_state"), so 512 leaves room for 20 levels of modules around
+// values nested 400 deep. It is the same order as simdjson's default (1,024)
+// and well under encoding/json's 10,000, which exists for the same reason.
+// Walkers that recurse over plan values do so at most MaxPlanDepth deep,
+// which costs tens of kilobytes of stack.
+const MaxPlanDepth = 512
+
+// limitError is a document that goes past one of the plan reader's bounds
+// (MaxPlanDepth, MaxPlanResources, MaxAddressBytes) at a byte offset.
+type limitError struct {
+	offset int
+	msg    string
+}
+
+func (e *limitError) Error() string { return e.msg }
+
+var errTooDeep = fmt.Sprintf("objects and arrays nest deeper than %d levels; no Terraform plan nests that deep, so prodgate refuses it rather than walk it", MaxPlanDepth)
+
+// tooDeep reports whether opening a container at pos, with open containers
+// open already, goes past MaxPlanDepth.
+func (s *scanner) tooDeep(open int) error {
+	if open < MaxPlanDepth {
+		return nil
+	}
+	return &limitError{offset: s.pos, msg: errTooDeep}
 }
 
 // syntaxError is a JSON syntax error at a byte offset.
@@ -111,6 +152,9 @@ func (s *scanner) value() ([]byte, error) {
 		// A value is expected here.
 		switch c := s.peek(); {
 		case c == '{':
+			if err := s.tooDeep(s.depth + len(stack)); err != nil {
+				return nil, err
+			}
 			s.pos++
 			if s.peek() == '}' {
 				s.pos++
@@ -122,6 +166,9 @@ func (s *scanner) value() ([]byte, error) {
 			}
 			continue
 		case c == '[':
+			if err := s.tooDeep(s.depth + len(stack)); err != nil {
+				return nil, err
+			}
 			s.pos++
 			if s.peek() == ']' {
 				s.pos++
@@ -373,7 +420,19 @@ func isHex(c byte) bool {
 }
 
 // object walks the members of an object at pos; member must consume the value.
+// Callers that recurse through object and array (readStateModule) are bounded
+// by MaxPlanDepth, checked here.
 func (s *scanner) object(member func(key []byte, escaped bool) error) error {
+	if err := s.tooDeep(s.depth); err != nil {
+		return err
+	}
+	s.depth++
+	err := s.members(member)
+	s.depth--
+	return err
+}
+
+func (s *scanner) members(member func(key []byte, escaped bool) error) error {
 	s.pos++ // {
 	if s.peek() == '}' {
 		s.pos++
@@ -418,6 +477,16 @@ func (s *scanner) object(member func(key []byte, escaped bool) error) error {
 
 // array walks the elements of an array at pos; element must consume one value.
 func (s *scanner) array(element func() error) error {
+	if err := s.tooDeep(s.depth); err != nil {
+		return err
+	}
+	s.depth++
+	err := s.elements(element)
+	s.depth--
+	return err
+}
+
+func (s *scanner) elements(element func() error) error {
 	s.pos++ // [
 	if s.peek() == ']' {
 		s.pos++
@@ -645,7 +714,8 @@ func decodeRaw(raw []byte) any {
 // decodes into an interface (objects map[string]any with the last of
 // duplicate keys, arrays []any, numbers float64), without reflection or a
 // second validation. It returns the position after the value; ok is false
-// for a number float64 cannot hold.
+// for a number float64 cannot hold. It recurses once per level of nesting,
+// which the scanner has bounded by MaxPlanDepth.
 func decodeValidated(raw []byte, i int) (v any, end int, ok bool) {
 	i = skipSpace(raw, i)
 	if i >= len(raw) {
@@ -702,23 +772,21 @@ func decodeValidated(raw []byte, i int) (v any, end int, ok bool) {
 // (into the first element when the value is a list, as Terraform renders
 // single nested blocks), or an index into a list. ok is false when the step
 // leads nowhere. It stops at the first match (see rawwalk.go).
+//
+// A key step goes down through leading lists in place, without finding where
+// each first element ends: in [[[…{"k":…}…]]] every such search would scan
+// the rest of the value again, so a deeply nested list made one lookup cost
+// depth × size.
 func rawFind(raw []byte, step pathStep) (sub []byte, ok bool) {
-	i := skipSpace(raw, 0)
-	if i >= len(raw) {
-		return nil, false
-	}
-	if !step.isIdx && raw[i] == '[' {
-		first, ok := rawIndex(raw, 0)
-		if !ok {
-			return nil, false
-		}
-		return rawFind(first, step)
-	}
 	if step.isIdx {
 		return rawIndex(raw, step.index)
 	}
-	if raw[i] != '{' {
-		return nil, false
+	i := skipSpace(raw, 0)
+	for i < len(raw) && raw[i] == '[' {
+		i = skipSpace(raw, i+1)
+	}
+	if i >= len(raw) || raw[i] != '{' {
+		return nil, false // not an object, or an empty list
 	}
 	i++
 	for {

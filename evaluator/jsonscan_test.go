@@ -3,6 +3,8 @@ package evaluator
 import (
 	"encoding/json"
 	"math/rand"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,21 +60,51 @@ func TestScannerAgreesOnMutations(t *testing.T) {
 	}
 }
 
+// TestScannerDepthLimit: the scanner accepts what encoding/json accepts up to
+// MaxPlanDepth levels, and nothing deeper (encoding/json allows 10,000).
+func TestScannerDepthLimit(t *testing.T) {
+	for _, c := range []struct {
+		doc  string
+		want bool
+	}{
+		{lists(MaxPlanDepth), true},
+		{lists(MaxPlanDepth + 1), false},
+		{objects(MaxPlanDepth), true},
+		{objects(MaxPlanDepth + 1), false},
+		{strings.Repeat(`[{"a":`, MaxPlanDepth/2) + "1" + strings.Repeat("}]", MaxPlanDepth/2), true},
+		{"[" + strings.Repeat(`[{"a":`, MaxPlanDepth/2) + "1" + strings.Repeat("}]", MaxPlanDepth/2) + "]", false},
+	} {
+		if !json.Valid([]byte(c.doc)) {
+			t.Fatalf("encoding/json refuses a document %d levels deep", MaxPlanDepth+1)
+		}
+		if got := scanValid([]byte(c.doc)); got != c.want {
+			deepest, _ := nestingOf([]byte(c.doc), MaxPlanDepth)
+			t.Errorf("%d levels: scanner valid=%v, want %v", deepest, got, c.want)
+		}
+	}
+}
+
 func FuzzScannerAgreesWithEncodingJSON(f *testing.F) {
 	for _, c := range validityCases {
 		f.Add([]byte(c))
 	}
+	f.Add([]byte(lists(MaxPlanDepth)))
+	f.Add([]byte(lists(MaxPlanDepth + 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if got, want := scanValid(data), json.Valid(data); got != want {
-			t.Fatalf("%q: scanner valid=%v, encoding/json valid=%v", data, got, want)
+		// encoding/json allows 10,000 levels; the scanner MaxPlanDepth.
+		deepest, _ := nestingOf(data, MaxPlanDepth)
+		if got, want := scanValid(data), json.Valid(data) && deepest <= MaxPlanDepth; got != want {
+			t.Fatalf("%q: scanner valid=%v, encoding/json valid=%v, %d levels deep", data, got, json.Valid(data), deepest)
 		}
-		if json.Valid(data) {
+		if json.Valid(data) && deepest <= MaxPlanDepth {
 			var want any
 			_ = json.Unmarshal(data, &want)
 			s := scanner{data: data}
 			raw, _ := s.value()
-			if diff := cmp.Diff(want, decodeRaw(raw)); diff != "" {
-				t.Fatalf("decodeRaw differs from encoding/json:\n%s", diff)
+			// reflect.DeepEqual first: cmp.Diff's search for the smallest
+			// difference takes time exponential in the nesting of lists.
+			if got := decodeRaw(raw); !reflect.DeepEqual(want, got) {
+				t.Fatalf("decodeRaw differs from encoding/json:\n%s", cmp.Diff(want, got))
 			}
 		}
 	})

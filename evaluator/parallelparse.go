@@ -35,11 +35,11 @@ func decodePlan(data []byte, opts ParseOptions) (*Plan, error) {
 	}
 	if workers > 1 && len(data) >= parallelParseFrom {
 		chunk := max(len(data)/(workers*16), 64<<10)
-		if p, err := decodeParallel(data, workers, chunk, opts.Release); err == nil {
+		if p, err := decodeParallel(data, workers, chunk, opts); err == nil {
 			return p, nil
 		}
 	}
-	p := &Plan{byType: make(map[string][]*Resource)}
+	p := &Plan{byType: make(map[string][]*Resource), maxEntries: opts.resourceLimit()}
 	if err := p.decode(&scanner{data: data, release: opts.Release}); err != nil {
 		return nil, err
 	}
@@ -55,6 +55,7 @@ const (
 	unitPriorState                 // read prior_state's resources
 	unitChanges                    // read resource_changes elements
 	unitDrift                      // read resource_drift elements
+	unitOutputs                    // read output_changes
 )
 
 // parseUnit is a run of consecutive values of one array or object:
@@ -65,16 +66,32 @@ type parseUnit struct {
 	kind       unitKind
 	object     bool // the values are members of an object
 	first      int  // array index of the first value (for error messages)
-	read       []*rawResourceChange
+	// depth is how many containers are open around the values, so that a
+	// worker counts nesting against MaxPlanDepth as the one-core parser does.
+	depth   int
+	read    []*rawResourceChange
+	outputs []*OutputChange
 }
 
-func decodeParallel(data []byte, workers, chunk int, release func(start, end int)) (*Plan, error) {
-	p := &Plan{byType: make(map[string][]*Resource)}
+func decodeParallel(data []byte, workers, chunk int, opts ParseOptions) (*Plan, error) {
+	release := opts.Release
+	limit := int64(opts.resourceLimit())
+	p := &Plan{byType: make(map[string][]*Resource), maxEntries: int(limit)}
 	// Workers start on the first runs while the splitter is still cutting.
 	// A short queue: the splitter, several times faster than the workers,
 	// would otherwise bring the whole file into memory ahead of them.
 	queue := make(chan *parseUnit, 2*workers)
 	var failed atomic.Bool
+	// entries counts resources across workers against MaxPlanResources, so
+	// that the workers stop near the limit instead of reading every entry of
+	// a hostile document first; the one-core parser then says where.
+	var entries atomic.Int64
+	count := func(int) error {
+		if entries.Add(1) > limit {
+			return errResplit
+		}
+		return nil
+	}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
@@ -82,7 +99,7 @@ func decodeParallel(data []byte, workers, chunk int, release func(start, end int
 				if failed.Load() {
 					continue
 				}
-				if err := u.run(data); err != nil {
+				if err := u.run(data, count); err != nil {
 					failed.Store(true)
 					continue
 				}
@@ -118,17 +135,21 @@ func decodeParallel(data []byte, workers, chunk int, release func(start, end int
 				return nil, err
 			}
 		}
-		if u.kind == unitConfig {
+		switch u.kind {
+		case unitConfig:
 			p.rawConfig = data[u.start:u.end]
+		case unitOutputs:
+			p.Outputs = append(p.Outputs, u.outputs...)
 		}
 	}
 	p.dropPlannedFromState()
 	return p, nil
 }
 
-// run validates (and reads) the unit's values with the full scanner.
-func (u *parseUnit) run(data []byte) error {
-	sc := &scanner{data: data, pos: u.start}
+// run validates (and reads) the unit's values with the full scanner; count
+// is called for each resource before it is read.
+func (u *parseUnit) run(data []byte, count func(offset int) error) error {
+	sc := &scanner{data: data, pos: u.start, depth: u.depth}
 	for i := u.first; ; i++ {
 		var err error
 		switch u.kind {
@@ -137,12 +158,17 @@ func (u *parseUnit) run(data []byte) error {
 			if u.kind == unitDrift {
 				section = "resource_drift"
 			}
+			if err = count(sc.pos); err != nil {
+				return err
+			}
 			var rc *rawResourceChange
 			if rc, err = readResourceChange(sc, section, i); err == nil {
 				u.read = append(u.read, rc)
 			}
 		case unitPriorState:
-			err = readPriorState(sc, func(rc *rawResourceChange) { u.read = append(u.read, rc) })
+			err = readPriorState(sc, count, func(rc *rawResourceChange) { u.read = append(u.read, rc) })
+		case unitOutputs:
+			err = readOutputChanges(sc, func(o *OutputChange) { u.outputs = append(u.outputs, o) })
 		default:
 			_, err = sc.value()
 		}
@@ -187,6 +213,7 @@ func (sp *splitter) top(p *Plan) error {
 	}
 	err := sc.object(func(key []byte, escaped bool) error {
 		k := string(keyBytes(key, escaped))
+		p.noteSection(k, sc.peek())
 		if ok, err := p.readFact(sc, k); ok {
 			return err
 		}
@@ -204,6 +231,8 @@ func (sp *splitter) top(p *Plan) error {
 			return sp.single(unitConfig)
 		case "prior_state":
 			return sp.single(unitPriorState)
+		case "output_changes":
+			return sp.single(unitOutputs)
 		}
 		if c := sc.peek(); c == '{' || c == '[' {
 			return sp.container(unitValidate, true)
@@ -226,7 +255,7 @@ func (sp *splitter) single(kind unitKind) error {
 	if end <= start {
 		return errResplit
 	}
-	sp.emit(&parseUnit{start: start, end: end, kind: kind})
+	sp.emit(&parseUnit{start: start, end: end, kind: kind, depth: sp.sc.depth})
 	sp.sc.pos = end
 	return nil
 }
@@ -234,7 +263,8 @@ func (sp *splitter) single(kind unitKind) error {
 // container walks the array or object at the scanner, its keys and
 // separators validated by the scanner and its values jumped over, and cuts
 // its values into runs of about chunk bytes. With split, a value larger than
-// chunk is cut further.
+// chunk is cut further: container recurses once per level of such values,
+// which the scanner's object and array bound by MaxPlanDepth.
 func (sp *splitter) container(kind unitKind, split bool) error {
 	sc := sp.sc
 	var cur *parseUnit
@@ -269,7 +299,7 @@ func (sp *splitter) container(kind unitKind, split bool) error {
 				flush()
 			}
 			if cur == nil {
-				cur = &parseUnit{start: start, kind: kind, object: object, first: index}
+				cur = &parseUnit{start: start, kind: kind, object: object, first: index, depth: sc.depth}
 			}
 			cur.end = end
 			sc.pos = end

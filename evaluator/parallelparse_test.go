@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,8 +14,13 @@ import (
 // planSummary lists everything parsing produces, in order, for comparing the
 // one-core and parallel parsers.
 func planSummary(p *Plan) []string {
-	out := []string{fmt.Sprintf("facts %q %q errored=%v complete=%v deferred=%d empty=%d config=%q",
-		p.FormatVersion, p.TerraformVersion, p.Errored, p.Complete != nil && *p.Complete, p.DeferredChanges, p.EmptyActions, p.rawConfig)}
+	out := []string{fmt.Sprintf("facts %q %q errored=%v complete=%v deferred=%d empty=%d sections=%b config=%q",
+		p.FormatVersion, p.TerraformVersion, p.Errored, p.Complete != nil && *p.Complete, p.DeferredChanges, p.EmptyActions, p.sections, p.rawConfig)}
+	for _, o := range p.Outputs {
+		c := &o.change
+		out = append(out, fmt.Sprintf("output %q actions=%v before=%s after=%s unknown=%s bs=%s as=%s",
+			o.Name, c.actions, c.before, c.after, c.afterUnknown, c.beforeSensitive, c.afterSensitive))
+	}
 	describe := func(what string, r *Resource) string {
 		c := r.change
 		return fmt.Sprintf("%s %s %s %s module=%q deposed=%q order=%d reason=%q actions=%v before=%s after=%s unknown=%s bs=%s as=%s rp=%s",
@@ -56,11 +60,7 @@ func parseOneCore(data []byte) (*Plan, error) {
 // cut into very small runs (so every path of the splitter is taken) and
 // compares the result with the one-core parser's.
 func TestParallelParseMatchesOneCore(t *testing.T) {
-	var files []string
-	for _, pattern := range []string{"../testdata/plans/*.json", "../examples/plans/*.json", "../../shared/corpus/plans/*/*.json"} {
-		m, _ := filepath.Glob(pattern)
-		files = append(files, m...)
-	}
+	files := planFiles()
 	if len(files) == 0 {
 		t.Fatal("no plans found")
 	}
@@ -75,7 +75,7 @@ func TestParallelParseMatchesOneCore(t *testing.T) {
 		}
 		want, wantErr := parseOneCore(data)
 		for _, chunk := range []int{1, 200, 1 << 20} {
-			got, err := decodeParallel(data, 3, chunk, nil)
+			got, err := decodeParallel(data, 3, chunk, ParseOptions{})
 			if wantErr != nil {
 				if err == nil {
 					t.Errorf("%s (chunk %d): the parallel parser accepted a plan the one-core parser refuses (%v)", file, chunk, wantErr)
@@ -115,7 +115,7 @@ func TestParallelParseNeverAcceptsWhatOneCoreRefuses(t *testing.T) {
 		t.Helper()
 		want, wantErr := parseOneCore(m)
 		for _, chunk := range []int{1, 40} {
-			got, err := decodeParallel(m, 2, chunk, nil)
+			got, err := decodeParallel(m, 2, chunk, ParseOptions{})
 			if err != nil {
 				continue // falls back to the one-core parser: same result by construction
 			}
@@ -159,7 +159,7 @@ func TestLargePlanParsesOnEveryCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := decodeParallel(data, 4, max(len(data)/64, 64<<10), nil)
+	got, err := decodeParallel(data, 4, max(len(data)/64, 64<<10), ParseOptions{})
 	if err != nil {
 		t.Fatalf("parallel parse of a valid large plan fell back: %v", err)
 	}
@@ -180,7 +180,7 @@ func FuzzParallelParseAgreesWithOneCore(f *testing.F) {
 	f.Add([]byte(`{"resource_changes":[],"prior_state":{"values":{"root_module":{"resources":[{"address":"a.b","type":"a","values":{}}]}}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		want, wantErr := parseOneCore(data)
-		got, err := decodeParallel(data, 2, 8, nil)
+		got, err := decodeParallel(data, 2, 8, ParseOptions{})
 		if err != nil {
 			return
 		}

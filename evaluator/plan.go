@@ -5,6 +5,7 @@ package evaluator
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +58,16 @@ type Plan struct {
 	// EmptyActions counts changes whose actions list was empty (hand-written
 	// fixtures); they are treated as no-op.
 	EmptyActions int
+	// Outputs holds the root module's output changes (output_changes) in
+	// plan order.
+	Outputs []*OutputChange
+
+	// sections records which top-level members that tell a plan from other
+	// documents were present and not null (see checkIsPlan).
+	sections sectionSet
+	// entries counts the resources read from resource_changes,
+	// resource_drift and prior_state, against maxEntries (MaxPlanResources).
+	entries, maxEntries int
 
 	drift map[string]*rawResourceChange
 	// state holds managed resources recorded in prior_state, by type; those
@@ -68,6 +79,97 @@ type Plan struct {
 	idxOnce   sync.Once
 	idx       *planIndexes
 	ordinal   int
+}
+
+// OutputChange is one planned change of a root module output.
+type OutputChange struct {
+	Name   string
+	change rawChange
+}
+
+// Actions returns the output's planned actions.
+func (o *OutputChange) Actions() tfjson.Actions { return o.change.actions }
+
+// Sensitive reports whether Terraform marked the output's new value sensitive.
+func (o *OutputChange) Sensitive() bool { return rawIsTrue(o.change.afterSensitive) }
+
+// MaxPlanResources bounds how many resources one plan may list in
+// resource_changes, resource_drift and prior_state together. Each costs the
+// reader about half a kilobyte however small its JSON is, so without a bound a
+// 256 MiB document of minimal entries (about 30 bytes each) would cost gigabytes
+// before any rule ran. Real plans are far below it: the project's 100,000
+// resource benchmark plan is 154 MiB, and a plan repeats each existing
+// resource at most three times (change, drift, prior state).
+const MaxPlanResources = 1_000_000
+
+// MaxAddressBytes bounds a resource's address and the other names that
+// identify it (type, name, module address, deposed key, mode, action reason).
+// An address is repeated in every finding about its resource, in every output
+// format and in the service's stored report, so one multi-megabyte for_each key
+// would be multiplied by the number of rules. 16 KiB holds any real address,
+// for_each keys that are long ARNs (at most 2,048 bytes) in nested modules
+// included.
+const MaxAddressBytes = 16 << 10
+
+// sectionSet is a set of top-level members (section…).
+type sectionSet uint8
+
+const (
+	sectionPlannedValues sectionSet = 1 << iota
+	sectionResourceChanges
+	sectionOutputChanges
+	sectionStateValues // "values": what `terraform show -json` prints for a state
+)
+
+// noteSection records a top-level member that tells what kind of document
+// this is, unless its value is null.
+func (p *Plan) noteSection(key string, next byte) {
+	if next == 'n' {
+		return
+	}
+	switch key {
+	case "planned_values":
+		p.sections |= sectionPlannedValues
+	case "resource_changes":
+		p.sections |= sectionResourceChanges
+	case "output_changes":
+		p.sections |= sectionOutputChanges
+	case "values":
+		p.sections |= sectionStateValues
+	}
+}
+
+// countEntry counts one more resource against MaxPlanResources; offset is
+// where its object starts.
+func (p *Plan) countEntry(offset int) error {
+	p.entries++
+	if p.entries > p.maxEntries {
+		return tooManyResources(offset, p.maxEntries)
+	}
+	return nil
+}
+
+func tooManyResources(offset, limit int) error {
+	return &limitError{offset: offset, msg: fmt.Sprintf("the plan lists more than %d resources (resource_changes, resource_drift and prior_state together), more than prodgate judges", limit)}
+}
+
+// makePlanCommand is what the refusals of documents that are not plans tell
+// the user to run.
+const makePlanCommand = "`terraform plan -out=tfplan` then `terraform show -json tfplan > plan.json`"
+
+// checkIsPlan refuses a document without a plan's own sections: only a plan
+// can pass the gate, and a state or a stub judged as "no changes" would.
+// Terraform writes planned_values in every plan (an empty one too) since
+// format 0.1; resource_changes and output_changes when there are any.
+func checkIsPlan(p *Plan) error {
+	if p.sections&(sectionPlannedValues|sectionResourceChanges|sectionOutputChanges) != 0 {
+		return nil
+	}
+	if p.sections&sectionStateValues != 0 {
+		return errors.New("this is a Terraform state, not a plan (it has \"values\" and none of \"planned_values\", \"resource_changes\" or \"output_changes\"): " +
+			"`terraform show -json` without a plan file prints the state; make a plan JSON with " + makePlanCommand)
+	}
+	return errors.New("JSON that is not a plan: it has none of a plan's \"planned_values\", \"resource_changes\" or \"output_changes\"; make a plan JSON with " + makePlanCommand)
 }
 
 // stateOrderBase puts prior_state resources after every planned change.
@@ -126,7 +228,11 @@ type ParseOptions struct {
 	// Workers is how many goroutines validate a large plan; 0 means one per
 	// CPU, 1 parses on the calling goroutine only.
 	Workers int
+	// maxResources replaces MaxPlanResources when set (tests lower it).
+	maxResources int
 }
+
+func (o ParseOptions) resourceLimit() int { return cmp.Or(o.maxResources, MaxPlanResources) }
 
 // releaseEvery is how often, in bytes, the scanner reports progress to Release.
 const releaseEvery = 4 << 20
@@ -146,16 +252,50 @@ func ParsePlanWith(data []byte, opts ParseOptions) (*Plan, error) {
 		return nil, &InputError{What: "plan", Err: errors.New("the file is empty; expected the output of `terraform show -json PLANFILE`")}
 	}
 	if trimmed[0] != '{' {
-		return nil, &InputError{What: "plan", Err: errors.New("not JSON: expected the output of `terraform show -json PLANFILE` (a binary plan file must be converted first)")}
+		return nil, &InputError{What: "plan", Err: notAnObject(data)}
 	}
 	p, err := decodePlan(data, opts)
 	if err != nil {
 		return nil, &InputError{What: "plan", Err: describeJSONError(data, err)}
 	}
-	if err := checkFormatVersion(p.FormatVersion); err != nil {
+	// A format this prodgate cannot read is said first: a later format may
+	// not have the sections checkIsPlan looks for.
+	versionErr := checkFormatVersion(p.FormatVersion)
+	if versionErr != nil && p.FormatVersion != "" {
+		return nil, &InputError{What: "plan", Err: versionErr}
+	}
+	if err := checkIsPlan(p); err != nil {
 		return nil, &InputError{What: "plan", Err: err}
 	}
+	if versionErr != nil {
+		return nil, &InputError{What: "plan", Err: versionErr}
+	}
 	return p, nil
+}
+
+// notAnObject explains a document that does not start with an object: JSON
+// of another kind, or not JSON at all.
+func notAnObject(data []byte) error {
+	sc := &scanner{data: data}
+	kind := "value"
+	switch sc.peek() {
+	case '[':
+		kind = "array"
+	case '"':
+		kind = "string"
+	case 't', 'f':
+		kind = "boolean"
+	case 'n':
+		kind = "null"
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		kind = "number"
+	}
+	if _, err := sc.value(); err == nil && sc.atEnd() {
+		return fmt.Errorf("JSON that is not a plan: the document is a JSON %s, and a plan is an object; make a plan JSON with %s", kind, makePlanCommand)
+	} else if _, deep := err.(*limitError); deep {
+		return describeJSONError(data, err)
+	}
+	return errors.New("not JSON: expected the output of `terraform show -json PLANFILE` (a binary plan file must be converted first)")
 }
 
 // decode reads the top-level object on one core (see decodeParallel).
@@ -165,6 +305,7 @@ func (p *Plan) decode(sc *scanner) error {
 	}
 	err := sc.object(func(key []byte, escaped bool) error {
 		k := string(keyBytes(key, escaped))
+		p.noteSection(k, sc.peek())
 		if ok, err := p.readFact(sc, k); ok {
 			return err
 		}
@@ -173,11 +314,13 @@ func (p *Plan) decode(sc *scanner) error {
 		case "configuration":
 			p.rawConfig, err = sc.value()
 		case "prior_state":
-			err = readPriorState(sc, p.addState)
+			err = readPriorState(sc, p.countEntry, p.addState)
 		case "resource_changes":
 			err = sc.arrayOf("resource_changes", func(i int) error { return p.addChange(sc, i) })
 		case "resource_drift":
 			err = sc.arrayOf("resource_drift", func(i int) error { return p.addDrift(sc, i) })
+		case "output_changes":
+			err = readOutputChanges(sc, p.addOutput)
 		default:
 			_, err = sc.value()
 		}
@@ -220,6 +363,10 @@ func (p *Plan) readFact(sc *scanner, key string) (ok bool, err error) {
 }
 
 func (p *Plan) addChange(sc *scanner, i int) error {
+	sc.ws()
+	if err := p.countEntry(sc.pos); err != nil {
+		return err
+	}
 	rc, err := readResourceChange(sc, "resource_changes", i)
 	if err != nil {
 		return err
@@ -254,6 +401,10 @@ func (p *Plan) addReadChange(rc *rawResourceChange, i int) error {
 }
 
 func (p *Plan) addDrift(sc *scanner, i int) error {
+	sc.ws()
+	if err := p.countEntry(sc.pos); err != nil {
+		return err
+	}
 	rc, err := readResourceChange(sc, "resource_drift", i)
 	if err != nil {
 		return err
@@ -326,8 +477,35 @@ func readResourceChange(sc *scanner, section string, i int) (*rawResourceChange,
 		return nil, prefixField(err, fmt.Sprintf("%s[%d]", section, i))
 	}
 	rc.change.end = sc.pos
+	if err := rc.checkNames(section, i); err != nil {
+		return nil, err
+	}
 	rc.ownStrings()
 	return rc, nil
+}
+
+// checkNames refuses names longer than MaxAddressBytes. The message names the
+// resource as element index of section, or (index < 0) as a prior_state
+// resource by its address; it is only built on error, as this runs once per
+// resource.
+func (rc *rawResourceChange) checkNames(section string, index int) error {
+	for _, f := range [...]struct {
+		field string
+		value string
+	}{
+		{"address", rc.Address}, {"module_address", rc.ModuleAddress}, {"type", rc.Type}, {"name", rc.Name},
+		{"deposed", rc.Deposed}, {"mode", rc.mode}, {"action_reason", string(rc.actionReason)},
+	} {
+		if len(f.value) > MaxAddressBytes {
+			where := fmt.Sprintf("%s[%d]", section, index)
+			if index < 0 {
+				where = fmt.Sprintf("%s resource %q", section, rc.Address[:min(len(rc.Address), 200)])
+			}
+			return &limitError{offset: rc.change.start, msg: fmt.Sprintf("%s.%s is %d bytes long, more than the %d bytes prodgate reads in a resource's names",
+				where, f.field, len(f.value), MaxAddressBytes)}
+		}
+	}
+	return nil
 }
 
 // ownStrings replaces the strings read from the plan by copies that do not
@@ -403,13 +581,15 @@ func readChange(sc *scanner, ch *rawChange) error {
 
 // readPriorState hands each managed resource of prior_state.values to emit,
 // so that cross-resource rules can see objects a targeted plan (-target)
-// leaves out of resource_changes.
-func readPriorState(sc *scanner, emit func(*rawResourceChange)) error {
+// leaves out of resource_changes. count is called for each resource before
+// it is read (MaxPlanResources).
+func readPriorState(sc *scanner, count func(offset int) error, emit func(*rawResourceChange)) error {
 	if sc.peek() != '{' {
 		_, err := sc.value()
 		return err
 	}
-	return sc.object(func(key []byte, escaped bool) error {
+	sr := stateReader{sc: sc, count: count}
+	err := sc.object(func(key []byte, escaped bool) error {
 		if string(keyBytes(key, escaped)) != "values" || sc.peek() != '{' {
 			_, err := sc.value()
 			return err
@@ -419,44 +599,95 @@ func readPriorState(sc *scanner, emit func(*rawResourceChange)) error {
 				_, err := sc.value()
 				return err
 			}
-			return readStateModule(sc, "", emit)
+			return sr.module()
 		})
 	})
+	if err != nil {
+		return err
+	}
+	for _, m := range sr.modules {
+		for _, rc := range m {
+			emit(rc)
+		}
+	}
+	return nil
 }
 
-func readStateModule(sc *scanner, moduleAddress string, emit func(*rawResourceChange)) error {
-	var children []byte
+// stateReader reads the module tree of prior_state.
+type stateReader struct {
+	sc    *scanner
+	count func(offset int) error
+	// modules holds each module's resources, modules in pre-order (a module
+	// before its children), which is the order they are handed on in.
+	modules [][]*rawResourceChange
+}
+
+// module reads one module object, its children included. Terraform writes a
+// module's "resources" before its "address", so its resources are finished
+// (given their module address) once the whole object has been read. It
+// recurses once per level of child_modules, which the scanner's object and
+// array bound by MaxPlanDepth.
+func (sr *stateReader) module() error {
+	sc := sr.sc
+	slot := len(sr.modules)
+	sr.modules = append(sr.modules, nil)
+	var address string
+	var own []*rawResourceChange
 	err := sc.object(func(key []byte, escaped bool) error {
 		var err error
 		switch string(keyBytes(key, escaped)) {
 		case "address":
-			moduleAddress, err = sc.stringValue("prior_state module address")
+			address, err = sc.stringValue("prior_state module address")
 		case "resources":
-			err = sc.arrayOf("prior_state resources", func(int) error { return readStateResource(sc, &moduleAddress, emit) })
+			err = sc.arrayOf("prior_state resources", func(int) error {
+				sc.ws()
+				if err := sr.count(sc.pos); err != nil {
+					return err
+				}
+				rc, err := readStateResource(sc)
+				if rc != nil {
+					own = append(own, rc)
+				}
+				return err
+			})
 		case "child_modules":
-			children, err = sc.value()
+			err = sc.arrayOf("prior_state child_modules", func(int) error {
+				if sc.peek() != '{' {
+					_, err := sc.value()
+					return err
+				}
+				return sr.module()
+			})
 		default:
 			_, err = sc.value()
 		}
 		return err
 	})
-	if err != nil || len(children) == 0 {
+	if err != nil {
 		return err
 	}
-	child := &scanner{data: children}
-	return child.arrayOf("prior_state child_modules", func(int) error {
-		if child.peek() != '{' {
-			_, err := child.value()
+	for _, rc := range own {
+		rc.ModuleAddress = address
+		// Terraform 0.12 wrote child-module resource addresses without the
+		// module prefix; add it so the address matches resource_changes.
+		if address != "" && !strings.HasPrefix(rc.Address, address+".") {
+			rc.Address = address + "." + rc.Address
+		}
+		if err := rc.checkNames("prior_state", -1); err != nil {
 			return err
 		}
-		return readStateModule(child, "", emit)
-	})
+		rc.ownStrings()
+	}
+	sr.modules[slot] = own
+	return nil
 }
 
-func readStateResource(sc *scanner, moduleAddress *string, emit func(*rawResourceChange)) error {
+// readStateResource reads one resource of a prior_state module; rc is nil for
+// what the plan does not keep (data sources, deposed objects).
+func readStateResource(sc *scanner) (*rawResourceChange, error) {
 	if sc.peek() != '{' {
 		_, err := sc.value()
-		return err
+		return nil, err
 	}
 	rc := &rawResourceChange{fromState: true, change: rawChange{actions: tfjson.Actions{tfjson.ActionNoop}, start: sc.pos}}
 	err := sc.object(func(key []byte, escaped bool) error {
@@ -484,19 +715,40 @@ func readStateResource(sc *scanner, moduleAddress *string, emit func(*rawResourc
 		return err
 	})
 	if err != nil || (rc.mode != "" && rc.mode != string(tfjson.ManagedResourceMode)) || rc.Deposed != "" {
-		return err
-	}
-	rc.ModuleAddress = *moduleAddress
-	// Terraform 0.12 wrote child-module resource addresses without the module
-	// prefix; add it so the address matches resource_changes.
-	if rc.ModuleAddress != "" && !strings.HasPrefix(rc.Address, rc.ModuleAddress+".") {
-		rc.Address = rc.ModuleAddress + "." + rc.Address
+		return nil, err
 	}
 	rc.change.end = sc.pos
-	rc.ownStrings()
-	emit(rc)
-	return nil
+	return rc, nil
 }
+
+// readOutputChanges hands each member of output_changes to emit.
+func readOutputChanges(sc *scanner, emit func(*OutputChange)) error {
+	switch sc.peek() {
+	case 'n':
+		return sc.literal("null")
+	case '{':
+	default:
+		return sc.typeError("output_changes", "object")
+	}
+	return sc.object(func(key []byte, escaped bool) error {
+		o := &OutputChange{Name: strings.Clone(unquote(key, escaped))}
+		if sc.peek() != '{' {
+			return prefixField(sc.typeError("", "object"), "output_changes."+o.Name)
+		}
+		o.change.start = sc.pos
+		if err := readChange(sc, &o.change); err != nil {
+			return prefixField(err, "output_changes."+o.Name)
+		}
+		o.change.end = sc.pos
+		for i, a := range o.change.actions {
+			o.change.actions[i] = ownAction(a)
+		}
+		emit(o)
+		return nil
+	})
+}
+
+func (p *Plan) addOutput(o *OutputChange) { p.Outputs = append(p.Outputs, o) }
 
 // addState keeps a managed resource of prior_state.
 func (p *Plan) addState(rc *rawResourceChange) {
@@ -593,9 +845,13 @@ func describeJSONError(data []byte, err error) error {
 	var syntax *syntaxError
 	var typeErr *fieldTypeError
 	var structural *planError
+	var limit *limitError
 	switch {
 	case errors.As(err, &structural):
 		return structural
+	case errors.As(err, &limit):
+		line, col := lineCol(data, limit.offset)
+		return fmt.Errorf("line %d, column %d: %s", line, col, limit.msg)
 	case errors.As(err, &typeErr):
 		line, col := lineCol(data, typeErr.offset)
 		return fmt.Errorf("field %q at line %d, column %d: got JSON %s, want %s", typeErr.field, line, col, typeErr.got, typeErr.want)

@@ -3,10 +3,13 @@ package evaluator_test
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf16"
 
+	"github.com/google/go-cmp/cmp"
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/evaltest"
 )
@@ -51,6 +54,108 @@ func TestParsePlanRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOnlyAPlanIsAPlan: documents without a plan's own sections are refused
+// with a message naming the command that makes a plan JSON, whatever else they
+// hold; the state and the no-state output come from real terraform runs
+// (testdata/generate.sh).
+func TestOnlyAPlanIsAPlan(t *testing.T) {
+	const makePlan = "make a plan JSON with `terraform plan -out=tfplan` then `terraform show -json tfplan > plan.json`"
+	const notAPlan = `plan: JSON that is not a plan: it has none of a plan's "planned_values", "resource_changes" or "output_changes"; ` + makePlan
+	tests := []struct {
+		name, file, input, want string
+	}{
+		{name: "the state terraform show -json prints without a plan file", file: "../testdata/notplans/terraform-data-state.json",
+			want: `plan: this is a Terraform state, not a plan (it has "values" and none of "planned_values", "resource_changes" or "output_changes"): ` +
+				"`terraform show -json` without a plan file prints the state; " + makePlan},
+		{name: "what terraform show -json prints before anything is applied", file: "../testdata/notplans/terraform-no-state.json", want: notAPlan},
+		{name: "a hand-made stub", input: `{"format_version":"1.2","terraform_version":"1.11.4"}`, want: notAPlan},
+		{name: "an empty object", input: `{}`, want: notAPlan},
+		{name: "a plan's sections, all null", input: `{"format_version":"1.2","planned_values":null,"resource_changes":null,"output_changes":null}`, want: notAPlan},
+		{name: "a JSON array", input: `[1,2,3]`, want: "plan: JSON that is not a plan: the document is a JSON array, and a plan is an object; " + makePlan},
+		{name: "a JSON string", input: ` "plan.json" `, want: "plan: JSON that is not a plan: the document is a JSON string, and a plan is an object; " + makePlan},
+		{name: "JSON null", input: `null`, want: "plan: JSON that is not a plan: the document is a JSON null, and a plan is an object; " + makePlan},
+		{name: "an array that is not JSON", input: `[1,2`, want: "plan: not JSON: expected the output of `terraform show -json PLANFILE` (a binary plan file must be converted first)"},
+		{name: "a future format is said before the missing sections", input: `{"format_version":"2.0"}`,
+			want: `plan: unsupported plan format_version "2.0": this prodgate reads 0.x and 1.x; upgrade prodgate`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			data := fileOr(t, tc.file, tc.input)
+			_, err := evaluator.ParsePlan(data)
+			var ie *evaluator.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("want *InputError, got %v", err)
+			}
+			if diff := cmp.Diff(tc.want, err.Error()); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPlansWithoutChangesArePlans: a plan with nothing to do is still a plan,
+// judged and passed; the first two come from real terraform runs.
+func TestPlansWithoutChangesArePlans(t *testing.T) {
+	tests := []struct {
+		name, file, input string
+		resources         int
+		outputs           []string
+	}{
+		{name: "a real plan whose resources are all no-op", file: "../testdata/plans/terraform-data-no-changes.json", resources: 3},
+		{name: "a real plan with outputs and no resources", file: "../testdata/plans/terraform-outputs-only.json", outputs: []string{"region create", "token create sensitive"}},
+		{name: "planned_values alone (an empty configuration)", input: `{"format_version":"1.2","planned_values":{"root_module":{}}}`},
+		{name: "an empty resource_changes (format 0.1)", input: `{"format_version":"0.1","resource_changes":[]}`},
+	}
+	engine := compileWith(t, "version: 1\n")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			data := fileOr(t, tc.file, tc.input)
+			p, err := evaluator.ParsePlan(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Resources) != tc.resources {
+				t.Errorf("%d resources, want %d", len(p.Resources), tc.resources)
+			}
+			var outputs []string
+			for _, o := range p.Outputs {
+				s := o.Name + " " + strings.Join(actionWords(o.Actions()), ",")
+				if o.Sensitive() {
+					s += " sensitive"
+				}
+				outputs = append(outputs, s)
+			}
+			if diff := cmp.Diff(tc.outputs, outputs); diff != "" {
+				t.Errorf("outputs (-want +got):\n%s", diff)
+			}
+			if rep := engine.Evaluate(p, evaluator.RunContext{}, today); rep.Verdict != evaluator.VerdictPassed {
+				t.Errorf("verdict %s, want passed", rep.Verdict)
+			}
+		})
+	}
+}
+
+// fileOr returns the file's bytes, or input when file is "".
+func fileOr(t *testing.T, file, input string) []byte {
+	t.Helper()
+	if file == "" {
+		return []byte(input)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func actionWords(actions tfjson.Actions) []string {
+	out := make([]string, len(actions))
+	for i, a := range actions {
+		out[i] = string(a)
+	}
+	return out
 }
 
 func TestParsePlanEncodings(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,15 +82,12 @@ func TestSkipContainerVectorMatchesScalar(t *testing.T) {
 		t.Skip("no vector classifier on this CPU; the scalar skipper is the only one")
 	}
 	var docs [][]byte
-	for _, pattern := range []string{"../testdata/plans/*.json", "../examples/plans/*.json", "../../shared/corpus/plans/*/*.json"} {
-		files, _ := filepath.Glob(pattern)
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			docs = append(docs, data)
+	for _, f := range planFiles() {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
 		}
+		docs = append(docs, data)
 	}
 	rng := rand.New(rand.NewSource(4))
 	for range 300 {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -37,11 +36,7 @@ func resourceNames(p *Plan) []string {
 // from memory without every later look at them bringing the pages back.
 // Overwriting the plan's bytes after parsing must leave them as they were.
 func TestParsedNamesDoNotPointIntoThePlan(t *testing.T) {
-	var files []string
-	for _, pattern := range []string{"../testdata/plans/*.json", "../examples/plans/*.json", "../../shared/corpus/plans/*/*.json"} {
-		m, _ := filepath.Glob(pattern)
-		files = append(files, m...)
-	}
+	files := planFiles()
 	checked := 0
 	for _, file := range files {
 		original, err := os.ReadFile(file)
@@ -53,7 +48,7 @@ func TestParsedNamesDoNotPointIntoThePlan(t *testing.T) {
 			parse func([]byte) (*Plan, error)
 		}{
 			{"one core", parseOneCore},
-			{"parallel", func(d []byte) (*Plan, error) { return decodeParallel(d, 2, 64, nil) }},
+			{"parallel", func(d []byte) (*Plan, error) { return decodeParallel(d, 2, 64, ParseOptions{}) }},
 		} {
 			data := bytes.Clone(original)
 			p, err := parser.parse(data)

@@ -1,5 +1,3 @@
-//go:build !checkonly
-
 package main
 
 import (
@@ -8,12 +6,6 @@ import (
 	"runtime/metrics"
 	"sync/atomic"
 )
-
-// serveHeapFloor is the heap the service's collector waits for. Idle, the
-// service holds ~10 MiB; with the default GOGC of 100 a burst of run-task
-// POSTs then collected every ~10 MiB allocated, and collection took ~15 % of
-// the burst's CPU.
-const serveHeapFloor = 64 << 20
 
 // holdHeapFloor keeps the collector from running before the heap reaches
 // floor bytes, without changing how larger heaps are paced: after every

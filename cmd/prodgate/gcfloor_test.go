@@ -1,5 +1,3 @@
-//go:build !checkonly
-
 package main
 
 import (

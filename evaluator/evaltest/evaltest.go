@@ -142,6 +142,9 @@ func PlanJSON(changes ...Change) map[string]any {
 		"terraform_version": "1.11.0",
 		"resource_changes":  rcs,
 		"configuration":     map[string]any{"root_module": root},
+		// Terraform writes planned_values in every plan; without it (and with
+		// no resource changes) the document would not be a plan.
+		"planned_values": map[string]any{"root_module": map[string]any{}},
 	}
 	if stateRoot != nil || len(stateModules) > 0 {
 		var children []any
