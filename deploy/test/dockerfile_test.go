@@ -62,17 +62,6 @@ func parseDockerfile(t testing.TB) []instructions.Stage {
 	return stages
 }
 
-func stageNamed(t testing.TB, stages []instructions.Stage, name string) instructions.Stage {
-	t.Helper()
-	for _, s := range stages {
-		if s.Name == name {
-			return s
-		}
-	}
-	t.Fatalf("Dockerfile has no stage %q", name)
-	return instructions.Stage{}
-}
-
 func commands[T instructions.Command](s instructions.Stage) []T {
 	var out []T
 	for _, c := range s.Commands {
