@@ -39,3 +39,16 @@ go test -pgo=off -count=1 -timeout 15m ./...
 
 echo "== race detector on the concurrent parts"
 go test -pgo=off -count=1 -race -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release' ./evaluator/ ./runtask/ ./internal/tfcfake/
+
+# A module of its own (Helm's SDK, the Kubernetes API types and BuildKit's
+# Dockerfile parser stay out of prodgate's go.mod). It builds the image's
+# binaries exactly as the Dockerfile does, profile included, and renders the
+# chart with Helm: the slowest stage on a cold cache (see deploy/test/doc.go),
+# seconds on a warm one.
+echo "== deploy: Dockerfile, Helm chart, Terraform module (deploy/test)"
+(
+  cd deploy/test
+  go vet ./...
+  "$staticcheck_bin" ./...
+  go test -count=1 -timeout 20m ./...
+)

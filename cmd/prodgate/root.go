@@ -26,6 +26,7 @@ Run it in CI or Atlantis with 'prodgate check', or as an HCP Terraform run task 
 	root.AddCommand(
 		newCheckCommand(),
 		newServeCommand(), // absent from check-only builds (serve_checkonly.go)
+		newHealthcheckCommand(),
 		newRulesCommand(),
 		newExplainCommand(),
 		newValidateCommand(),

@@ -1,49 +1,47 @@
-# Registers prodgate as a mandatory run task on an HCP Terraform / Terraform
-# Enterprise organization and attaches it to production workspaces.
-terraform {
-  required_providers {
-    tfe = {
-      source  = "hashicorp/tfe"
-      version = ">= 0.58"
+# Registers prodgate as a run task of an HCP Terraform / Terraform Enterprise
+# organization and attaches it, mandatory by default, to the chosen workspaces:
+# a list of IDs, every workspace carrying a set of tags, or both.
+
+data "tfe_workspace_ids" "tagged" {
+  count        = length(var.workspace_tags) > 0 ? 1 : 0
+  organization = var.organization
+
+  tag_filters {
+    include = var.workspace_tags
+    exclude = length(var.exclude_workspace_tags) > 0 ? var.exclude_workspace_tags : null
+  }
+}
+
+locals {
+  tagged_workspace_ids = length(var.workspace_tags) > 0 ? toset(values(data.tfe_workspace_ids.tagged[0].ids)) : toset([])
+  workspace_ids        = setunion(var.workspace_ids, local.tagged_workspace_ids)
+}
+
+resource "tfe_organization_run_task" "prodgate" {
+  organization        = var.organization
+  name                = var.name
+  description         = var.description
+  url                 = var.url
+  enabled             = var.enabled
+  category            = "task"
+  hmac_key_wo         = var.hmac_key
+  hmac_key_wo_version = var.hmac_key_version
+
+  lifecycle {
+    # A gate that guards nothing is a mistake worth stopping for (a tag typo,
+    # an empty list): fail the plan rather than register it silently.
+    precondition {
+      condition     = length(local.workspace_ids) > 0
+      error_message = "No workspace to attach prodgate to: workspace_ids is empty and no workspace in ${var.organization} carries the tags ${jsonencode(var.workspace_tags)}."
     }
   }
 }
 
-variable "organization" {
-  type        = string
-  description = "HCP Terraform organization name."
-}
-
-variable "prodgate_url" {
-  type        = string
-  description = "Public URL of prodgate's run-task endpoint, e.g. https://prodgate.example.com/runtask."
-}
-
-variable "hmac_key" {
-  type        = string
-  sensitive   = true
-  description = "Shared HMAC key; give prodgate the same value (PRODGATE_HMAC_KEY)."
-}
-
-variable "workspace_ids" {
-  type        = set(string)
-  description = "Workspaces held to the production-ready standard."
-}
-
-resource "tfe_organization_run_task" "prodgate" {
-  organization = var.organization
-  name         = "prodgate"
-  url          = var.prodgate_url
-  hmac_key     = var.hmac_key
-  enabled      = true
-  description  = "Holds every plan to the written production-ready standard (prodgate.yaml)."
-}
-
 resource "tfe_workspace_run_task" "prodgate" {
-  for_each          = var.workspace_ids
+  for_each = local.workspace_ids
+
   workspace_id      = each.value
   task_id           = tfe_organization_run_task.prodgate.id
-  enforcement_level = "mandatory"
-  # Judge the plan after it is made, and again just before apply.
-  stages = ["post_plan", "pre_apply"]
+  enforcement_level = var.enforcement_level
+  stages            = var.stages
 }
