@@ -28,7 +28,7 @@ targets=()
 for pkg in $(go list "${packages[@]}"); do
   # -run '^$' keeps TestMain-free packages from running their tests; -list
   # only names the targets.
-  list=$(go test -pgo=off -run '^$' -list '^Fuzz' "$pkg" 2>&1) || { echo "listing $pkg failed:"; echo "$list"; exit 1; }
+  list=$(go test -run '^$' -list '^Fuzz' "$pkg" 2>&1) || { echo "listing $pkg failed:"; echo "$list"; exit 1; }
   for name in $(grep '^Fuzz' <<<"$list"); do
     targets+=("$pkg $name")
   done
@@ -46,7 +46,7 @@ for t in "${targets[@]}"; do
   out="$log/$(tr '/.' '__' <<<"$pkg")_$name.txt"
   echo "-- $name ($pkg)"
   start=$(date +%s)
-  go test -pgo=off -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimizetime" "$pkg" >"$out" 2>&1
+  go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimizetime" "$pkg" >"$out" 2>&1
   rc=$?
   secs=$(( $(date +%s) - start ))
   # The fuzzer's last progress line: "fuzz: elapsed: 30s, execs: 123456 (4115/sec), new interesting: 12 (total: 80)".

@@ -27,9 +27,9 @@ func TestMain(m *testing.M) {
 	if runtime.GOOS == "windows" {
 		binary += ".exe"
 	}
-	// -pgo=off: the tests check behaviour, and a build with the profile
-	// compiles every dependency a second time.
-	build := exec.Command("go", "build", "-pgo=off", "-o", binary, ".")
+	// The same flags as the test binary (GOFLAGS from scripts/test.sh), so
+	// the build reuses its compiled packages.
+	build := exec.Command("go", "build", "-o", binary, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		panic("build prodgate: " + err.Error())
@@ -391,7 +391,7 @@ func TestCheckReadsLargePlansFromFileStdinAndPipe(t *testing.T) {
 // and says so when asked to serve.
 func TestCheckOnlyBuild(t *testing.T) {
 	slim := filepath.Join(t.TempDir(), "prodgate-check")
-	build := exec.Command("go", "build", "-pgo=off", "-tags", "checkonly", "-o", slim, ".")
+	build := exec.Command("go", "build", "-tags", "checkonly", "-o", slim, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build -tags checkonly: %v\n%s", err, out)
 	}

@@ -610,7 +610,7 @@ func serveEnvironment(t *testing.T) []string {
 	serveEnvOnce.Do(func() {
 		bin := filepath.Join(os.TempDir(), fmt.Sprintf("prodgate-deploytest-%d", os.Getpid()))
 		defer os.Remove(bin)
-		build := exec.Command("go", "build", "-pgo=off", "-o", bin, "./cmd/prodgate")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/prodgate")
 		build.Dir = repoRoot(t)
 		if out, err := build.CombinedOutput(); err != nil {
 			serveEnvErr = fmt.Errorf("go build: %v\n%s", err, out)
