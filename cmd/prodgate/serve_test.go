@@ -53,8 +53,9 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
+	// No load balancer to wait for at a stop, unless a test says otherwise.
 	all := []string{"serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--hmac-key", testHMACKey,
-		"--allowed-hosts", "127.0.0.1", "--log-level", "debug"}
+		"--allowed-hosts", "127.0.0.1", "--log-level", "debug", "--shutdown-delay=0"}
 	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--archive-hosts") }) {
 		all = append(all, "--archive-hosts", fakeArchiveHosts) // a list flag given twice adds up
 	}
@@ -534,7 +535,7 @@ func TestServeRefusesToStartWithoutAKey(t *testing.T) {
 
 func TestServeGeneratesAKeyWhenAsked(t *testing.T) {
 	dir := t.TempDir()
-	srv := startServeNoKey(t, "--database-url", filepath.Join(dir, "p.db"), "--generate-hmac-key")
+	srv := startServeNoKey(t, "--database-url", filepath.Join(dir, "p.db"), "--generate-hmac-key", "--shutdown-delay=0")
 	key, err := os.ReadFile(filepath.Join(dir, "prodgate.hmac-key"))
 	if err != nil {
 		t.Fatal(err)
@@ -587,6 +588,7 @@ func TestServeReadsSettingsFromEnvironment(t *testing.T) {
 		"PRODGATE_ARCHIVE_HOSTS=" + fakeArchiveHosts,
 		"PRODGATE_DATABASE_URL=" + filepath.Join(dir, "env.db"),
 		"PRODGATE_PATH=/hooks/prodgate",
+		"PRODGATE_SHUTDOWN_DELAY=0s",
 	})
 	peer := newPeer(t)
 	planID, _ := peer.AddPlan(readExample(t, "compliant.json"))
