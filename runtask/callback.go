@@ -80,4 +80,6 @@ func RunningResult(standard, policyHash string) Result {
 }
 
 // policyPhrase names a policy in a callback message.
-func policyPhrase(hash string) string { return " · policy " + oneLineSnippet(shortPolicyHash(hash), 80) }
+func policyPhrase(hash string) string {
+	return " · policy " + oneLineSnippet(shortPolicyHash(hash), 80)
+}

@@ -152,10 +152,10 @@ type Service struct {
 	// once its job is cancelled (see process).
 	finalCallbackGrace time.Duration
 	judgingHook        func(plan []byte)
-	metrics     *metrics
-	http        *http.Server
-	listener    net.Listener
-	now         func() time.Time
+	metrics            *metrics
+	http               *http.Server
+	listener           net.Listener
+	now                func() time.Time
 
 	// draining is set once Stop begins: /readyz answers 503.
 	draining atomic.Bool

@@ -275,5 +275,3 @@ func newLogger(level string) (*zap.Logger, error) {
 	cfg.Sampling = nil
 	return cfg.Build()
 }
-
-
