@@ -21,6 +21,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
+	"github.com/prodgate/prodgate/internal/configmaptest"
 	"github.com/prodgate/prodgate/internal/tfcfake"
 )
 
@@ -194,16 +195,12 @@ func TestPolicyKeeperFollowsTheFile(t *testing.T) {
 	}
 }
 
-// TestPolicyKeeperFollowsAConfigMapUpdate: Kubernetes mounts a ConfigMap as
-// prodgate.yaml -> ..data/prodgate.yaml, ..data -> ..<timestamp>, and
-// updates it by pointing ..data at a new directory (rename of ..data_tmp)
-// and removing the old one; the file prodgate reads never changes itself.
+// TestPolicyKeeperFollowsAConfigMapUpdate: Kubernetes updates a mounted
+// ConfigMap by pointing its ..data symlink at a new directory; the file
+// prodgate reads, a symlink through ..data, never changes itself.
 func TestPolicyKeeperFollowsAConfigMapUpdate(t *testing.T) {
 	dir := t.TempDir()
-	configMapVersion(t, dir, "..2026_12_01_10_00_00.1", testPolicyText("first"))
-	if err := os.Symlink("..data/prodgate.yaml", filepath.Join(dir, "prodgate.yaml")); err != nil {
-		t.Fatal(err)
-	}
+	configmaptest.Update(t, dir, map[string]string{"prodgate.yaml": testPolicyText("first")})
 	path := filepath.Join(dir, "prodgate.yaml")
 	k, _ := newTestKeeper(t, path)
 	stop, err := k.watch()
@@ -211,37 +208,14 @@ func TestPolicyKeeperFollowsAConfigMapUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	configMapVersion(t, dir, "..2026_12_01_10_05_00.2", testPolicyText("second"))
+	configmaptest.Update(t, dir, map[string]string{"prodgate.yaml": testPolicyText("second")})
 	waitState(t, k, keeperState{Hash: PolicyHash([]byte(testPolicyText("second"))), Standard: "second", Successes: 1})
 	if got := k.policy().File; got != path {
 		t.Errorf("policy file %q, want the path as given, %q", got, path)
 	}
-	configMapVersion(t, dir, "..2026_12_01_10_10_00.3", testInvalidPolicy)
+	configmaptest.Update(t, dir, map[string]string{"prodgate.yaml": testInvalidPolicy})
 	waitState(t, k, keeperState{Hash: PolicyHash([]byte(testPolicyText("second"))), Standard: "second", Successes: 1, Failures: 1,
 		Refused: path + ":4:"})
-}
-
-// configMapVersion does what the kubelet's atomic writer does: the new
-// version's directory, a ..data_tmp symlink to it renamed over ..data, and
-// the previous version removed.
-func configMapVersion(t *testing.T, dir, version, policy string) {
-	t.Helper()
-	if err := os.Mkdir(filepath.Join(dir, version), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(dir, version, "prodgate.yaml"), policy)
-	previous, _ := os.Readlink(filepath.Join(dir, "..data"))
-	if err := os.Symlink(version, filepath.Join(dir, "..data_tmp")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")); err != nil {
-		t.Fatal(err)
-	}
-	if previous != "" {
-		if err := os.RemoveAll(filepath.Join(dir, previous)); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 func TestPolicyKeeperWithoutAFile(t *testing.T) {
