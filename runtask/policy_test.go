@@ -303,11 +303,7 @@ func grepLines(text, part string) string {
 // task is being judged; the task is judged, and its callbacks and record
 // name, the policy it started with; the next task gets the new one.
 func TestATaskKeepsItsPolicyThroughAReload(t *testing.T) {
-	peer, err := tfcfake.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(peer.Close)
+	peer := newTestPeer(t)
 	path := filepath.Join(t.TempDir(), "prodgate.yaml")
 	writeFile(t, path, testPolicyText("Standard A"))
 	s, _ := workerTestService(t, filepath.Join(t.TempDir(), "p.db"), Options{Policy: testPolicyFromFile(t, path), CompilePolicy: testCompile,
@@ -323,7 +319,7 @@ func TestATaskKeepsItsPolicyThroughAReload(t *testing.T) {
 			}
 		}
 	}
-	planID, _ := peer.AddPlan([]byte(`{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[]}`))
+	planID, _ := peer.AddPlan([]byte(testEmptyPlan))
 	ctx := context.Background()
 	for _, want := range []struct{ standard, hash string }{{"Standard A", hashA}, {"Standard B", hashB}} {
 		task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})

@@ -17,11 +17,7 @@ import (
 func TestStopLetsAFinalCallbackUnderWayFinish(t *testing.T) {
 	for name, url := range testDatabases {
 		t.Run(name, func(t *testing.T) {
-			peer, err := tfcfake.New()
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(peer.Close)
+			peer := newTestPeer(t)
 			dbURL := url(t)
 			// A 10 s budget keeps a reserve of 2 s, half of it for a final
 			// callback under way.
@@ -30,7 +26,7 @@ func TestStopLetsAFinalCallbackUnderWayFinish(t *testing.T) {
 			if err := s.Start(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			planID, _ := peer.AddPlan([]byte(`{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[]}`))
+			planID, _ := peer.AddPlan([]byte(testEmptyPlan))
 			task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
 			arrived := peer.HoldFinal(task.ID, 400*time.Millisecond)
 			acceptTask(t, s, task)
@@ -42,7 +38,7 @@ func TestStopLetsAFinalCallbackUnderWayFinish(t *testing.T) {
 			gaveUp, cancel := context.WithCancel(context.Background())
 			cancel() // stop at once: the job is cancelled with its final callback held
 			began := time.Now()
-			err = s.Stop(gaveUp)
+			err := s.Stop(gaveUp)
 			took := time.Since(began)
 			if err != nil && !strings.Contains(err.Error(), "stop HTTP server") {
 				t.Errorf("Stop = %v", err)

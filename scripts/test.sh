@@ -38,4 +38,4 @@ echo "== go test"
 go test -pgo=off -count=1 -timeout 15m ./...
 
 echo "== race detector on the concurrent parts"
-go test -pgo=off -count=1 -race -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release' ./evaluator/ ./runtask/ ./internal/tfcfake/
+go test -pgo=off -count=1 -race -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release|Policy|Readyz|Stop|HoldFinal' ./evaluator/ ./runtask/ ./internal/tfcfake/

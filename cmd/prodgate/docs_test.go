@@ -3,8 +3,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,17 +12,7 @@ import (
 // TestConfigurationReferenceIsInSync: docs/configuration.md is what
 // `prodgate docs configuration` writes from the flag definitions.
 func TestConfigurationReferenceIsInSync(t *testing.T) {
-	r := prodgate(t, "", nil, "", "docs", "configuration")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	onDisk, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "configuration.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(onDisk) != r.stdout {
-		t.Errorf("docs/configuration.md is stale: run `go run ./cmd/prodgate docs configuration > docs/configuration.md`")
-	}
+	checkGeneratedDoc(t, "docs/configuration.md", "docs", "configuration")
 }
 
 // TestConfigurationReferenceHasEveryServeFlag: one row per flag a user can
