@@ -292,7 +292,6 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.opts.Listen, err)
 	}
-	s.listener = ln
 	if s.opts.WatchPolicy && s.opts.CompilePolicy != nil {
 		if s.stopWatch, err = s.policies.watch(); err != nil {
 			ln.Close()
@@ -302,9 +301,15 @@ func (s *Service) Start(ctx context.Context) error {
 	// The queue's context is not the caller's: Stop decides when work ends.
 	if err := s.db.queue.start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
+		if s.stopWatch != nil {
+			s.stopWatch()
+			s.stopWatch = nil
+		}
 		return fmt.Errorf("start job queue: %w", err)
 	}
 	s.started = true
+	// Only a service that serves has requests to drain at Stop.
+	s.listener = ln
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("HTTP server stopped", zap.Error(err))

@@ -53,11 +53,18 @@ func compileReloaded(file string, data []byte) (*evaluator.Engine, error) {
 	return engine, err
 }
 
+// notifySIGHUP takes SIGHUP from the start: its default action ends the
+// process, which must not happen before reloads are wired nor while the
+// service stops. The returned stop gives it back.
+func notifySIGHUP() (hup <-chan os.Signal, stop func()) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGHUP)
+	return c, func() { signal.Stop(c) }
+}
+
 // reloadOnSIGHUP reloads the policy on every SIGHUP until the returned stop
 // is called. The service logs each reload and its outcome.
-func reloadOnSIGHUP(svc *runtask.Service, log *zap.Logger) (stop func()) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
+func reloadOnSIGHUP(hup <-chan os.Signal, svc *runtask.Service, log *zap.Logger) (stop func()) {
 	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -72,7 +79,6 @@ func reloadOnSIGHUP(svc *runtask.Service, log *zap.Logger) (stop func()) {
 		}
 	}()
 	return func() {
-		signal.Stop(hup)
 		close(done)
 		<-stopped
 	}

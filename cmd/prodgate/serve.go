@@ -148,6 +148,8 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return badInput(err)
 	}
 	defer func() { _ = log.Sync() }()
+	hup, stopSIGHUP := notifySIGHUP()
+	defer stopSIGHUP()
 	policy, compile, err := servePolicy(o.policy)
 	if err != nil {
 		return err
@@ -185,7 +187,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 			return fmt.Errorf("write --addr-file: %w", err)
 		}
 	}
-	stopReloads := reloadOnSIGHUP(svc, log)
+	stopReloads := reloadOnSIGHUP(hup, svc, log)
 	<-cmd.Context().Done()
 	stopReloads()
 	stopCtx, release := stopContext(cmd.Context(), log)

@@ -54,6 +54,22 @@ func TestServeStopsGracefullyWithoutLosingTasks(t *testing.T) {
 			if _, err := peer.WaitFinal(ctx, tasks[2].ID); err != nil {
 				t.Fatalf("the tasks behind the stalled one are not judged: %v", err)
 			}
+			// SIGTERM once a task is under way (its plan download takes
+			// 300 ms): it must be let finish.
+			underWay := func() bool {
+				for _, task := range tasks[3:] {
+					if cbs := peer.Callbacks(task.ID); len(cbs) == 1 && cbs[0].Status == "running" {
+						return true
+					}
+				}
+				return false
+			}
+			for !underWay() {
+				if ctx.Err() != nil {
+					t.Fatal("no task started after the first ones")
+				}
+				time.Sleep(time.Millisecond)
+			}
 
 			if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
