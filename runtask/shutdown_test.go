@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodgate/prodgate/config"
+	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/rules"
 	"github.com/prodgate/prodgate/internal/tfcfake"
 )
 
@@ -69,7 +72,11 @@ func TestStopLetsAFinalCallbackUnderWayFinish(t *testing.T) {
 // TestNewRefusesADelayAsLongAsTheStop: the delay is part of the stop's
 // budget.
 func TestNewRefusesADelayAsLongAsTheStop(t *testing.T) {
-	s, err := New(context.Background(), Options{Engine: newHandlerTestService(t).policies.policy().Engine, HMACKeys: []string{"k"},
+	engine, err := evaluator.Compile(config.Default(), rules.Registry(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(context.Background(), Options{Engine: engine, HMACKeys: []string{"k"},
 		DatabaseURL: filepath.Join(t.TempDir(), "p.db"), ShutdownTimeout: 5 * time.Second, ShutdownDelay: 5 * time.Second})
 	if err == nil {
 		_ = s.Stop(context.Background())

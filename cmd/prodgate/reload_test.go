@@ -69,7 +69,9 @@ func TestServeReloadsThePolicy(t *testing.T) {
 	}
 
 	configmaptest.Update(t, mount, map[string]string{"prodgate.yaml": second})
+	updated := time.Now()
 	reloaded := waitLog(t, srv, 10*time.Second, `"policy reloaded"`, `"policy_hash":"`+sha256Of(second)+`"`, `"previous_hash":"`+sha256Of(first)+`"`)
+	tookEffect := time.Since(updated)
 	judgedBy(t, peer, srv, planID, "Reload standard B", sha256Of(second))
 
 	configmaptest.Update(t, mount, map[string]string{"prodgate.yaml": reloadTestInvalid})
@@ -89,7 +91,7 @@ func TestServeReloadsThePolicy(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
-	t.Logf("the ConfigMap update:\n%s", reloaded)
+	t.Logf("the ConfigMap update, in force %s after it:\n%s", tookEffect.Round(time.Millisecond), reloaded)
 	t.Logf("the invalid update:\n%s", refused)
 	srv.stop()
 }
