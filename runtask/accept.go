@@ -60,6 +60,9 @@ type acceptor struct {
 	pending []*gatheringBatch
 	writing bool // a leader is writing a batch
 	stopped bool
+	// idle is closed when, once stopped, no batch is pending or being
+	// written.
+	idle chan struct{}
 }
 
 type gatheringBatch struct {
@@ -73,7 +76,7 @@ type gatheringBatch struct {
 var errStopping = errors.New("the service is stopping")
 
 func newAcceptor(store func(ctx context.Context, items []acceptItem) ([]acceptOutcome, error), timeout time.Duration) *acceptor {
-	return &acceptor{store: store, timeout: timeout}
+	return &acceptor{store: store, timeout: timeout, idle: make(chan struct{})}
 }
 
 // accept stores one request; it returns once it is committed. It waits for
@@ -133,6 +136,9 @@ func (a *acceptor) write(b *gatheringBatch) {
 	defer a.mu.Unlock()
 	if len(a.pending) == 0 {
 		a.writing = false
+		if a.stopped {
+			close(a.idle)
+		}
 		return
 	}
 	next := a.pending[0]
@@ -140,12 +146,30 @@ func (a *acceptor) write(b *gatheringBatch) {
 	next.lead <- struct{}{}
 }
 
-// stop refuses new requests; call it after the HTTP server has stopped
-// taking requests (those under way are stored first).
-func (a *acceptor) stop() {
+// stop refuses new requests and waits until the batches already gathered
+// are written, or ctx ends. Call it after the HTTP server has stopped
+// taking requests: a handler that outlived the server's shutdown may still
+// be waiting for its batch, and the database must not close under it.
+func (a *acceptor) stop(ctx context.Context) error {
 	a.mu.Lock()
-	a.stopped = true
+	if !a.stopped {
+		a.stopped = true
+		if !a.writing {
+			close(a.idle)
+		}
+	}
 	a.mu.Unlock()
+	select {
+	case <-a.idle:
+		return nil
+	default: // idle first: a stop whose time is up still reports nothing pending as done
+	}
+	select {
+	case <-a.idle:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("requests still being stored: %w", ctx.Err())
+	}
 }
 
 // txDB is what the accept transaction does besides River's insert, each

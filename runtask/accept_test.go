@@ -96,11 +96,58 @@ func TestAcceptorStoresEveryRequestOnce(t *testing.T) {
 			t.Errorf("%d transactions for %d concurrent requests: no grouping", w, n)
 		}
 		t.Logf("%d requests in %d transactions", n, writes.Load())
-		acc.stop()
+		if err := acc.stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := acc.accept(context.Background(), testItem("late", at)); err != errStopping {
 			t.Errorf("accept after stop = %v, want errStopping", err)
 		}
 	})
+}
+
+// TestAcceptorStopWaitsForTheBatchBeingWritten: stop returns only once the
+// batches gathered before it are written, so the database is not closed
+// under a request that is still to be answered; a stop that runs out of
+// time says so.
+func TestAcceptorStopWaitsForTheBatchBeingWritten(t *testing.T) {
+	release := make(chan struct{})
+	writing := make(chan struct{}, 2)
+	acc := newAcceptor(func(_ context.Context, items []acceptItem) ([]acceptOutcome, error) {
+		writing <- struct{}{}
+		<-release
+		return make([]acceptOutcome, len(items)), nil
+	}, time.Minute)
+	answered := make(chan error, 2)
+	go func() { _, err := acc.accept(context.Background(), testItem("first", time.Now())); answered <- err }()
+	<-writing
+	go func() { _, err := acc.accept(context.Background(), testItem("second", time.Now())); answered <- err }() // gathers behind the first
+	for acc.pendingLen() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := acc.stop(short); err == nil || !strings.Contains(err.Error(), "requests still being stored") {
+		t.Errorf("stop while a batch is being written = %v, want it to wait and then say so", err)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- acc.stop(context.Background()) }()
+	select {
+	case err := <-stopped:
+		t.Fatalf("stop returned (%v) while a batch was being written", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	for range 2 {
+		if err := <-answered; err != nil {
+			t.Errorf("a request gathered before the stop: %v, want it stored", err)
+		}
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("stop = %v once every batch was written", err)
+	}
+	if _, err := acc.accept(context.Background(), testItem("late", time.Now())); err != errStopping {
+		t.Errorf("accept after stop = %v, want errStopping", err)
+	}
 }
 
 // TestAcceptKeepsOneJobPerTask: a delivery of a task already known,
@@ -257,4 +304,15 @@ func setCap(db *database, n int) {
 	case *riverQueue[pgx.Tx]:
 		q.maxWaiting = n
 	}
+}
+
+// pendingLen counts the requests gathered behind the batch being written.
+func (a *acceptor) pendingLen() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, b := range a.pending {
+		n += len(b.items)
+	}
+	return n
 }

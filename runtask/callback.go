@@ -10,11 +10,13 @@ import (
 
 // ResultFromReport is the final callback for a judged plan. The status is
 // passed only when the verdict is exactly passed; anything else fails closed.
-// The message is report.Message plus " — details: <resultsURL>" when that
-// fits report.MaxMessageLen. Outcomes (one per finding that is not a pass, at
-// most MaxOutcomes, each linking resultsURL#<outcome-id>) are included only
-// when outcomes is true: pass the request's capabilities.outcomes.
-func ResultFromReport(rep *evaluator.Report, resultsURL string, outcomes bool) Result {
+// The message is report.Message, then " · policy sha256:<12 hex digits>"
+// naming the policy that judged it (policyHash, when not ""), then
+// " — details: <resultsURL>" when that fits report.MaxMessageLen. Outcomes
+// (one per finding that is not a pass, at most MaxOutcomes, each linking
+// resultsURL#<outcome-id>) are included only when outcomes is true: pass the
+// request's capabilities.outcomes.
+func ResultFromReport(rep *evaluator.Report, policyHash, resultsURL string, outcomes bool) Result {
 	if len(resultsURL) > MaxResultURLLen {
 		resultsURL = ""
 	}
@@ -23,6 +25,12 @@ func ResultFromReport(rep *evaluator.Report, resultsURL string, outcomes bool) R
 		res.Status = ResultPassed
 	}
 	res.Message = report.Message(rep)
+	if policyHash != "" {
+		// The policy comes before the link, which the result's URL carries
+		// anyway: the summary gives way to it.
+		policy := policyPhrase(policyHash)
+		res.Message = fitText(report.Summary(rep), report.MaxMessageLen-len(policy)) + policy
+	}
 	if resultsURL != "" {
 		if withLink := res.Message + " — details: " + resultsURL; len(withLink) <= report.MaxMessageLen {
 			res.Message = withLink
@@ -56,11 +64,22 @@ func FailureResult(msg string, resultsURL string) Result {
 	}
 }
 
-// RunningResult is the progress callback sent when work on a task starts.
-func RunningResult(standard string) Result {
+// RunningResult is the progress callback sent when work on a task starts,
+// naming the standard and the policy (when policyHash is not "") it is
+// judged against.
+func RunningResult(standard, policyHash string) Result {
 	msg := "prodgate is judging the plan"
 	if s := strings.TrimSpace(standard); s != "" {
 		msg += " against " + s
 	}
-	return Result{Status: ResultRunning, Message: oneLineSnippet(msg, report.MaxMessageLen)}
+	if policyHash == "" {
+		return Result{Status: ResultRunning, Message: oneLineSnippet(msg, report.MaxMessageLen)}
+	}
+	policy := policyPhrase(policyHash)
+	return Result{Status: ResultRunning, Message: oneLineSnippet(msg, report.MaxMessageLen-len(policy)) + policy}
+}
+
+// policyPhrase names a policy in a callback message.
+func policyPhrase(hash string) string {
+	return " · policy " + oneLineSnippet(shortPolicyHash(hash), 80)
 }

@@ -16,6 +16,9 @@ import (
 
 const callbackTestResultsURL = "https://prodgate.example.com/results/taskrs-2nH5dncYoXaMVQmJ"
 
+// callbackTestPolicyHash is PolicyHash([]byte("test")).
+const callbackTestPolicyHash = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
 // callbackTestReport has n blocking failures, one pass and the given verdict.
 func callbackTestReport(verdict evaluator.Verdict, n int) *evaluator.Report {
 	rep := &evaluator.Report{
@@ -56,9 +59,12 @@ func TestResultFromReport(t *testing.T) {
 	passing := callbackTestReport(evaluator.VerdictPassed, 0)
 	longURL := "https://prodgate.example.com/" + strings.Repeat("r", 480) // 509 bytes
 	nearURL := "https://prodgate.example.com/" + strings.Repeat("r", 440) // fits, but not with "#id"
+	longStandard := callbackTestReport(evaluator.VerdictFailed, 1)
+	longStandard.Standard = strings.Repeat("s", 990)
 	tests := []struct {
 		name       string
 		rep        *evaluator.Report
+		policyHash string
 		resultsURL string
 		outcomes   bool
 		want       Result
@@ -106,6 +112,18 @@ func TestResultFromReport(t *testing.T) {
 				Message: report.Message(nil) + " — details: " + callbackTestResultsURL},
 		},
 		{
+			name: "the policy that judged the plan is named before the link", rep: failing, policyHash: callbackTestPolicyHash,
+			resultsURL: callbackTestResultsURL,
+			want: Result{Status: ResultFailed, URL: callbackTestResultsURL,
+				Message: report.Message(failing) + " · policy sha256:9f86d081884c — details: " + callbackTestResultsURL},
+		},
+		{
+			name: "the policy stays when the summary fills the message; the summary gives way", rep: longStandard,
+			policyHash: callbackTestPolicyHash, resultsURL: callbackTestResultsURL,
+			want: Result{Status: ResultFailed, URL: callbackTestResultsURL,
+				Message: fitText(report.Summary(longStandard), report.MaxMessageLen-len(" · policy sha256:9f86d081884c")) + " · policy sha256:9f86d081884c"},
+		},
+		{
 			name: "a verdict that is not exactly passed fails closed", rep: callbackTestReport("PASSED", 0),
 			want: Result{Status: ResultFailed, Message: report.Message(callbackTestReport("PASSED", 0))},
 		},
@@ -116,7 +134,7 @@ func TestResultFromReport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := ResultFromReport(tt.rep, tt.resultsURL, tt.outcomes)
+			got := ResultFromReport(tt.rep, tt.policyHash, tt.resultsURL, tt.outcomes)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("ResultFromReport mismatch (-want +got):\n%s", diff)
 			}
@@ -127,7 +145,7 @@ func TestResultFromReport(t *testing.T) {
 func TestResultFromReportLinkOnlyWhenItFits(t *testing.T) {
 	rep := callbackTestReport(evaluator.VerdictFailed, 1)
 	rep.Standard = strings.Repeat("s", 990) // the summary alone nearly fills the message
-	got := ResultFromReport(rep, callbackTestResultsURL, false)
+	got := ResultFromReport(rep, "", callbackTestResultsURL, false)
 	if strings.Contains(got.Message, "details:") || got.Message != report.Message(rep) {
 		t.Errorf("message %q: want the summary alone when the link does not fit", got.Message)
 	}
@@ -139,7 +157,7 @@ func TestResultFromReportLinkOnlyWhenItFits(t *testing.T) {
 func TestResultFromReportEscapesOutcomeFragment(t *testing.T) {
 	rep := callbackTestReport(evaluator.VerdictFailed, 1)
 	rep.Findings[1].RuleID = "team rule/ü"
-	got := ResultFromReport(rep, callbackTestResultsURL, true)
+	got := ResultFromReport(rep, "", callbackTestResultsURL, true)
 	if len(got.Outcomes) != 1 {
 		t.Fatalf("got %d outcomes, want 1", len(got.Outcomes))
 	}
@@ -184,11 +202,17 @@ func TestFailureResult(t *testing.T) {
 
 func TestRunningResult(t *testing.T) {
 	if diff := cmp.Diff(Result{Status: ResultRunning, Message: "prodgate is judging the plan against Acme production standard"},
-		RunningResult("Acme production standard")); diff != "" {
+		RunningResult("Acme production standard", "")); diff != "" {
 		t.Errorf("RunningResult mismatch (-want +got):\n%s", diff)
 	}
-	if got := RunningResult(" ").Message; got != "prodgate is judging the plan" {
+	if got := RunningResult(" ", "").Message; got != "prodgate is judging the plan" {
 		t.Errorf("RunningResult without a standard: %q", got)
+	}
+	if got := RunningResult("Acme", callbackTestPolicyHash).Message; got != "prodgate is judging the plan against Acme · policy sha256:9f86d081884c" {
+		t.Errorf("RunningResult with a policy: %q", got)
+	}
+	if got := RunningResult(strings.Repeat("s", 2000), callbackTestPolicyHash).Message; len(got) > report.MaxMessageLen || !strings.HasSuffix(got, "… · policy sha256:9f86d081884c") {
+		t.Errorf("RunningResult with a long standard: %d bytes, %q…", len(got), got[len(got)-40:])
 	}
 }
 
@@ -202,7 +226,7 @@ func TestCallbackResultBodies(t *testing.T) {
 	}{
 		{
 			name: "running",
-			res:  RunningResult("Acme production"),
+			res:  RunningResult("Acme production", ""),
 			want: `{"data":{"type":"task-results","attributes":{"message":"prodgate is judging the plan against Acme production","status":"running"}}}` + "\n",
 		},
 		{
@@ -212,12 +236,12 @@ func TestCallbackResultBodies(t *testing.T) {
 		},
 		{
 			name: "report without the outcomes capability",
-			res:  ResultFromReport(failing, callbackTestResultsURL, false),
+			res:  ResultFromReport(failing, "", callbackTestResultsURL, false),
 			want: `{"data":{"type":"task-results","attributes":{"message":"` + report.Message(failing) + ` — details: ` + callbackTestResultsURL + `","status":"failed","url":"` + callbackTestResultsURL + `"}}}` + "\n",
 		},
 		{
 			name: "report with the outcomes capability",
-			res:  ResultFromReport(failing, callbackTestResultsURL, true),
+			res:  ResultFromReport(failing, "", callbackTestResultsURL, true),
 		},
 	}
 	for _, tt := range tests {
@@ -249,5 +273,18 @@ func TestCallbackResultBodies(t *testing.T) {
 				t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestPolicyHashes(t *testing.T) {
+	if got := PolicyHash([]byte("test")); got != callbackTestPolicyHash {
+		t.Errorf("PolicyHash = %s, want the sha256 of the bytes, %s", got, callbackTestPolicyHash)
+	}
+	builtin := BuiltinPolicyHash()
+	if !strings.HasPrefix(builtin, "sha256:") || len(builtin) != len(callbackTestPolicyHash) || builtin != BuiltinPolicyHash() {
+		t.Errorf("BuiltinPolicyHash = %q, want a stable sha256:<64 hex>", builtin)
+	}
+	if builtin == PolicyHash(nil) {
+		t.Error("the built-in standard's hash is the hash of nothing")
 	}
 }

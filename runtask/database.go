@@ -37,7 +37,12 @@ type jobQueue interface {
 	// (see acceptBatch) and says what became of each request.
 	accept(ctx context.Context, items []acceptItem) ([]acceptOutcome, error)
 	start(ctx context.Context) error
+	// stop stops fetching jobs and waits for running ones, which are
+	// cancelled at the soft stop timeout (riverConfig) and handed back.
 	stop(ctx context.Context) error
+	// stopAndCancel cancels running jobs at once and waits for them to be
+	// handed back.
+	stopAndCancel(ctx context.Context) error
 }
 
 type riverQueue[TTx any] struct {
@@ -93,6 +98,20 @@ func (q *riverQueue[TTx]) acceptOnce(ctx context.Context, items []acceptItem) ([
 
 func (q *riverQueue[TTx]) start(ctx context.Context) error { return q.client.Start(ctx) }
 func (q *riverQueue[TTx]) stop(ctx context.Context) error  { return q.client.Stop(ctx) }
+
+// stopAndCancel also ends a stop already under way: River cancels the jobs'
+// contexts either way, and then its client stops.
+func (q *riverQueue[TTx]) stopAndCancel(ctx context.Context) error {
+	if err := q.client.StopAndCancel(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-q.client.Stopped():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // database is everything the service keeps: the task store and the job queue.
 type database struct {
@@ -172,9 +191,10 @@ func riverConfig(qs queueSettings, st *store) *river.Config {
 		MaxAttempts:          maxAttempts,
 		FetchCooldown:        5 * time.Millisecond,
 		FetchPollInterval:    cmp.Or(qs.poll, time.Second),
-		// Graceful stop: finish running jobs for a while, then cancel them so
-		// River hands them back as available for the next process.
-		SoftStopTimeout: cmp.Or(qs.softStop, 30*time.Second),
+		// Graceful stop: finish running jobs for a while, then cancel them;
+		// River sets a job its stop cancelled back to available, the attempt
+		// not counted, for the next process or another replica.
+		SoftStopTimeout: cmp.Or(qs.softStop, 20*time.Second),
 	}
 }
 

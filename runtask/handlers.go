@@ -126,14 +126,23 @@ func (s *Service) accept(ctx context.Context, req *Request, body []byte) (accept
 	})
 }
 
+// handleReady answers 503 once a stop has begun, so that load balancers
+// stop sending while requests under way are still answered, and when the
+// database does not answer. The body says what policy is in force, and why
+// a reload was refused if the last one was: the service stays ready with
+// the policy it has.
 func (s *Service) handleReady(c *gin.Context) {
+	if s.draining.Load() {
+		c.String(http.StatusServiceUnavailable, "shutting down: requests under way are answered; send new ones elsewhere\n")
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.db.ping(ctx); err != nil {
 		c.String(http.StatusServiceUnavailable, "database unavailable: %v\n", err)
 		return
 	}
-	c.String(http.StatusOK, "ready\n")
+	c.String(http.StatusOK, "ready\n%s", s.policies.describe())
 }
 
 func promHandler(reg *prometheus.Registry) http.Handler {

@@ -34,14 +34,21 @@ func init() { gin.SetMode(gin.TestMode) }
 // wait.
 func newHandlerTestService(tb testing.TB) *Service {
 	tb.Helper()
+	return newHandlerTestServiceWith(tb, Options{})
+}
+
+// newHandlerTestServiceWith is newHandlerTestService with opts, whose
+// listen address, keys, hosts, database and queue cap it sets; the built-in
+// standard unless opts has a policy.
+func newHandlerTestServiceWith(tb testing.TB, opts Options) *Service {
+	tb.Helper()
 	engine, err := evaluator.Compile(config.Default(), rules.Registry(), time.Now())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s, err := New(context.Background(), Options{
-		Listen: "127.0.0.1:0", HMACKeys: []string{handlerTestKey}, AllowedHosts: []string{"127.0.0.1"},
-		DatabaseURL: filepath.Join(tb.TempDir(), "prodgate.db"), Engine: engine, MaxQueuedTasks: -1,
-	})
+	opts.Listen, opts.HMACKeys, opts.AllowedHosts = "127.0.0.1:0", []string{handlerTestKey}, []string{"127.0.0.1"}
+	opts.DatabaseURL, opts.Engine, opts.MaxQueuedTasks = filepath.Join(tb.TempDir(), "prodgate.db"), engine, -1
+	s, err := New(context.Background(), opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -18,6 +18,12 @@ type metrics struct {
 	taskDuration       prometheus.Histogram
 	postDuration       prometheus.Histogram
 	callbackFailures   *prometheus.CounterVec
+	// The policy in force and its reloads, named after Prometheus' and
+	// Alertmanager's own configuration-reload series.
+	policyReloads      *prometheus.CounterVec
+	policyInfo         *prometheus.GaugeVec
+	policyLastReloadOK prometheus.Gauge
+	policyLastReloadAt prometheus.Gauge
 }
 
 func newMetrics(queueDepth func(context.Context) (int, error)) *metrics {
@@ -50,6 +56,25 @@ func newMetrics(queueDepth func(context.Context) (int, error)) *metrics {
 			Name: "prodgate_callback_failures_total",
 			Help: "Callbacks to HCP Terraform that failed, by HTTP status or 'network'.",
 		}, []string{"status"}),
+		policyReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "prodgate_policy_reload_total",
+			Help: "Policy reloads (on a change of the file or SIGHUP), by result: success (a new policy is in force), failure (it was refused; the policy in force is kept), unchanged (the file holds the policy in force).",
+		}, []string{"result"}),
+		policyInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "prodgate_policy_info",
+			Help: "1 for the policy in force, labelled with its hash (sha256 of the policy file's bytes).",
+		}, []string{"hash"}),
+		policyLastReloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "prodgate_policy_last_reload_successful",
+			Help: "1 when the policy file holds the policy in force, 0 when the last reload was refused.",
+		}),
+		policyLastReloadAt: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "prodgate_policy_last_reload_success_timestamp_seconds",
+			Help: "When the policy in force was taken (at start or by a reload), as a Unix time.",
+		}),
+	}
+	for _, result := range []string{"success", "failure", "unchanged"} {
+		m.policyReloads.WithLabelValues(result) // present at 0 before the first reload
 	}
 	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "prodgate_queue_depth",
@@ -64,6 +89,7 @@ func newMetrics(queueDepth func(context.Context) (int, error)) *metrics {
 		return float64(n)
 	})
 	m.registry.MustRegister(m.requests, m.verdicts, m.evaluationDuration, m.taskDuration, m.postDuration, m.callbackFailures, depth,
+		m.policyReloads, m.policyInfo, m.policyLastReloadOK, m.policyLastReloadAt,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -44,6 +44,9 @@ type Task struct {
 	// JudgingsUnfinished counts the times judging this task's plan started
 	// and neither ended nor was stopped: the process died while judging.
 	JudgingsUnfinished int
+	// PolicyHash identifies the policy in force when the task got its
+	// verdict (see Policy.Hash); "" until then.
+	PolicyHash string
 }
 
 // dialect is the little that differs between SQLite and PostgreSQL here.
@@ -96,7 +99,8 @@ const createTasks = `CREATE TABLE IF NOT EXISTS prodgate_task (
 	final_sent_at BIGINT NOT NULL DEFAULT 0,
 	callback_error TEXT NOT NULL DEFAULT '',
 	sealed_request BYTEA,
-	judgings_unfinished INTEGER NOT NULL DEFAULT 0
+	judgings_unfinished INTEGER NOT NULL DEFAULT 0,
+	policy_hash TEXT NOT NULL DEFAULT ''
 )`
 
 // countUnfinished counts the tasks not yet called back with a final result
@@ -109,6 +113,30 @@ func (s *store) migrate(ctx context.Context) error {
 	}
 	if _, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS prodgate_task_unfinished ON prodgate_task (final_sent_at)`); err != nil {
 		return fmt.Errorf("create prodgate_task index: %w", err)
+	}
+	// Added after the table's first release: databases made before have
+	// no such column yet.
+	return s.addColumn(ctx, "prodgate_task", "policy_hash", "TEXT NOT NULL DEFAULT ''")
+}
+
+// addColumn adds a column to a table made by an earlier release, unless it
+// is there already. SQLite has no ADD COLUMN IF NOT EXISTS.
+func (s *store) addColumn(ctx context.Context, table, column, decl string) error {
+	if s.dialect == dialectPostgres {
+		if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN IF NOT EXISTS "+column+" "+decl); err != nil {
+			return fmt.Errorf("add column %s.%s: %w", table, column, err)
+		}
+		return nil
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`, table, column).Scan(&n); err != nil {
+		return fmt.Errorf("look for column %s.%s: %w", table, column, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN "+column+" "+decl); err != nil {
+		return fmt.Errorf("add column %s.%s: %w", table, column, err)
 	}
 	return nil
 }
@@ -159,11 +187,11 @@ func (s *store) endJudging(ctx context.Context, id string) error {
 	return nil
 }
 
-// saveResult keeps a task's verdict; the count of unfinished judgings is
-// then moot.
-func (s *store) saveResult(ctx context.Context, id, status, message string, report []byte, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET status = ?, message = ?, report = ?, finished_at = ?, judgings_unfinished = 0 WHERE task_result_id = ?`),
-		status, message, nullableText(report), at.UnixMilli(), id)
+// saveResult keeps a task's verdict and the hash of the policy in force
+// when it was reached; the count of unfinished judgings is then moot.
+func (s *store) saveResult(ctx context.Context, id, status, message string, report []byte, policyHash string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE prodgate_task SET status = ?, message = ?, report = ?, finished_at = ?, judgings_unfinished = 0, policy_hash = ? WHERE task_result_id = ?`),
+		status, message, nullableText(report), at.UnixMilli(), policyHash, id)
 	if err != nil {
 		return fmt.Errorf("save result of task %s: %w", id, err)
 	}
@@ -192,12 +220,12 @@ var errTaskNotFound = errors.New("task not found")
 
 func (s *store) get(ctx context.Context, id string) (*Task, error) {
 	row := s.db.QueryRowContext(ctx, s.rebind(`SELECT task_result_id, run_id, organization, workspace, project, stage, status, message,
-		report, received_at, finished_at, final_sent_at, callback_error, sealed_request, judgings_unfinished FROM prodgate_task WHERE task_result_id = ?`), id)
+		report, received_at, finished_at, final_sent_at, callback_error, sealed_request, judgings_unfinished, policy_hash FROM prodgate_task WHERE task_result_id = ?`), id)
 	var t Task
 	var report sql.NullString
 	var received, finished, finalSent int64
 	err := row.Scan(&t.TaskResultID, &t.RunID, &t.Organization, &t.Workspace, &t.Project, &t.Stage, &t.Status, &t.Message,
-		&report, &received, &finished, &finalSent, &t.CallbackError, &t.Sealed, &t.JudgingsUnfinished)
+		&report, &received, &finished, &finalSent, &t.CallbackError, &t.Sealed, &t.JudgingsUnfinished, &t.PolicyHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errTaskNotFound
 	}

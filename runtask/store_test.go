@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,7 +60,7 @@ func TestStoreLifecycle(t *testing.T) {
 		if err := db.store.markRunning(ctx, "taskrs-1"); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.store.saveResult(ctx, "taskrs-1", TaskFailed, "2 blocking findings", []byte(`{"verdict":"failed"}`), at.Add(time.Second)); err != nil {
+		if err := db.store.saveResult(ctx, "taskrs-1", TaskFailed, "2 blocking findings", []byte(`{"verdict":"failed"}`), "sha256:0a1b", at.Add(time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.store.recordCallbackError(ctx, "taskrs-1", "HTTP 503"); err != nil {
@@ -70,7 +71,8 @@ func TestStoreLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := &Task{TaskResultID: "taskrs-1", RunID: "run-1", Organization: "acme", Workspace: "orders-prod", Project: "p", Stage: "post_plan",
-			Status: TaskFailed, Message: "2 blocking findings", Report: []byte(`{"verdict":"failed"}`), ReceivedAt: at, FinishedAt: at.Add(time.Second), CallbackError: "HTTP 503"}
+			Status: TaskFailed, Message: "2 blocking findings", Report: []byte(`{"verdict":"failed"}`), ReceivedAt: at, FinishedAt: at.Add(time.Second), CallbackError: "HTTP 503",
+			PolicyHash: "sha256:0a1b"}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("task (-want +got):\n%s", diff)
 		}
@@ -84,6 +86,41 @@ func TestStoreLifecycle(t *testing.T) {
 			t.Errorf("missing task: %v", err)
 		}
 	})
+}
+
+// TestStoreAddsThePolicyHashToAnOlderTable: a database made before tasks
+// recorded their policy gets the column when it is opened, keeps its tasks,
+// and is opened again without complaint.
+func TestStoreAddsThePolicyHashToAnOlderTable(t *testing.T) {
+	for name, url := range testDatabases {
+		t.Run(name, func(t *testing.T) {
+			u := url(t)
+			db := openTestDatabase(t, u)
+			ctx := context.Background()
+			// The table as the release before made it.
+			for _, stmt := range []string{`DROP TABLE prodgate_task`, strings.Replace(createTasks, ",\n\tpolicy_hash TEXT NOT NULL DEFAULT ''", "", 1),
+				`INSERT INTO prodgate_task (task_result_id, status, received_at) VALUES ('taskrs-old', 'passed', 1)`} {
+				if _, err := db.store.db.ExecContext(ctx, stmt); err != nil {
+					t.Fatalf("%s: %v", stmt, err)
+				}
+			}
+			if _, err := db.store.get(ctx, "taskrs-old"); err == nil {
+				t.Fatal("the old table already has policy_hash; the test proves nothing")
+			}
+			for range 2 {
+				if err := db.store.migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := db.store.get(ctx, "taskrs-old")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != TaskPassed || got.PolicyHash != "" {
+				t.Errorf("old task after the migration: %+v", got)
+			}
+		})
+	}
 }
 
 // TestDeliveriesRacingOnTwoReplicas: the same task delivered to two

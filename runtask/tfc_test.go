@@ -548,7 +548,7 @@ func TestTFCForeignHostSendsNothing(t *testing.T) {
 			return err
 		}, "uses http"},
 		{"callback on a foreign host", func() error {
-			return c.SendResult(ctx, "https://evil.example.com/api/v2/task-results/x/callback", tfcTestToken, RunningResult("std"))
+			return c.SendResult(ctx, "https://evil.example.com/api/v2/task-results/x/callback", tfcTestToken, RunningResult("std", ""))
 		}, "send task result to evil.example.com: host is not allow-listed"},
 	}
 	for _, tt := range tests {
@@ -750,7 +750,7 @@ func TestTFCSendResultNetworkError(t *testing.T) {
 			conn.Close()
 		}
 	}
-	err := newTFCTestClient(nil).SendResult(context.Background(), srv.URL+"/cb", tfcTestToken, RunningResult("x"))
+	err := newTFCTestClient(nil).SendResult(context.Background(), srv.URL+"/cb", tfcTestToken, RunningResult("x", ""))
 	var ce *CallbackError
 	if !errors.As(err, &ce) || ce.Status != 0 || !ce.Retryable || ce.Err == nil {
 		t.Fatalf("SendResult = %#v, want a retryable *CallbackError with a cause and no status", err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prodgate/prodgate/evaluator"
@@ -75,7 +76,12 @@ func (w *evaluateWorker) Work(ctx context.Context, job *river.Job[evaluateArgs])
 // process judges one task and calls back. Every path ends in a final passed
 // or failed callback, or in an error River retries; a task is never left
 // without a result while attempts remain.
+//
+// The policy in force is taken once, here: a reload while the task is
+// worked does not change the policy it is judged by, nor the one its
+// callbacks name.
 func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAttempt int) error {
+	policy := s.policies.policy()
 	log := s.log.With(zap.String("task_result_id", args.TaskResultID), zap.Int("attempt", attempt))
 	task, err := s.db.store.get(ctx, args.TaskResultID)
 	if err != nil {
@@ -109,30 +115,47 @@ func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAt
 		msg := fmt.Sprintf("judging this plan stopped the service %d times; it was not judged", task.JudgingsUnfinished)
 		log.Error("ending a task without judging it: "+msg, zap.Int("judgings_started", task.JudgingsUnfinished))
 		final = FailureResult(msg, resultsURL)
-		if err := s.db.store.saveResult(ctx, args.TaskResultID, final.Status, final.Message, nil, s.now()); err != nil {
+		if err := s.db.store.saveResult(ctx, args.TaskResultID, final.Status, final.Message, nil, policy.Hash, s.now()); err != nil {
 			return err
 		}
 	default:
 		if err := s.db.store.markRunning(ctx, args.TaskResultID); err != nil {
 			return err
 		}
-		stopProgress := s.sendProgress(ctx, &req, log)
+		stopProgress := s.sendProgress(ctx, &req, policy, log)
 		var reportJSON []byte
-		final, reportJSON, err = s.judge(ctx, &req, resultsURL, log)
+		final, reportJSON, err = s.judge(ctx, &req, policy, resultsURL, log)
 		stopProgress()
 		if err != nil {
 			// The job was stopped (a graceful stop, or its timeout): River
 			// hands it back or retries it; nothing is saved.
 			return err
 		}
-		if err := s.db.store.saveResult(ctx, args.TaskResultID, final.Status, final.Message, reportJSON, s.now()); err != nil {
+		if err := s.db.store.saveResult(ctx, args.TaskResultID, final.Status, final.Message, reportJSON, policy.Hash, s.now()); err != nil {
 			return err
 		}
 	}
 
+	// Once begun, the final callback is not cut short the moment a stop
+	// cancels the job: HCP Terraform may have taken a result whose answer
+	// never arrived, and the task, handed back, would be called back a
+	// second time. It gets finalCallbackGrace more, within the stop's
+	// budget; a stop that came before it hands the task back at once.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("stopped before the final callback: %w", err)
+	}
+	jobCtx := ctx
+	ctx, cancel := withGrace(ctx, s.finalCallbackGrace)
+	defer cancel()
 	if err := s.tfc.SendResult(ctx, req.TaskResultCallbackURL, req.AccessToken, final); err != nil {
 		s.metrics.callbackFailures.WithLabelValues(callbackFailureLabel(err)).Inc()
 		_ = s.db.store.recordCallbackError(ctx, args.TaskResultID, err.Error())
+		if ended := jobCtx.Err(); ended != nil {
+			// River hands a task stopped by a graceful stop back as it was
+			// (and retries one that ran out of time); it must see why.
+			log.Warn("the job ended during the final callback; it will be sent again", zap.Error(err))
+			return fmt.Errorf("final callback cut short: %w: %w", ended, err)
+		}
 		var ce *CallbackError
 		if errors.As(err, &ce) && !ce.Retryable {
 			log.Error("HCP Terraform refused the final callback; not retrying", zap.Int("status", ce.Status), zap.String("body", ce.Body))
@@ -158,12 +181,13 @@ func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAt
 // every ProgressInterval: HCP Terraform errors a task that has sent no
 // progress for 10 minutes. The returned function stops it and returns once
 // no progress callback is under way, so none can follow the final one.
-func (s *Service) sendProgress(ctx context.Context, req *Request, log *zap.Logger) (stop func()) {
+func (s *Service) sendProgress(ctx context.Context, req *Request, policy *Policy, log *zap.Logger) (stop func()) {
 	done, stopped := make(chan struct{}), make(chan struct{})
+	running := RunningResult(policy.Engine.Standard(), policy.Hash)
 	send := func() {
 		ctx, cancel := context.WithTimeout(ctx, runningCallbackTimeout)
 		defer cancel()
-		if err := s.tfc.SendResult(ctx, req.TaskResultCallbackURL, req.AccessToken, RunningResult(s.engine.Standard())); err != nil {
+		if err := s.tfc.SendResult(ctx, req.TaskResultCallbackURL, req.AccessToken, running); err != nil {
 			log.Warn("running callback failed", zap.Error(err))
 			s.metrics.callbackFailures.WithLabelValues(callbackFailureLabel(err)).Inc()
 		}
@@ -194,7 +218,7 @@ func (s *Service) sendProgress(ctx context.Context, req *Request, log *zap.Logge
 // failed result with a message saying what went wrong: the gate fails
 // closed. It returns an error only when ctx ends (the job was stopped), so
 // that the task is tried again rather than failed.
-func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, log *zap.Logger) (Result, []byte, error) {
+func (s *Service) judge(ctx context.Context, req *Request, policy *Policy, resultsURL string, log *zap.Logger) (Result, []byte, error) {
 	if !req.Stage.HasPlan() {
 		return Result{Status: TaskPassed, URL: resultsURL,
 			Message: fmt.Sprintf("prodgate judges plans; the %s stage has none, so there is nothing to check yet", req.Stage)}, nil, nil
@@ -250,7 +274,7 @@ func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, lo
 			}
 		}()
 		s.judgingHook(data)
-		res, report := s.evaluate(req, data, resultsURL)
+		res, report := s.evaluate(req, policy, data, resultsURL)
 		judged <- verdict{res, report}
 	}()
 	select {
@@ -268,14 +292,14 @@ func (s *Service) judge(ctx context.Context, req *Request, resultsURL string, lo
 }
 
 // evaluate parses and judges a downloaded plan.
-func (s *Service) evaluate(req *Request, data []byte, resultsURL string) (Result, []byte) {
+func (s *Service) evaluate(req *Request, policy *Policy, data []byte, resultsURL string) (Result, []byte) {
 	start := time.Now()
 	workers := cap(s.judging)
 	plan, err := evaluator.ParsePlanWith(data, evaluator.ParseOptions{Workers: workers})
 	if err != nil {
 		return FailureResult("could not read the plan: "+err.Error(), resultsURL), nil
 	}
-	rep := s.engine.EvaluateWith(plan, evaluator.RunContext{
+	rep := policy.Engine.EvaluateWith(plan, evaluator.RunContext{
 		Organization: req.OrganizationName, Workspace: req.WorkspaceName,
 		Project: req.ProjectName, Directory: req.WorkspaceWorkingDirectory, Repository: req.VCSRepoURL,
 	}, s.now(), evaluator.Options{Workers: workers})
@@ -284,7 +308,7 @@ func (s *Service) evaluate(req *Request, data []byte, resultsURL string) (Result
 	if err != nil {
 		return FailureResult("internal error: encode report: "+err.Error(), resultsURL), nil
 	}
-	return ResultFromReport(rep, resultsURL, req.Capabilities.Outcomes), reportJSON
+	return ResultFromReport(rep, policy.Hash, resultsURL, req.Capabilities.Outcomes), reportJSON
 }
 
 // storedResult rebuilds the final callback from what an earlier attempt saved.
@@ -292,10 +316,27 @@ func (s *Service) storedResult(task *Task, req *Request, resultsURL string) Resu
 	if len(task.Report) > 0 {
 		var rep evaluator.Report
 		if err := json.Unmarshal(task.Report, &rep); err == nil {
-			return ResultFromReport(&rep, resultsURL, req.Capabilities.Outcomes)
+			return ResultFromReport(&rep, task.PolicyHash, resultsURL, req.Capabilities.Outcomes)
 		}
 	}
 	return Result{Status: task.Status, Message: task.Message, URL: resultsURL}
+}
+
+// withGrace is ctx, except that it ends grace after ctx does rather than
+// with it.
+func withGrace(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	graced, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	var timer atomic.Pointer[time.Timer]
+	stopWatching := context.AfterFunc(ctx, func() {
+		timer.Store(time.AfterFunc(grace, func() { cancel(context.Cause(ctx)) }))
+	})
+	return graced, func() {
+		stopWatching()
+		if t := timer.Load(); t != nil {
+			t.Stop()
+		}
+		cancel(context.Canceled)
+	}
 }
 
 func callbackFailureLabel(err error) string {

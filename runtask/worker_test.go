@@ -36,6 +36,20 @@ func workerTestService(t *testing.T, url string, opts Options) (*Service, *obser
 	return s, logs
 }
 
+// testEmptyPlan is the smallest plan: no changes at all.
+const testEmptyPlan = `{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[]}`
+
+// newTestPeer is a fake HCP Terraform for one test.
+func newTestPeer(tb testing.TB) *tfcfake.Server {
+	tb.Helper()
+	peer, err := tfcfake.New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(peer.Close)
+	return peer
+}
+
 // acceptTask delivers task to s as its POST handler would.
 func acceptTask(t *testing.T, s *Service, task *tfcfake.Task) evaluateArgs {
 	t.Helper()
@@ -55,13 +69,9 @@ func acceptTask(t *testing.T, s *Service, task *tfcfake.Task) evaluateArgs {
 func TestPoisonTaskEndsFailed(t *testing.T) {
 	for name, url := range testDatabases {
 		t.Run(name, func(t *testing.T) {
-			peer, err := tfcfake.New()
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(peer.Close)
+			peer := newTestPeer(t)
 			s, logs := workerTestService(t, url(t), Options{})
-			planID, _ := peer.AddPlan([]byte(`{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[]}`))
+			planID, _ := peer.AddPlan([]byte(testEmptyPlan))
 			ctx := context.Background()
 
 			healthy := acceptTask(t, s, peer.NewTask(tfcfake.TaskOptions{PlanID: planID}))

@@ -95,7 +95,7 @@ fi
 # two share the cores.
 stage "go test"
 background "race detector on the packages that run goroutines" \
-  go test -count=1 -race -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release' \
+  go test -count=1 -race -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release|Policy|Readyz|Stop|HoldFinal' \
   ./evaluator/ ./runtask/ ./internal/tfcfake/
 go test -count=1 -timeout 15m ./...
 stage ""

@@ -262,16 +262,23 @@ func TestRealTerraformReplace(t *testing.T) {
 }
 
 func TestRulesMarkdownIsInSync(t *testing.T) {
-	r := prodgate(t, "", nil, "", "rules", "--format", "markdown")
+	checkGeneratedDoc(t, "docs/rules.md", "rules", "--format", "markdown")
+}
+
+// checkGeneratedDoc fails the test when doc (relative to the repository
+// root) is not what `prodgate args…` writes.
+func checkGeneratedDoc(t *testing.T, doc string, args ...string) {
+	t.Helper()
+	r := prodgate(t, "", nil, "", args...)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	onDisk, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "rules.md"))
+	onDisk, err := os.ReadFile(filepath.Join(repoRoot(t), filepath.FromSlash(doc)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(onDisk) != r.stdout {
-		t.Errorf("docs/rules.md is stale: run `go run ./cmd/prodgate rules --format markdown > docs/rules.md`")
+		t.Errorf("%s is stale: run `go run ./cmd/prodgate %s > %s`", doc, strings.Join(args, " "), doc)
 	}
 }
 

@@ -32,6 +32,7 @@ Run it in CI or Atlantis with 'prodgate check', or as an HCP Terraform run task 
 		newValidateCommand(),
 		newInitCommand(),
 		newVersionCommand(),
+		newDocsCommand(), // hidden: writes docs/configuration.md
 	)
 	return root
 }

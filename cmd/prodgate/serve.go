@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -30,10 +32,10 @@ type serveOptions struct {
 	testOnlyJudgingHook                                                string
 	hmacKey, hmacKeyPrevious, hmacKeyFile                              string
 	allowedHosts, archiveHosts                                         []string
-	insecureNoHMAC, generateKey, syncAccepted                          bool
+	insecureNoHMAC, generateKey, syncAccepted, watchPolicy             bool
 	workers, maxQueuedTasks                                            int
 	maxPlanBytes                                                       int64
-	shutdownTimeout, retention                                         time.Duration
+	shutdownTimeout, shutdownDelay, retention                          time.Duration
 	planFetchTimeout, planAttemptTimeout, judgeTimeout, progressEvery  time.Duration
 }
 
@@ -58,7 +60,18 @@ name in capitals with _ for - (e.g. PRODGATE_HMAC_KEY, PRODGATE_DATABASE_URL).
 
 Without an HMAC key the service refuses to start, unless --insecure-no-hmac is given. On
 a developer's terminal (or with --generate-hmac-key) it generates one, saves it beside the
-database and prints it once, to paste into HCP Terraform.`,
+database and prints it once, to paste into HCP Terraform.
+
+The policy file is read again when it changes (--watch-policy) and on SIGHUP. A policy
+that does not compile is refused: the one in force is kept, the problems are logged with
+file and line and shown by /readyz. Every task records the sha256 of the policy that
+judged it; its callbacks and results page name it.
+
+SIGTERM (or Ctrl-C) stops gracefully within --shutdown-timeout: /readyz answers 503 at
+once and no new task starts; requests are still answered for --shutdown-delay, so that
+load balancers stop sending; running tasks may finish, and those that cannot in time are
+handed back to the queue for the next process or another replica. A second signal stops
+at once, handing running tasks back.`,
 		Example: `  prodgate serve --hmac-key "$RUN_TASK_HMAC_KEY" --policy prodgate.yaml
   PRODGATE_DATABASE_URL=postgres://prodgate@db/prodgate prodgate serve --external-url https://prodgate.example.com
   prodgate serve --allowed-hosts tfe.example.com --external-url https://prodgate.example.com`,
@@ -86,7 +99,9 @@ database and prints it once, to paste into HCP Terraform.`,
 	f.DurationVar(&o.planAttemptTimeout, "plan-attempt-timeout", runtask.DefaultAttemptTimeout, "how long one exchange with HCP Terraform may take, body included (a plan download attempt, a callback)")
 	f.DurationVar(&o.judgeTimeout, "judge-timeout", 2*time.Minute, "how long judging a downloaded plan may take, waiting for a judging slot included; then the task fails")
 	f.DurationVar(&o.progressEvery, "progress-interval", 2*time.Minute, "how often a task being judged tells HCP Terraform it is running (HCP Terraform errors a task without progress for 10 minutes)")
-	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop (SIGTERM) lets running tasks finish before it hands them back to the queue")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 25*time.Second, "how long a graceful stop (SIGTERM) may take in all; keep it below the pod's terminationGracePeriodSeconds (30s by default). Running tasks may finish until a fifth of it (at most 5s) is left, then are handed back to the queue")
+	f.DurationVar(&o.shutdownDelay, "shutdown-delay", 5*time.Second, "how long after SIGTERM requests are still answered, /readyz answering 503, so that load balancers stop sending before the port closes; part of --shutdown-timeout (0 on a machine without a load balancer)")
+	f.BoolVar(&o.watchPolicy, "watch-policy", true, "reload the policy file when it changes (its directory is watched, so editors' saves and Kubernetes ConfigMap updates count); SIGHUP reloads it either way")
 	f.DurationVar(&o.retention, "retention", 90*24*time.Hour, "how long finished tasks and their results pages are kept (negative: for ever)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug|info|warn|error")
 	f.StringVar(&o.addrFile, "addr-file", "", "write the address the service listens on to this file once it listens")
@@ -133,7 +148,9 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return badInput(err)
 	}
 	defer func() { _ = log.Sync() }()
-	engine, _, err := loadEngine(o.policy, time.Now())
+	hup, stopSIGHUP := notifySIGHUP()
+	defer stopSIGHUP()
+	policy, compile, err := servePolicy(o.policy)
 	if err != nil {
 		return err
 	}
@@ -149,8 +166,10 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	gin.SetMode(gin.ReleaseMode)
 	svc, err := runtask.New(cmd.Context(), runtask.Options{
 		Listen: o.listen, Path: o.path, HMACKeys: keys, InsecureNoHMAC: o.insecureNoHMAC,
-		DatabaseURL: o.databaseURL, Engine: engine, AllowedHosts: o.allowedHosts, ArchiveHosts: o.archiveHosts, ExternalURL: o.externalURL,
-		Workers: o.workers, MaxPlanBytes: o.maxPlanBytes, ShutdownTimeout: o.shutdownTimeout, Retention: o.retention, Logger: log,
+		DatabaseURL: o.databaseURL, Policy: policy, CompilePolicy: compile, WatchPolicy: o.watchPolicy,
+		AllowedHosts: o.allowedHosts, ArchiveHosts: o.archiveHosts, ExternalURL: o.externalURL,
+		Workers: o.workers, MaxPlanBytes: o.maxPlanBytes, ShutdownTimeout: o.shutdownTimeout, ShutdownDelay: o.shutdownDelay,
+		Retention: o.retention, Logger: log,
 		PlanFetchTimeout: o.planFetchTimeout, PlanAttemptTimeout: o.planAttemptTimeout, JudgeTimeout: o.judgeTimeout, ProgressInterval: o.progressEvery,
 		UnsyncedAccept: !o.syncAccepted, MaxQueuedTasks: o.maxQueuedTasks,
 		TestOnlyJudgingHook: o.testOnlyJudgingHook,
@@ -168,9 +187,31 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 			return fmt.Errorf("write --addr-file: %w", err)
 		}
 	}
+	stopReloads := reloadOnSIGHUP(hup, svc, log)
 	<-cmd.Context().Done()
-	log.Info("stopping: finishing running tasks")
-	return svc.Stop(contextWithoutCancel(cmd))
+	stopReloads()
+	stopCtx, release := stopContext(cmd.Context(), log)
+	defer release()
+	return svc.Stop(stopCtx)
+}
+
+// stopContext is the context a graceful stop runs in: it outlives the
+// signal that ended ctx, and ends at a second SIGINT or SIGTERM, which
+// stops at once.
+func stopContext(ctx context.Context, log *zap.Logger) (context.Context, context.CancelFunc) {
+	stopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		defer signal.Stop(again)
+		select {
+		case sig := <-again:
+			log.Warn("second signal: stopping at once; running tasks are handed back to the queue", zap.String("signal", sig.String()))
+			cancel()
+		case <-stopCtx.Done():
+		}
+	}()
+	return stopCtx, cancel
 }
 
 // hmacKeys resolves the keys: flags and environment first, then a key file,
@@ -235,10 +276,4 @@ func newLogger(level string) (*zap.Logger, error) {
 	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
 	cfg.Sampling = nil
 	return cfg.Build()
-}
-
-// contextWithoutCancel gives shutdown work a context that outlives the
-// signal that cancelled the command's context.
-func contextWithoutCancel(cmd interface{ Context() context.Context }) context.Context {
-	return context.WithoutCancel(cmd.Context())
 }

@@ -24,3 +24,13 @@ func newServeCommand() *cobra.Command {
 		},
 	}
 }
+
+func newDocsCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    "docs",
+		Hidden: true,
+		RunE: func(*cobra.Command, []string) error {
+			return badInput(errors.New("a check-only build has no service settings to document; use the full build (go run ./cmd/prodgate docs configuration)"))
+		},
+	}
+}

@@ -52,16 +52,23 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // startServe runs prodgate serve on a free loopback port and waits until it listens.
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
+	return startServeEnv(t, nil, args...)
+}
+
+// startServeEnv is startServe with env added to the process's environment.
+func startServeEnv(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
+	// No load balancer to wait for at a stop, unless a test says otherwise.
 	all := []string{"serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--hmac-key", testHMACKey,
-		"--allowed-hosts", "127.0.0.1", "--log-level", "debug"}
+		"--allowed-hosts", "127.0.0.1", "--log-level", "debug", "--shutdown-delay=0"}
 	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--archive-hosts") }) {
 		all = append(all, "--archive-hosts", fakeArchiveHosts) // a list flag given twice adds up
 	}
 	all = append(all, args...)
 	cmd := exec.Command(binary, all...)
 	cmd.Dir = repoRoot(t)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
 	s := &server{t: t, cmd: cmd, logs: &syncBuffer{}, waited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {
@@ -555,7 +562,7 @@ func TestServeRefusesToStartWithoutAKey(t *testing.T) {
 
 func TestServeGeneratesAKeyWhenAsked(t *testing.T) {
 	dir := t.TempDir()
-	srv := startServeNoKey(t, "--database-url", filepath.Join(dir, "p.db"), "--generate-hmac-key")
+	srv := startServeNoKey(t, "--database-url", filepath.Join(dir, "p.db"), "--generate-hmac-key", "--shutdown-delay=0")
 	key, err := os.ReadFile(filepath.Join(dir, "prodgate.hmac-key"))
 	if err != nil {
 		t.Fatal(err)
@@ -608,6 +615,7 @@ func TestServeReadsSettingsFromEnvironment(t *testing.T) {
 		"PRODGATE_ARCHIVE_HOSTS=" + fakeArchiveHosts,
 		"PRODGATE_DATABASE_URL=" + filepath.Join(dir, "env.db"),
 		"PRODGATE_PATH=/hooks/prodgate",
+		"PRODGATE_SHUTDOWN_DELAY=0s",
 	})
 	peer := newPeer(t)
 	planID, _ := peer.AddPlan(readExample(t, "compliant.json"))
@@ -729,9 +737,16 @@ func waitExit(t *testing.T, cmd *exec.Cmd, waited <-chan struct{}, logs *syncBuf
 // delivers a task whose judging never ends, once it has begun.
 func startJudgingStalled(t *testing.T, peer *tfcfake.Server, dbPath string, args ...string) (*server, *tfcfake.Task) {
 	t.Helper()
+	return startJudgingStalledEnv(t, peer, nil, dbPath, args...)
+}
+
+// startJudgingStalledEnv is startJudgingStalled with env added to the
+// process's environment.
+func startJudgingStalledEnv(t *testing.T, peer *tfcfake.Server, env []string, dbPath string, args ...string) (*server, *tfcfake.Task) {
+	t.Helper()
 	planID, _ := peer.AddPlan(markedPlan(t, "stall-canary-2c9d"))
 	task := peer.NewTask(tfcfake.TaskOptions{PlanID: planID})
-	srv := startServe(t, append([]string{"--database-url", dbPath, "--test-only-judging-hook=stall:stall-canary-2c9d"}, args...)...)
+	srv := startServeEnv(t, env, append([]string{"--database-url", dbPath, "--test-only-judging-hook=stall:stall-canary-2c9d"}, args...)...)
 	deliver(t, peer, srv, task.Payload(), testHMACKey)
 	waitLog(t, srv, 20*time.Second, "judging the plan", task.ID)
 	return srv, task

@@ -126,6 +126,9 @@ type taskState struct {
 	final      int // index into callbacks of the accepted final, or -1
 	finalCount int
 	failures   []int
+	// finalHold and finalArrived: see HoldFinal.
+	finalHold    time.Duration
+	finalArrived chan struct{}
 }
 
 // New starts a fake on 127.0.0.1 with default options.
@@ -699,6 +702,21 @@ func (s *Server) SetCallbackFailures(taskID string, statuses ...int) {
 	}
 }
 
+// HoldFinal makes the task's final callbacks (passed or failed) wait d after
+// they arrive before they are handled, as a slow HCP Terraform does: the
+// result is taken, or refused, whether or not the client still waits for
+// the answer. The channel is closed when the first one arrives.
+func (s *Server) HoldFinal(taskID string, d time.Duration) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ts := s.tasks[taskID]
+	if ts == nil {
+		panic("tfcfake: HoldFinal for an unknown task " + taskID)
+	}
+	ts.finalHold, ts.finalArrived = d, make(chan struct{})
+	return ts.finalArrived
+}
+
 // Callbacks returns the callbacks received for a task, oldest first.
 func (s *Server) Callbacks(taskID string) []Callback {
 	s.mu.Lock()
@@ -845,8 +863,19 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	ts := s.byGUID[r.PathValue("guid")]
+	if ts != nil && cb.Final() && ts.finalArrived != nil {
+		hold, arrived := ts.finalHold, ts.finalArrived
+		select {
+		case <-arrived:
+		default:
+			close(arrived)
+		}
+		s.mu.Unlock()
+		time.Sleep(hold) // the client may hang up meanwhile; the result is handled all the same
+		s.mu.Lock()
+	}
+	defer s.mu.Unlock()
 	refuse := func(code int, title, detail string) {
 		cb.Code, cb.Reason = code, title
 		if detail != "" {

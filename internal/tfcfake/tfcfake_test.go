@@ -672,3 +672,37 @@ func TestConcurrentTasks(t *testing.T) {
 		t.Errorf("PlanFetches %d", n)
 	}
 }
+
+// TestHoldFinalTakesAResultWhoseAnswerIsNotAwaited: a held final is taken
+// although the client hung up before the answer, as HCP Terraform would;
+// running callbacks are not held.
+func TestHoldFinalTakesAResultWhoseAnswerIsNotAwaited(t *testing.T) {
+	s := newServer(t, Options{})
+	task := s.NewTask(TaskOptions{})
+	arrived := s.HoldFinal(task.ID, 300*time.Millisecond)
+	body := func(status string) string {
+		return `{"data":{"type":"task-results","attributes":{"status":"` + status + `","message":"m"}}}`
+	}
+	start := time.Now()
+	if code, _ := patch(t, task.CallbackURL, task.AccessToken, jsonapi, body("running")); code != 200 || time.Since(start) > 200*time.Millisecond {
+		t.Errorf("running: %d after %s, want 200 at once", code, time.Since(start))
+	}
+	select {
+	case <-arrived:
+		t.Fatal("a running callback counted as the final's arrival")
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPatch, task.CallbackURL, strings.NewReader(body("passed")))
+	req.Header.Set("Authorization", "Bearer "+task.AccessToken)
+	req.Header.Set("Content-Type", jsonapi)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("the held final was answered before the client gave up")
+	}
+	<-arrived
+	if cb, err := s.WaitFinal(ctxT(t), task.ID); err != nil || cb.Status != "passed" || s.FinalCount(task.ID) != 1 {
+		t.Errorf("WaitFinal %+v %v, final count %d; want the final taken once", cb, err, s.FinalCount(task.ID))
+	}
+}
