@@ -32,7 +32,7 @@ func PageCSS() template.CSS { return template.CSS(htmlCSS) }
 // otherwise pay for a page few runs write.
 var htmlTemplate = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("run").Funcs(template.FuncMap{
-		"css": PageCSS,
+		"css":  PageCSS,
 		"num":  thousands,
 		"code": codeSpans,
 	}).Parse(htmlTemplateText))
