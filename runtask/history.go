@@ -282,7 +282,7 @@ func (s *Service) handleWorkspace(c *gin.Context) {
 		}
 		cursor = &cur
 	}
-	to := s.now().UTC().Truncate(24 * time.Hour).AddDate(0, 0, 1)
+	to := s.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
 	from := to.AddDate(0, 0, -days)
 	points, err := s.db.store.trend(c.Request.Context(), org, ws, from, to)
 	if err != nil {
@@ -320,7 +320,7 @@ func (s *Service) handleAPITrend(c *gin.Context) {
 		c.JSON(http.StatusBadRequest, gin.H{"error": err.Error()})
 		return
 	}
-	to := s.now().UTC().Truncate(24 * time.Hour).AddDate(0, 0, 1)
+	to := s.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
 	points, err := s.db.store.trend(c.Request.Context(), org, ws, to.AddDate(0, 0, -days), to)
 	if err != nil {
 		s.apiError(c, err)

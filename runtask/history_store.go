@@ -445,7 +445,7 @@ func (s *store) trend(ctx context.Context, org, workspace string, from, to time.
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT received_at / ? AS day, COUNT(*),
 		SUM(CASE WHEN verdict = 'passed' THEN 1 ELSE 0 END), SUM(blocking), SUM(advisory)
 		FROM prodgate_task_summary WHERE organization = ? AND workspace = ? AND received_at >= ? AND received_at < ?
-		GROUP BY received_at / ? ORDER BY day`), dayMillis, org, workspace, from.UnixMilli(), to.UnixMilli(), dayMillis)
+		GROUP BY 1 ORDER BY 1`), dayMillis, org, workspace, from.UnixMilli(), to.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("read trend of %s/%s: %w", org, workspace, err)
 	}

@@ -47,7 +47,7 @@ func (s *Service) scorecard(c *gin.Context) (*scorecard, error) {
 		return nil, err
 	}
 	now := s.now().UTC()
-	to := now.Truncate(24 * time.Hour).AddDate(0, 0, 1)
+	to := now.Truncate(24*time.Hour).AddDate(0, 0, 1)
 	w := scoreWindow{From: to.AddDate(0, 0, -days), To: to, Organization: c.Query("organization")}
 	sc := &scorecard{From: w.From, To: w.To, Days: days, Organization: w.Organization}
 	ctx := c.Request.Context()
