@@ -155,7 +155,7 @@ func TestTrendAndScores(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		day := func(d int) time.Time { return historyBase.Truncate(24 * time.Hour).AddDate(0, 0, d) }
+		day := func(d int) time.Time { return historyBase.Truncate(24*time.Hour).AddDate(0, 0, d) }
 		// orders-prod has tasks 00, 02, …, 10: one a day, 10:00 UTC; 00, 06 failed.
 		want := []dayPoint{
 			{Day: day(0), Tasks: 1, Passed: 0, Blocking: 2},
