@@ -82,6 +82,9 @@ type oidcState struct {
 
 // auth signs people in and checks who they are.
 type auth struct {
+	// base is the service's external URL, for the default redirect URL
+	// (known once the service listens).
+	base    func() string
 	secrets *secrets
 	tokens  tokenStore
 	now     func() time.Time
@@ -98,13 +101,10 @@ type auth struct {
 	verifier    *oidc.IDTokenVerifier
 }
 
-func newAuth(s *secrets, tokens tokenStore, externalURL string, o OIDCOptions, now func() time.Time, log *zap.Logger) *auth {
-	a := &auth{secrets: s, tokens: tokens, now: now, log: log, oidc: o, csrf: http.NewCrossOriginProtection()}
+func newAuth(s *secrets, tokens tokenStore, externalURL string, base func() string, o OIDCOptions, now func() time.Time, log *zap.Logger) *auth {
+	a := &auth{secrets: s, tokens: tokens, base: base, now: now, log: log, oidc: o, csrf: http.NewCrossOriginProtection()}
 	a.httpsURL = strings.HasPrefix(externalURL, "https://")
 	if a.oidc.Issuer != "" {
-		if a.oidc.RedirectURL == "" {
-			a.oidc.RedirectURL = strings.TrimRight(externalURL, "/") + "/auth/callback"
-		}
 		if a.oidc.HTTPClient == nil {
 			a.oidc.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 		}
@@ -302,6 +302,9 @@ func (a *auth) setup(ctx context.Context) error {
 		return fmt.Errorf("discover OpenID provider %s: %w", a.oidc.Issuer, err)
 	}
 	a.provider = provider
+	if a.oidc.RedirectURL == "" {
+		a.oidc.RedirectURL = a.base() + "/auth/callback"
+	}
 	a.oauthConfig = &oauth2.Config{ClientID: a.oidc.ClientID, ClientSecret: a.oidc.ClientSecret, Endpoint: provider.Endpoint(),
 		RedirectURL: a.oidc.RedirectURL, Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}
 	a.verifier = provider.Verifier(&oidc.Config{ClientID: a.oidc.ClientID, Now: a.now})

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -80,6 +81,15 @@ func (s *Service) pageError(c *gin.Context, err error) {
 func (s *Service) apiError(c *gin.Context, err error) {
 	s.log.Error("read the database for the API", zap.String("path", c.Request.URL.Path), zap.Error(err))
 	c.JSON(http.StatusInternalServerError, gin.H{"error": "the database could not be read"})
+}
+
+// externalBase is how users reach the service: ExternalURL, else the
+// address it listens on (as resultsURL does).
+func (s *Service) externalBase() string {
+	if base := strings.TrimRight(s.opts.ExternalURL, "/"); base != "" {
+		return base
+	}
+	return "http://" + s.Addr()
 }
 
 // pageRoutes adds the pages, the API and sign-in to r.

@@ -181,7 +181,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	s.db = db
 	s.acceptor = newAcceptor(db.queue.accept, acceptTimeout)
 	s.metrics = newMetrics(db.store.unfinished)
-	s.auth = newAuth(s.secrets, db.store.tokens(), opts.ExternalURL, opts.OIDC, opts.Now, s.log)
+	s.auth = newAuth(s.secrets, db.store.tokens(), opts.ExternalURL, s.externalBase, opts.OIDC, opts.Now, s.log)
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: opts.IdleTimeout, MaxHeaderBytes: maxHeaderBytes}
 	return s, nil
