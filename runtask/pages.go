@@ -107,6 +107,9 @@ func (s *Service) pageRoutes(r *gin.Engine) {
 		api.GET("/scorecard/"+table+".csv", s.handleAPIScorecardCSV(table))
 	}
 
+	// Browsers ask every site for an icon; there is none, and saying so
+	// with 204 keeps a 404 off their consoles.
+	r.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	r.GET("/login", s.handleLoginPage)
 	r.POST("/login", s.handleLogin)
 	r.POST("/logout", s.handleLogout)
