@@ -130,7 +130,9 @@ func (b *browser) count(t *testing.T, selector string) int {
 	return n
 }
 
-func jsString(s string) string { return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"` }
+func jsString(s string) string {
+	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+}
 
 // consoleErrors returns and forgets the errors written so far; the console
 // events arrive a moment after the page, so it waits a little for them.
