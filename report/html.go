@@ -105,8 +105,8 @@ type htmlCounts struct {
 }
 
 type htmlSeverityRow struct {
-	Severity                           string
-	Blocking, Advisory, Waived, Passed int
+	Severity                   string
+	Blocking, Advisory, Waived int
 }
 
 // htmlRow is one finding as the page lists it.
@@ -230,7 +230,6 @@ func buildHTMLPage(r *evaluator.Report, opts Options) *htmlPage {
 			row = sev[evaluator.SeverityInfo]
 		}
 		if f.Status == evaluator.StatusPass {
-			row.Passed++
 			pr := passes[f.RuleID]
 			if pr == nil {
 				pr = &htmlPassRow{RuleID: f.RuleID, Title: oneLine(f.Title), DocURL: docURL(f.RuleID)}
@@ -291,7 +290,7 @@ func buildHTMLPage(r *evaluator.Report, opts Options) *htmlPage {
 		c.Findings.add(hr, limit)
 	}
 	for s := evaluator.SeverityCritical; s >= evaluator.SeverityInfo; s-- {
-		if row := sev[s]; row.Blocking+row.Advisory+row.Waived+row.Passed > 0 {
+		if row := sev[s]; row.Blocking+row.Advisory+row.Waived > 0 {
 			p.BySeverity = append(p.BySeverity, *row)
 		}
 	}

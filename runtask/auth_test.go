@@ -146,7 +146,7 @@ func (s *stubIssuer) idToken(t *testing.T, nonce string) string {
 
 // newPagesTestService starts a service whose pages the tests read; its
 // workers take no tasks from tfcfake here (see pages_test.go for that).
-func newPagesTestService(t *testing.T, o Options) *Service {
+func newPagesTestService(t testing.TB, o Options) *Service {
 	t.Helper()
 	engine, err := evaluator.Compile(config.Default(), rules.Registry(), time.Now())
 	if err != nil {

@@ -24,7 +24,15 @@ func (s *Service) recordSummary(ctx context.Context, task *Task, req *Request, f
 		PolicyHash: s.opts.PolicyHash, RunURL: req.RunAppURL, WorkspaceURL: req.WorkspaceAppURL,
 		ReceivedAt: task.ReceivedAt, FinishedAt: s.now()}
 	tallies, waivers := summarize(sum, rep)
-	if err := s.db.store.saveSummary(ctx, sum, tallies, waivers); err != nil {
+	var page []byte
+	if rep != nil {
+		var err error
+		if page, err = s.drawRunPage(task, sum, rep); err != nil {
+			// The page is drawn from the stored report when it is viewed.
+			log.Warn("could not draw the run page", zap.Error(err))
+		}
+	}
+	if err := s.db.store.saveSummary(ctx, sum, tallies, waivers, page); err != nil {
 		log.Error("could not save the task's summary for the history", zap.Error(err))
 		return err
 	}

@@ -50,7 +50,7 @@ func seedHistory(t *testing.T, db *database, tasks []historyTask) {
 		sum := &taskSummary{TaskResultID: ht.id, Organization: ht.org, Workspace: ht.ws, Stage: ht.stage, Verdict: ht.verdict,
 			PolicyHash: "sha256:p", ReceivedAt: ht.at, FinishedAt: ht.at.Add(time.Second)}
 		tallies, waivers := summarize(sum, rep)
-		if err := db.store.saveSummary(ctx, sum, tallies, waivers); err != nil {
+		if err := db.store.saveSummary(ctx, sum, tallies, waivers, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -264,7 +264,7 @@ func TestSaveSummaryTwice(t *testing.T) {
 		ctx := context.Background()
 		sum := &taskSummary{TaskResultID: "taskrs-1", Organization: "acme", Workspace: "w", Stage: "post_plan", Verdict: TaskFailed,
 			Blocking: 3, ReceivedAt: historyBase, FinishedAt: historyBase.Add(time.Minute)}
-		if err := db.store.saveSummary(ctx, sum, []ruleTally{{RuleID: "r", Blocking: 3}}, nil); err != nil {
+		if err := db.store.saveSummary(ctx, sum, []ruleTally{{RuleID: "r", Blocking: 3}}, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := db.store.summary(ctx, "taskrs-1")

@@ -2,13 +2,16 @@ package runtask
 
 import (
 	"bytes"
+	"compress/gzip"
 	"embed"
+	"io"
 	"html/template"
 	"net/http"
 	"strings"
 	"sync"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/report"
 	"go.uber.org/zap"
 )
@@ -167,7 +170,8 @@ type pendingPage struct {
 
 // handleResults serves the run page of one task. The link carries a
 // signature; without the right one the page does not exist (404), so task
-// ids cannot be enumerated.
+// ids cannot be enumerated. The page was drawn when the task was judged;
+// a task judged before pages were kept has its page drawn from its report.
 func (s *Service) handleResults(c *gin.Context) {
 	id := c.Param("id")
 	if !s.secrets.validLink(id, c.Query("sig")) {
@@ -175,6 +179,29 @@ func (s *Service) handleResults(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	gz, err := s.db.store.runPage(ctx, id)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	if gz != nil {
+		pageHeaders(c)
+		c.Header("Vary", "Accept-Encoding")
+		if strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
+			c.Header("Content-Encoding", "gzip")
+			c.Data(http.StatusOK, "text/html; charset=utf-8", gz)
+			return
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			s.pageError(c, err)
+			return
+		}
+		c.Status(http.StatusOK)
+		c.Header("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.Copy(c.Writer, zr)
+		return
+	}
 	task, err := s.db.store.get(ctx, id)
 	if err != nil {
 		c.String(http.StatusNotFound, "not found\n")
@@ -192,25 +219,44 @@ func (s *Service) handleResults(c *gin.Context) {
 		s.renderPage(c, http.StatusOK, "pending", page)
 		return
 	}
-	opts := report.Options{Rules: s.opts.Rules, ToolVersion: s.opts.Version, PolicyHash: s.opts.PolicyHash,
-		Nav: []report.Link{{Label: "History", URL: "/"}, {Label: "Scorecard", URL: "/scorecard"}}}
-	if sum, err := s.db.store.summary(ctx, id); err == nil {
-		opts.PolicyHash, opts.RunURL, opts.WorkspaceURL = sum.PolicyHash, sum.RunURL, sum.WorkspaceURL
-	}
-	if task.Workspace != "" {
-		opts.Nav = append(opts.Nav, report.Link{Label: "Workspace " + task.Workspace, URL: workspacePath(task.Organization, task.Workspace)})
+	sum, err := s.db.store.summary(ctx, id)
+	if err != nil {
+		sum = &taskSummary{PolicyHash: s.opts.PolicyHash}
 	}
 	var buf bytes.Buffer
-	buf.Grow(256 << 10)
-	r, err := report.New(report.FormatHTML, &buf, opts)
-	if err == nil {
-		err = r.Render(rep)
-	}
-	if err != nil {
+	if err := s.renderRunPage(&buf, task, sum, rep); err != nil {
 		s.log.Error("render run page", zap.String("task_result_id", id), zap.Error(err))
 		c.String(http.StatusInternalServerError, "internal error: the page could not be drawn\n")
 		return
 	}
 	pageHeaders(c)
 	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// renderRunPage draws a task's run page with report's html format.
+func (s *Service) renderRunPage(w io.Writer, task *Task, sum *taskSummary, rep *evaluator.Report) error {
+	opts := report.Options{Rules: s.opts.Rules, ToolVersion: s.opts.Version, PolicyHash: sum.PolicyHash,
+		RunURL: sum.RunURL, WorkspaceURL: sum.WorkspaceURL,
+		Nav: []report.Link{{Label: "History", URL: "/"}, {Label: "Scorecard", URL: "/scorecard"}}}
+	if task.Workspace != "" {
+		opts.Nav = append(opts.Nav, report.Link{Label: "Workspace " + task.Workspace, URL: workspacePath(task.Organization, task.Workspace)})
+	}
+	r, err := report.New(report.FormatHTML, w, opts)
+	if err != nil {
+		return err
+	}
+	return r.Render(rep)
+}
+
+// drawRunPage draws the run page once, when the task is judged, gzipped.
+func (s *Service) drawRunPage(task *Task, sum *taskSummary, rep *evaluator.Report) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err := s.renderRunPage(zw, task, sum, rep); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
