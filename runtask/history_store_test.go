@@ -50,7 +50,7 @@ func seedHistory(t *testing.T, db *database, tasks []historyTask) {
 		sum := &taskSummary{TaskResultID: ht.id, Organization: ht.org, Workspace: ht.ws, Stage: ht.stage, Verdict: ht.verdict,
 			PolicyHash: "sha256:p", ReceivedAt: ht.at, FinishedAt: ht.at.Add(time.Second)}
 		tallies, waivers := summarize(sum, rep)
-		if err := db.store.saveSummary(ctx, sum, tallies, waivers, nil); err != nil {
+		if err := db.store.saveSummary(ctx, sum, tallies, waivers, []byte("page of "+ht.id)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -242,7 +242,7 @@ func TestHistoryIsPurgedWithItsTasks(t *testing.T) {
 			}
 			counts[table] = c
 		}
-		if diff := cmp.Diff(map[string]int{"prodgate_task_summary": 0, "prodgate_rule_tally": 0, "prodgate_task_waiver": 0}, counts); diff != "" {
+		if diff := cmp.Diff(map[string]int{"prodgate_task_summary": 0, "prodgate_rule_tally": 0, "prodgate_task_waiver": 0, "prodgate_task_page": 0}, counts); diff != "" {
 			t.Errorf("rows of the purged task left (-want +got):\n%s", diff)
 		}
 		left, _, err := db.store.history(ctx, historyFilter{}, nil, 10)
