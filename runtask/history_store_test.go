@@ -191,8 +191,8 @@ func TestTrendAndScores(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantControls := []controlScore{
-			{RuleID: "aws-rds-deletion-protection", Tasks: 14, Workspaces: 3, Blocking: 8, TasksBlocked: 4},
-			{RuleID: "aws-s3-versioning", Tasks: 14, Workspaces: 3, Passed: 14, Advisory: 6, Waived: 14},
+			{RuleID: "aws-rds-deletion-protection", Tasks: 14, Blocking: 8, TasksBlocked: 4, WorkspacesBlocked: 2},
+			{RuleID: "aws-s3-versioning", Tasks: 14, Passed: 14, Advisory: 6, Waived: 14},
 		}
 		if diff := cmp.Diff(wantControls, controls); diff != "" {
 			t.Errorf("control scores (-want +got):\n%s", diff)
@@ -230,7 +230,7 @@ func TestHistoryIsPurgedWithItsTasks(t *testing.T) {
 		if _, err := db.store.prune(ctx, historyBase.AddDate(0, 0, 5)); err != nil {
 			t.Fatal(err)
 		}
-		n, err := db.store.pruneHistory(ctx)
+		n, err := db.store.pruneHistory(ctx, historyBase.AddDate(0, 0, 5))
 		if err != nil || n != 1 {
 			t.Fatalf("pruneHistory = %d, %v; want 1 summary", n, err)
 		}
@@ -244,6 +244,16 @@ func TestHistoryIsPurgedWithItsTasks(t *testing.T) {
 		}
 		if diff := cmp.Diff(map[string]int{"prodgate_task_summary": 0, "prodgate_rule_tally": 0, "prodgate_task_waiver": 0, "prodgate_task_page": 0}, counts); diff != "" {
 			t.Errorf("rows of the purged task left (-want +got):\n%s", diff)
+		}
+		var oldDays, newDays int
+		if err := db.store.db.QueryRowContext(ctx, db.store.rebind(`SELECT COUNT(*) FROM prodgate_rule_daily WHERE day < ?`), historyBase.AddDate(0, 0, 5).UnixMilli()/dayMillis).Scan(&oldDays); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.store.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM prodgate_rule_daily`).Scan(&newDays); err != nil {
+			t.Fatal(err)
+		}
+		if oldDays != 0 || newDays != 2 { // one row per rule that ran
+			t.Errorf("daily sums after the purge: %d before the cutoff, %d in all; want 0 and the new task's 2 rules", oldDays, newDays)
 		}
 		left, _, err := db.store.history(ctx, historyFilter{}, nil, 10)
 		if err != nil {
@@ -278,7 +288,7 @@ func TestSaveSummaryTwice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff([]controlScore{{RuleID: "r", Tasks: 1, Workspaces: 1, Blocking: 3, TasksBlocked: 1}}, controls); diff != "" {
+		if diff := cmp.Diff([]controlScore{{RuleID: "r", Tasks: 1, Blocking: 3, TasksBlocked: 1, WorkspacesBlocked: 1}}, controls); diff != "" {
 			t.Errorf("tallies after the second write (-want +got):\n%s", diff)
 		}
 	})

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"embed"
-	"io"
 	"html/template"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -73,6 +73,18 @@ func (s *Service) renderPage(c *gin.Context, status int, name string, data any) 
 		return
 	}
 	pageHeaders(c)
+	c.Header("Vary", "Accept-Encoding")
+	if strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
+		// A page of history is ~30 KB of table markup, ~4 KB gzipped.
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+		_, _ = zw.Write(buf.Bytes())
+		if zw.Close() == nil {
+			c.Header("Content-Encoding", "gzip")
+			c.Data(status, "text/html; charset=utf-8", gz.Bytes())
+			return
+		}
+	}
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 

@@ -165,3 +165,43 @@ func BenchmarkHistoryPages(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScorecardQueries times the scorecard's three reads alone.
+func BenchmarkScorecardQueries(b *testing.B) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		b.Run("db="+name, func(b *testing.B) {
+			db := openBenchDatabase(b, testDatabases[name](b))
+			now := time.Now()
+			seedTasks(b, db, 10000, 60, now)
+			to := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+			w := scoreWindow{From: to.AddDate(0, 0, -30), To: to}
+			ctx := context.Background()
+			for _, q := range []struct {
+				name string
+				fn   func() error
+			}{
+				{"workspaces", func() error { _, err := db.store.workspaceScores(ctx, w); return err }},
+				{"controls", func() error { _, err := db.store.controlScores(ctx, w); return err }},
+				{"waivers", func() error { _, err := db.store.waiverScores(ctx, w); return err }},
+			} {
+				b.Run("query="+q.name, func(b *testing.B) {
+					for b.Loop() {
+						if err := q.fn(); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+func openBenchDatabase(b *testing.B, url string) *database {
+	b.Helper()
+	db, err := openDatabase(context.Background(), url, queueSettings{workers: 1, worker: &evaluateWorker{svc: &Service{}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(db.close)
+	return db
+}

@@ -145,18 +145,19 @@ type apiWorkspaceScore struct {
 }
 
 type apiControlScore struct {
-	RuleID        string  `json:"rule_id"`
-	Tasks         int     `json:"tasks"`
-	Workspaces    int     `json:"workspaces"`
-	Checks        int     `json:"checks"`
-	Passed        int     `json:"passed"`
-	PassRate      float64 `json:"pass_rate"`
-	Blocking      int     `json:"blocking"`
-	TasksBlocked  int     `json:"tasks_blocked"`
-	Advisory      int     `json:"advisory"`
-	Waived        int     `json:"waived"`
-	Unknown       int     `json:"unknown"`
-	FailingChecks int     `json:"failing_checks"`
+	RuleID       string  `json:"rule_id"`
+	Tasks        int     `json:"tasks"`
+	Checks       int     `json:"checks"`
+	Passed       int     `json:"passed"`
+	PassRate     float64 `json:"pass_rate"`
+	Blocking     int     `json:"blocking"`
+	TasksBlocked int     `json:"tasks_blocked"`
+	// WorkspacesBlocked counts the workspaces the rule blocked a run in.
+	WorkspacesBlocked int `json:"workspaces_blocked"`
+	Advisory          int `json:"advisory"`
+	Waived            int `json:"waived"`
+	Unknown           int `json:"unknown"`
+	FailingChecks     int `json:"failing_checks"`
 }
 
 type apiWaiver struct {
@@ -194,8 +195,8 @@ func apiWorkspaces(in []workspaceScore) []apiWorkspaceScore {
 func apiControls(in []controlScore) []apiControlScore {
 	out := make([]apiControlScore, 0, len(in))
 	for _, c := range in {
-		out = append(out, apiControlScore{RuleID: c.RuleID, Tasks: c.Tasks, Workspaces: c.Workspaces, Checks: c.checks(), Passed: c.Passed,
-			PassRate: rate(c.Passed, c.checks()), Blocking: c.Blocking, TasksBlocked: c.TasksBlocked, Advisory: c.Advisory, Waived: c.Waived,
+		out = append(out, apiControlScore{RuleID: c.RuleID, Tasks: c.Tasks, Checks: c.checks(), Passed: c.Passed,
+			PassRate: rate(c.Passed, c.checks()), Blocking: c.Blocking, TasksBlocked: c.TasksBlocked, WorkspacesBlocked: c.WorkspacesBlocked, Advisory: c.Advisory, Waived: c.Waived,
 			Unknown: c.Unknown, FailingChecks: c.Blocking + c.Advisory + c.Unknown})
 	}
 	return out
@@ -242,10 +243,10 @@ func (s *Service) handleAPIScorecardCSV(table string) gin.HandlerFunc {
 					itoa(w.Checks), itoa(w.ChecksPassed), ftoa(w.CheckPassRate), w.LastVerdict, w.LastAt.Format(time.RFC3339), w.LastTaskResultID})
 			}
 		case "controls":
-			rows = append(rows, []string{"rule_id", "tasks", "workspaces", "checks", "passed", "pass_rate", "blocking", "tasks_blocked", "advisory", "waived", "unknown", "failing_checks"})
+			rows = append(rows, []string{"rule_id", "tasks", "checks", "passed", "pass_rate", "blocking", "tasks_blocked", "workspaces_blocked", "advisory", "waived", "unknown", "failing_checks"})
 			for _, ctl := range apiControls(sc.Controls) {
-				rows = append(rows, []string{ctl.RuleID, itoa(ctl.Tasks), itoa(ctl.Workspaces), itoa(ctl.Checks), itoa(ctl.Passed), ftoa(ctl.PassRate),
-					itoa(ctl.Blocking), itoa(ctl.TasksBlocked), itoa(ctl.Advisory), itoa(ctl.Waived), itoa(ctl.Unknown), itoa(ctl.FailingChecks)})
+				rows = append(rows, []string{ctl.RuleID, itoa(ctl.Tasks), itoa(ctl.Checks), itoa(ctl.Passed), ftoa(ctl.PassRate),
+					itoa(ctl.Blocking), itoa(ctl.TasksBlocked), itoa(ctl.WorkspacesBlocked), itoa(ctl.Advisory), itoa(ctl.Waived), itoa(ctl.Unknown), itoa(ctl.FailingChecks)})
 			}
 		case "waivers":
 			rows = append(rows, []string{"id", "rule", "owner", "reason", "expires", "status", "days_left", "matched", "workspaces", "last_seen"})

@@ -356,11 +356,12 @@ type pruneWorker struct {
 }
 
 func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
-	n, err := w.store.prune(ctx, w.now().Add(-w.retention))
+	cutoff := w.now().Add(-w.retention)
+	n, err := w.store.prune(ctx, cutoff)
 	if err != nil {
 		return err
 	}
-	if _, err := w.store.pruneHistory(ctx); err != nil {
+	if _, err := w.store.pruneHistory(ctx, cutoff); err != nil {
 		return err
 	}
 	if n > 0 {
