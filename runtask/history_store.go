@@ -364,23 +364,6 @@ func (s *store) runPage(ctx context.Context, id string) ([]byte, error) {
 	return gz, nil
 }
 
-// taskStatus reads the little of a task its pending page shows, without
-// the stored report (11.5 MB for a 20,000-resource plan).
-func (s *store) taskStatus(ctx context.Context, id string) (*Task, error) {
-	var t Task
-	var received int64
-	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT task_result_id, run_id, organization, workspace, project, stage, status, message, received_at
-		FROM prodgate_task WHERE task_result_id = ?`), id).Scan(&t.TaskResultID, &t.RunID, &t.Organization, &t.Workspace, &t.Project, &t.Stage, &t.Status, &t.Message, &received)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errTaskNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read task %s: %w", id, err)
-	}
-	t.ReceivedAt = fromMillis(received)
-	return &t, nil
-}
-
 // pruneHistory deletes the summaries, tallies, waivers and pages of tasks
 // the retention purge removed (store.prune), so the pages forget a run when
 // its task goes, and the daily sums of the days before cutoff.

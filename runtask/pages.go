@@ -250,6 +250,9 @@ func (s *Service) renderRunPage(w io.Writer, task *Task, sum *taskSummary, rep *
 	opts := report.Options{Rules: s.opts.Rules, ToolVersion: s.opts.Version, PolicyHash: sum.PolicyHash,
 		RunURL: sum.RunURL, WorkspaceURL: sum.WorkspaceURL,
 		Nav: []report.Link{{Label: "History", URL: "/"}, {Label: "Scorecard", URL: "/scorecard"}}}
+	if s.opts.ScopeMatch != nil {
+		opts.ScopeMatch = s.opts.ScopeMatch(rep)
+	}
 	if task.Workspace != "" {
 		opts.Nav = append(opts.Nav, report.Link{Label: "Workspace " + task.Workspace, URL: workspacePath(task.Organization, task.Workspace)})
 	}

@@ -95,6 +95,9 @@ type Options struct {
 	PolicyHash string
 	// Version is prodgate's version, shown at the foot of run pages.
 	Version string
+	// ScopeMatch, when set, says why a report's scope applies (which of the
+	// policy's match patterns chose it), for its run page.
+	ScopeMatch func(*evaluator.Report) string
 	// OIDC configures single sign-on for the history, scorecard and API;
 	// API tokens work with or without it.
 	OIDC OIDCOptions

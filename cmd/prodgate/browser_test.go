@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"net/http"
 	"net/url"
@@ -131,7 +132,8 @@ func (b *browser) count(t *testing.T, selector string) int {
 }
 
 func jsString(s string) string {
-	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+	b, _ := json.Marshal(s) // a JSON string is a JavaScript string
+	return string(b)
 }
 
 // consoleErrors returns and forgets the errors written so far; the console

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/internal/tfcfake"
 	"github.com/prodgate/prodgate/runtask"
 	"github.com/spf13/cobra"
@@ -156,7 +157,8 @@ func runDemo(cmd *cobra.Command, o demoOptions) error {
 		Listen: o.listen, HMACKeys: []string{hmacKey}, DatabaseURL: o.databaseURL, Engine: engine,
 		AllowedHosts: []string{"127.0.0.1"}, ArchiveHosts: []string{"127.0.0.2", "localhost"},
 		Rules: ruleMetas(policy), PolicyHash: policyHash(policy), Version: buildVersion(),
-		Logger: zap.NewNop(), Now: clock.now, Workers: 4,
+		ScopeMatch: func(rep *evaluator.Report) string { return scopeMatch(policy, rep) },
+		Logger:     zap.NewNop(), Now: clock.now, Workers: 4,
 	})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/runtask"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -167,7 +168,8 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		PlanFetchTimeout: o.planFetchTimeout, PlanAttemptTimeout: o.planAttemptTimeout, JudgeTimeout: o.judgeTimeout, ProgressInterval: o.progressEvery,
 		UnsyncedAccept: !o.syncAccepted, MaxQueuedTasks: o.maxQueuedTasks,
 		TestOnlyJudgingHook: o.testOnlyJudgingHook,
-		Rules:               ruleMetas(policy), PolicyHash: policyHash(policy), Version: buildVersion(), OIDC: oidcOpts,
+		Rules:               ruleMetas(policy), PolicyHash: policyHash(policy), Version: buildVersion(),
+		ScopeMatch: func(rep *evaluator.Report) string { return scopeMatch(policy, rep) }, OIDC: oidcOpts,
 	})
 	if err != nil {
 		return err
