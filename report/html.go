@@ -210,8 +210,11 @@ func buildHTMLPage(r *evaluator.Report, opts Options) *htmlPage {
 	if !r.EvaluatedAt.IsZero() {
 		p.EvaluatedAt = r.EvaluatedAt.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
-	if r.Duration > 0 {
-		p.Duration = r.Duration.Round(time.Millisecond).String()
+	switch d := r.Duration; {
+	case d >= time.Millisecond:
+		p.Duration = d.Round(time.Millisecond).String()
+	case d > 0:
+		p.Duration = d.Round(time.Microsecond).String() // "412µs", not "0s"
 	}
 
 	sev := map[evaluator.Severity]*htmlSeverityRow{}
