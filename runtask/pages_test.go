@@ -2,11 +2,13 @@ package runtask
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -248,5 +250,67 @@ func TestLocalPath(t *testing.T) {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestRunPageBeforeAVerdict: a task not judged yet has a page that says so
+// (HCP Terraform shows the link from the first callback on).
+func TestRunPageBeforeAVerdict(t *testing.T) {
+	peer, err := tfcfake.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	s, _ := workerTestService(t, filepath.Join(t.TempDir(), "prodgate.db"), Options{})
+	srv := httptest.NewServer(s.http.Handler) // the queue is not started: the task stays queued
+	defer srv.Close()
+	task := peer.NewTask(tfcfake.TaskOptions{PlanID: "plan-x", Workspace: "orders-prod"})
+	if status, body, err := postSigned(srv.URL+"/runtask", task.Payload()); err != nil || status != http.StatusOK {
+		t.Fatalf("POST: %d %s %v", status, body, err)
+	}
+	resp, err := http.Get(srv.URL + s.runPagePath(task.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"Being judged", "has not finished judging this run yet", "orders-prod", task.RunID} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the page of a queued task lacks %q:\n%s", want, body)
+		}
+	}
+}
+
+// TestRunPageIsSentGzipped: the page kept gzipped is sent as it is to a
+// client that asks for gzip, and unpacked for one that does not.
+func TestRunPageIsSentGzipped(t *testing.T) {
+	f := newPagesFixture(t, filepath.Join(t.TempDir(), "prodgate.db"))
+	get := func(acceptGzip bool) (string, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, f.runs["orders-1"], nil)
+		if acceptGzip {
+			req.Header.Set("Accept-Encoding", "gzip")
+		} else {
+			req.Header.Set("Accept-Encoding", "identity")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.Header.Get("Content-Encoding"), body
+	}
+	enc, zipped := get(true)
+	if enc != "gzip" {
+		t.Fatalf("Content-Encoding %q, want gzip", enc)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(zipped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, _ := io.ReadAll(zr)
+	enc, plain := get(false)
+	if enc != "" || !bytes.Equal(plain, unzipped) || !bytes.Contains(plain, []byte("Gate failed")) {
+		t.Errorf("without gzip: Content-Encoding %q, %d bytes; with gzip %d bytes unpacked", enc, len(plain), len(unzipped))
 	}
 }
