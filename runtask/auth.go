@@ -104,6 +104,10 @@ type auth struct {
 func newAuth(s *secrets, tokens tokenStore, externalURL string, base func() string, o OIDCOptions, now func() time.Time, log *zap.Logger) *auth {
 	a := &auth{secrets: s, tokens: tokens, base: base, now: now, log: log, oidc: o, csrf: http.NewCrossOriginProtection()}
 	a.httpsURL = strings.HasPrefix(externalURL, "https://")
+	if u, err := url.Parse(externalURL); err == nil && u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		log.Warn("the external URL is plain HTTP: sign-in cookies and API tokens cross the network in clear; serve prodgate behind HTTPS (--external-url https://…)",
+			zap.String("external_url", externalURL))
+	}
 	if a.oidc.Issuer != "" {
 		if a.oidc.HTTPClient == nil {
 			a.oidc.HTTPClient = &http.Client{Timeout: 30 * time.Second}
@@ -125,11 +129,7 @@ func (a *auth) secure(r *http.Request) bool {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return isLoopbackHost(host)
 }
 
 func (a *auth) ssoEnabled() bool { return a.oidc.Issuer != "" }
