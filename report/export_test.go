@@ -35,3 +35,16 @@ func judgeablePlans(t *testing.T, fn func(file string, plan *evaluator.Plan)) {
 
 // JudgeablePlans is judgeablePlans for report_test.
 var JudgeablePlans = judgeablePlans
+
+// HTMLListedApartRules are the rules whose findings the HTML page lists in
+// sections of their own (destroys, drift).
+func HTMLListedApartRules() []string {
+	var ids []string
+	for id := range destroyRules {
+		ids = append(ids, id)
+	}
+	for id := range driftRules {
+		ids = append(ids, id)
+	}
+	return ids
+}

@@ -37,19 +37,23 @@ const (
 	// FormatJUnit is JUnit XML, one test case per rule and resource, for CI
 	// test reports (GitLab, Jenkins, …).
 	FormatJUnit Format = "junit"
+	// FormatHTML is the run page as one self-contained HTML file (no script,
+	// no external resource): what the service shows at /runs/<id>.
+	FormatHTML Format = "html"
 )
 
 // Formats lists every format New accepts, in the order flag help shows them.
 func Formats() []Format {
-	return []Format{FormatText, FormatAtlantis, FormatMarkdown, FormatJSON, FormatSARIF, FormatJUnit}
+	return []Format{FormatText, FormatAtlantis, FormatMarkdown, FormatJSON, FormatSARIF, FormatJUnit, FormatHTML}
 }
 
 // NeedsPasses reports whether a format lists passing checks whatever
 // Options.ShowPassed says, so the evaluator must keep them: JSON holds every
-// finding, and JUnit makes each pass a test case.
-func NeedsPasses(f Format) bool { return f == FormatJSON || f == FormatJUnit }
+// finding, JUnit makes each pass a test case, and the HTML page counts the
+// resources passing each control.
+func NeedsPasses(f Format) bool { return f == FormatJSON || f == FormatJUnit || f == FormatHTML }
 
-// FormatNames is Formats joined for flag help and error messages: "text, atlantis, markdown, json, sarif, junit".
+// FormatNames is Formats joined for flag help and error messages: "text, atlantis, markdown, json, sarif, junit, html".
 func FormatNames() string {
 	names := make([]string, 0, len(Formats()))
 	for _, f := range Formats() {
@@ -99,6 +103,23 @@ type Options struct {
 	// resource has no source location point at it (line 1), because code
 	// scanning shows no result without a file.
 	PlanFile string
+	// PolicyHash is the content hash of the policy the plan was judged
+	// against; the HTML page says "not recorded" without it.
+	PolicyHash string
+	// ScopeMatch says why the report's scope applies ("workspace matches
+	// *-prod, prodgate.yaml:14"); without it the HTML page names the run's
+	// organization, workspace, project and directory.
+	ScopeMatch string
+	// RunURL and WorkspaceURL link the HTML page back to the run and the
+	// workspace in HCP Terraform (run_app_url, workspace_app_url).
+	RunURL, WorkspaceURL string
+	// Nav are links the HTML page shows in its header (the service's
+	// history and scorecard).
+	Nav []Link
+	// HTMLRowsPerControl caps the findings the HTML page lists per control
+	// (and per list of destroys, unknowns and drift); the rest are counted.
+	// 0 means DefaultHTMLRowsPerControl; a negative value, no cap.
+	HTMLRowsPerControl int
 	// MarkdownLimit caps the markdown format in bytes: findings past the cap
 	// are counted per rule instead of listed, and the report says so. 0 means
 	// MarkdownLimit (GitHub's comment limit); a negative value, no cap.
@@ -156,6 +177,8 @@ func New(format Format, w io.Writer, opts Options) (Renderer, error) {
 		return &sarifRenderer{w: w, opts: opts}, nil
 	case FormatJUnit:
 		return &junitRenderer{w: w, opts: opts}, nil
+	case FormatHTML:
+		return &htmlRenderer{w: w, opts: opts}, nil
 	}
 	return nil, fmt.Errorf("unknown report format %q (want one of %s)", format, FormatNames())
 }

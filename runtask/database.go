@@ -246,6 +246,9 @@ func openSQLite(ctx context.Context, url string, qs queueSettings) (_ *database,
 	if err := st.migrate(ctx); err != nil {
 		return nil, err
 	}
+	if err := st.migrateAccess(ctx); err != nil {
+		return nil, err
+	}
 	released, err := releaseJobsOfDeadProcess(ctx, driver.GetExecutor(), qs.now())
 	if err != nil {
 		return nil, fmt.Errorf("hand back the jobs of a previous process: %w", err)
@@ -492,7 +495,10 @@ func openPostgres(ctx context.Context, url string, qs queueSettings) (_ *databas
 		if err := migrateRiver(ctx, driver); err != nil {
 			return err
 		}
-		return st.migrate(ctx)
+		if err := st.migrate(ctx); err != nil {
+			return err
+		}
+		return st.migrateAccess(ctx)
 	}); err != nil {
 		return nil, err
 	}

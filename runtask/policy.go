@@ -34,6 +34,12 @@ type Policy struct {
 	// File is the file the policy was read from; "" for the built-in
 	// standard, which has no file to reload.
 	File string
+	// Rules describes the engine's rules (built-in and team-written), for
+	// the pages: titles, categories, documentation links.
+	Rules []evaluator.RuleMeta
+	// ScopeMatch, when set, says why a report's scope applies (which of the
+	// policy's match patterns chose it), for its run page.
+	ScopeMatch func(*evaluator.Report) string
 }
 
 // PolicyHash identifies a policy file by its content.
@@ -63,9 +69,10 @@ func shortPolicyHash(hash string) string {
 	return hash
 }
 
-// PolicyCompiler turns a policy file's bytes into an engine. Its error names
+// PolicyCompiler turns a policy file's bytes into a Policy (its Engine,
+// Rules and ScopeMatch; the keeper sets Hash and File). Its error names
 // the file and line of every problem (config.Problems).
-type PolicyCompiler func(file string, data []byte) (*evaluator.Engine, error)
+type PolicyCompiler func(file string, data []byte) (*Policy, error)
 
 // Reload triggers, as logs and metrics name them.
 const (
@@ -155,9 +162,10 @@ func (k *policyKeeper) reload(trigger string) (err error) {
 	case err != nil:
 		err = fmt.Errorf("read policy %s: %w", old.File, err)
 	default:
-		var engine *evaluator.Engine
-		if engine, err = k.compileGuarded(old.File, data); err == nil {
-			return k.take(&Policy{Engine: engine, Hash: content, File: old.File}, old, trigger)
+		var p *Policy
+		if p, err = k.compileGuarded(old.File, data); err == nil {
+			p.Hash, p.File = content, old.File
+			return k.take(p, old, trigger)
 		}
 	}
 	k.failure = &reloadFailure{at: k.now(), err: err, content: content}
@@ -170,13 +178,17 @@ func (k *policyKeeper) reload(trigger string) (err error) {
 
 // compileGuarded compiles, turning a panic into an error: the watcher's
 // goroutine must not take the service down over a policy.
-func (k *policyKeeper) compileGuarded(file string, data []byte) (engine *evaluator.Engine, err error) {
+func (k *policyKeeper) compileGuarded(file string, data []byte) (policy *Policy, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			engine, err = nil, fmt.Errorf("%s: internal error compiling the policy: %v", file, p)
+			policy, err = nil, fmt.Errorf("%s: internal error compiling the policy: %v", file, p)
 		}
 	}()
-	return k.compile(file, data)
+	policy, err = k.compile(file, data)
+	if err == nil && (policy == nil || policy.Engine == nil) {
+		err = fmt.Errorf("%s: internal error: the policy compiled to no engine", file)
+	}
+	return policy, err
 }
 
 func (k *policyKeeper) take(p, old *Policy, trigger string) error {

@@ -26,12 +26,16 @@ import (
 )
 
 // testCompile compiles a policy file's bytes as cmd/prodgate does.
-func testCompile(file string, data []byte) (*evaluator.Engine, error) {
+func testCompile(file string, data []byte) (*Policy, error) {
 	p, err := config.Parse(file, data)
 	if err != nil {
 		return nil, err
 	}
-	return evaluator.Compile(p, rules.Registry(), time.Now())
+	engine, err := evaluator.Compile(p, rules.Registry(), time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return &Policy{Engine: engine}, nil
 }
 
 // testPolicyText is a valid policy whose standard is named standard.
@@ -49,11 +53,12 @@ func testPolicyFromFile(t *testing.T, path string) *Policy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := testCompile(path, data)
+	p, err := testCompile(path, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Policy{Engine: engine, Hash: PolicyHash(data), File: path}
+	p.Hash, p.File = PolicyHash(data), path
+	return p
 }
 
 func writeFile(t *testing.T, path, text string) {

@@ -19,6 +19,8 @@ import (
 type secrets struct {
 	seal    [][]byte // first seals; all open (key rotation)
 	results []byte
+	// sessions seals sign-in cookies (see auth.go).
+	sessions []byte
 	// sealers reuses AES-GCM instances of the first key (their key schedule
 	// is set up once); the package does not promise one is safe to share.
 	sealers sync.Pool
@@ -27,6 +29,10 @@ type secrets struct {
 func newSecrets(hmacKeys []string) *secrets {
 	s := &secrets{}
 	if len(hmacKeys) == 0 {
+		// A fixed key would let anyone forge a sign-in: without an HMAC
+		// key, sessions last as long as the process.
+		s.sessions = make([]byte, 32)
+		_, _ = rand.Read(s.sessions)
 		// --insecure-no-hmac: there is no secret to derive from. Jobs are still
 		// sealed, but with a fixed key; the operator was warned at start.
 		hmacKeys = []string{"prodgate-insecure-no-hmac"}
@@ -35,6 +41,9 @@ func newSecrets(hmacKeys []string) *secrets {
 		s.seal = append(s.seal, derive(k, "prodgate job sealing v1"))
 	}
 	s.results = derive(hmacKeys[0], "prodgate results links v1")
+	if s.sessions == nil {
+		s.sessions = derive(hmacKeys[0], "prodgate sessions v1")
+	}
 	s.sealers.New = func() any {
 		gcm, err := newGCM(s.seal[0])
 		if err != nil {

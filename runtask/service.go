@@ -110,6 +110,11 @@ type Options struct {
 	HTTPClient *http.Client
 	// Now is the clock for waiver expiry and timestamps (default time.Now).
 	Now func() time.Time
+	// Version is prodgate's version, shown at the foot of run pages.
+	Version string
+	// OIDC configures single sign-on for the history, scorecard and API;
+	// API tokens work with or without it.
+	OIDC OIDCOptions
 	// TestOnlyJudgingHook is for tests only: "crash:MARKER" ends the process
 	// when a plan containing MARKER is judged, "stall:MARKER" never finishes
 	// judging it.
@@ -153,6 +158,7 @@ type Service struct {
 	finalCallbackGrace time.Duration
 	judgingHook        func(plan []byte)
 	metrics            *metrics
+	auth               *auth
 	http               *http.Server
 	listener           net.Listener
 	now                func() time.Time
@@ -218,6 +224,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	s.acceptor = newAcceptor(db.queue.accept, acceptTimeout)
 	s.metrics = newMetrics(db.store.unfinished)
 	s.policies = newPolicyKeeper(policy, opts.CompilePolicy, s.log, s.metrics, s.now)
+	s.auth = newAuth(s.secrets, db.store.tokens(), opts.ExternalURL, s.externalBase, opts.OIDC, opts.Now, s.log)
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: opts.IdleTimeout, MaxHeaderBytes: maxHeaderBytes}
 	return s, nil
@@ -415,6 +422,7 @@ func (s *Service) routes() http.Handler {
 	r.Use(gin.Recovery())
 	r.POST(s.opts.Path, s.handleRunTask)
 	r.GET("/runs/:id", s.handleResults)
+	s.pageRoutes(r)
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	r.GET("/readyz", s.handleReady)
 	r.GET("/metrics", gin.WrapH(promHandler(s.metrics.registry)))

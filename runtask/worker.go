@@ -107,10 +107,16 @@ func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAt
 	resultsURL := s.resultsURL(args.TaskResultID)
 
 	var final Result
+	var rep *evaluator.Report // nil when no plan was judged
+	judgedBy := policy
 	switch {
 	case task.Status == TaskPassed || task.Status == TaskFailed:
 		// Judged on an earlier attempt whose callback failed: send the same verdict.
-		final = s.storedResult(task, &req, resultsURL)
+		final, rep = s.storedResult(task, &req, resultsURL)
+		if task.PolicyHash != policy.Hash {
+			// The policy was reloaded since: the summary names the one that judged.
+			judgedBy = &Policy{Engine: policy.Engine, Hash: task.PolicyHash, Rules: policy.Rules, ScopeMatch: policy.ScopeMatch}
+		}
 	case task.JudgingsUnfinished >= maxJudgingStarts:
 		msg := fmt.Sprintf("judging this plan stopped the service %d times; it was not judged", task.JudgingsUnfinished)
 		log.Error("ending a task without judging it: "+msg, zap.Int("judgings_started", task.JudgingsUnfinished))
@@ -124,7 +130,7 @@ func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAt
 		}
 		stopProgress := s.sendProgress(ctx, &req, policy, log)
 		var reportJSON []byte
-		final, reportJSON, err = s.judge(ctx, &req, policy, resultsURL, log)
+		final, reportJSON, rep, err = s.judge(ctx, &req, policy, resultsURL, log)
 		stopProgress()
 		if err != nil {
 			// The job was stopped (a graceful stop, or its timeout): River
@@ -134,6 +140,11 @@ func (s *Service) process(ctx context.Context, args evaluateArgs, attempt, maxAt
 		if err := s.db.store.saveResult(ctx, args.TaskResultID, final.Status, final.Message, reportJSON, policy.Hash, s.now()); err != nil {
 			return err
 		}
+	}
+	// Before the callback, so that a task HCP Terraform knows the verdict
+	// of is in the history; a retried job writes it again.
+	if err := s.recordSummary(ctx, task, &req, final, rep, judgedBy, log); err != nil {
+		return err
 	}
 
 	// Once begun, the final callback is not cut short the moment a stop
@@ -218,20 +229,20 @@ func (s *Service) sendProgress(ctx context.Context, req *Request, policy *Policy
 // failed result with a message saying what went wrong: the gate fails
 // closed. It returns an error only when ctx ends (the job was stopped), so
 // that the task is tried again rather than failed.
-func (s *Service) judge(ctx context.Context, req *Request, policy *Policy, resultsURL string, log *zap.Logger) (Result, []byte, error) {
+func (s *Service) judge(ctx context.Context, req *Request, policy *Policy, resultsURL string, log *zap.Logger) (Result, []byte, *evaluator.Report, error) {
 	if !req.Stage.HasPlan() {
 		return Result{Status: TaskPassed, URL: resultsURL,
-			Message: fmt.Sprintf("prodgate judges plans; the %s stage has none, so there is nothing to check yet", req.Stage)}, nil, nil
+			Message: fmt.Sprintf("prodgate judges plans; the %s stage has none, so there is nothing to check yet", req.Stage)}, nil, nil, nil
 	}
 	// FetchPlan refuses hosts that are not allow-listed before sending the
 	// token, and keeps to the fetch budgets.
 	data, err := s.tfc.FetchPlan(ctx, req.PlanJSONAPIURL, req.AccessToken)
 	if err != nil {
 		if ctx.Err() != nil {
-			return Result{}, nil, fmt.Errorf("plan download stopped: %w", ctx.Err())
+			return Result{}, nil, nil, fmt.Errorf("plan download stopped: %w", ctx.Err())
 		}
 		log.Warn("plan download failed", zap.Error(err))
-		return FailureResult("could not download the plan: "+err.Error(), resultsURL), nil, nil
+		return FailureResult("could not download the plan: "+err.Error(), resultsURL), nil, nil, nil
 	}
 	// The judging deadline covers the wait for a judging slot too.
 	deadline := time.NewTimer(s.opts.JudgeTimeout)
@@ -246,20 +257,21 @@ func (s *Service) judge(ctx context.Context, req *Request, policy *Policy, resul
 	select {
 	case s.judging <- struct{}{}:
 	case <-deadline.C:
-		return tooLong(), nil, nil
+		return tooLong(), nil, nil, nil
 	case <-ctx.Done():
-		return Result{}, nil, fmt.Errorf("stopped before the plan could be judged: %w", ctx.Err())
+		return Result{}, nil, nil, fmt.Errorf("stopped before the plan could be judged: %w", ctx.Err())
 	}
 	// Recorded before judging starts: should judging kill the process, the
 	// next one knows (see maxJudgingStarts).
 	if err := s.db.store.startJudging(ctx, req.TaskResultID); err != nil {
 		<-s.judging
-		return Result{}, nil, err
+		return Result{}, nil, nil, err
 	}
 	log.Debug("judging the plan", zap.Int("bytes", len(data)))
 	type verdict struct {
 		res    Result
 		report []byte
+		rep    *evaluator.Report
 	}
 	judged := make(chan verdict, 1)
 	go func() {
@@ -274,30 +286,30 @@ func (s *Service) judge(ctx context.Context, req *Request, policy *Policy, resul
 			}
 		}()
 		s.judgingHook(data)
-		res, report := s.evaluate(req, policy, data, resultsURL)
-		judged <- verdict{res, report}
+		res, report, rep := s.evaluate(req, policy, data, resultsURL)
+		judged <- verdict{res, report, rep}
 	}()
 	select {
 	case v := <-judged:
-		return v.res, v.report, nil
+		return v.res, v.report, v.rep, nil
 	case <-deadline.C:
-		return tooLong(), nil, nil
+		return tooLong(), nil, nil, nil
 	case <-ctx.Done():
 		// Stopped, not crashed: this start does not count against the task.
 		if err := s.db.store.endJudging(context.WithoutCancel(ctx), req.TaskResultID); err != nil {
 			log.Warn("could not record that judging was stopped", zap.Error(err))
 		}
-		return Result{}, nil, fmt.Errorf("stopped while judging the plan: %w", ctx.Err())
+		return Result{}, nil, nil, fmt.Errorf("stopped while judging the plan: %w", ctx.Err())
 	}
 }
 
 // evaluate parses and judges a downloaded plan.
-func (s *Service) evaluate(req *Request, policy *Policy, data []byte, resultsURL string) (Result, []byte) {
+func (s *Service) evaluate(req *Request, policy *Policy, data []byte, resultsURL string) (Result, []byte, *evaluator.Report) {
 	start := time.Now()
 	workers := cap(s.judging)
 	plan, err := evaluator.ParsePlanWith(data, evaluator.ParseOptions{Workers: workers})
 	if err != nil {
-		return FailureResult("could not read the plan: "+err.Error(), resultsURL), nil
+		return FailureResult("could not read the plan: "+err.Error(), resultsURL), nil, nil
 	}
 	rep := policy.Engine.EvaluateWith(plan, evaluator.RunContext{
 		Organization: req.OrganizationName, Workspace: req.WorkspaceName,
@@ -306,20 +318,20 @@ func (s *Service) evaluate(req *Request, policy *Policy, data []byte, resultsURL
 	s.metrics.evaluationDuration.Observe(time.Since(start).Seconds())
 	reportJSON, err := json.Marshal(rep)
 	if err != nil {
-		return FailureResult("internal error: encode report: "+err.Error(), resultsURL), nil
+		return FailureResult("internal error: encode report: "+err.Error(), resultsURL), nil, nil
 	}
-	return ResultFromReport(rep, policy.Hash, resultsURL, req.Capabilities.Outcomes), reportJSON
+	return ResultFromReport(rep, policy.Hash, resultsURL, req.Capabilities.Outcomes), reportJSON, rep
 }
 
 // storedResult rebuilds the final callback from what an earlier attempt saved.
-func (s *Service) storedResult(task *Task, req *Request, resultsURL string) Result {
+func (s *Service) storedResult(task *Task, req *Request, resultsURL string) (Result, *evaluator.Report) {
 	if len(task.Report) > 0 {
 		var rep evaluator.Report
 		if err := json.Unmarshal(task.Report, &rep); err == nil {
-			return ResultFromReport(&rep, task.PolicyHash, resultsURL, req.Capabilities.Outcomes)
+			return ResultFromReport(&rep, task.PolicyHash, resultsURL, req.Capabilities.Outcomes), &rep
 		}
 	}
-	return Result{Status: task.Status, Message: task.Message, URL: resultsURL}
+	return Result{Status: task.Status, Message: task.Message, URL: resultsURL}, nil
 }
 
 // withGrace is ctx, except that it ends grace after ctx does rather than
@@ -390,8 +402,12 @@ type pruneWorker struct {
 }
 
 func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
-	n, err := w.store.prune(ctx, w.now().Add(-w.retention))
+	cutoff := w.now().Add(-w.retention)
+	n, err := w.store.prune(ctx, cutoff)
 	if err != nil {
+		return err
+	}
+	if _, err := w.store.pruneHistory(ctx, cutoff); err != nil {
 		return err
 	}
 	if n > 0 {

@@ -67,6 +67,24 @@ if [ ! -x "$staticcheck_bin" ]; then
   background "staticcheck install" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 fi
 
+# Debian's chromium for the browser tests, installed when it is missing and apt
+# can (as root); the browser tests skip, saying so, where it cannot be had. The
+# download (~95 s on a new machine, apt-get update included) runs beside vet.
+install_chromium() {
+  if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+    echo "chromium is there"
+  elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; then
+      echo "installed chromium"
+    else
+      echo "could not install chromium: the browser tests will skip"
+    fi
+  else
+    echo "chromium is missing and apt-get (as root) is not available: the browser tests will skip"
+  fi
+}
+background "chromium for the browser tests" install_chromium
+
 stage gofmt
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
@@ -93,9 +111,11 @@ fi
 # The race build compiles every dependency again, instrumented; the suite's
 # tests spend much of their time waiting on servers and subprocesses, so the
 # two share the cores.
+finish "chromium for the browser tests"
+
 stage "go test"
 background "race detector on the packages that run goroutines" \
-  go test -count=1 -race -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release|Policy|Readyz|Stop|HoldFinal' \
+  go test -count=1 -race -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release|Policy|Readyz|Stop|HoldFinal|Pages|SignOn|TokenSignIn' \
   ./evaluator/ ./runtask/ ./internal/tfcfake/
 go test -count=1 -timeout 15m ./...
 stage ""

@@ -67,6 +67,9 @@ verdict was reached (Atlantis custom policy checks read the verdict from the out
   prodgate check --plan plan.json --source-dir . \
     --output sarif=prodgate.sarif --output junit=prodgate.xml --output markdown=prodgate.md
 
+  # the run page as one self-contained HTML file, for a CI artifact
+  prodgate check --plan plan.json --output html=prodgate.html
+
   # Atlantis custom workflow (policy_check step)
   prodgate check --plan $SHOWFILE --format atlantis --exit-zero`,
 		Args: cobra.NoArgs,
@@ -152,6 +155,7 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 		omitPasses = omitPasses && !report.NeedsPasses(f.format)
 	}
 	rep := engine.EvaluateWith(plan, runContext(o), now, evaluator.Options{OmitPasses: omitPasses, Release: release})
+	opts.PolicyHash, opts.ScopeMatch = policyHash(policy), scopeMatch(policy, rep)
 
 	stdoutOpts := opts
 	stdoutOpts.Color = color

@@ -25,32 +25,46 @@ func servePolicy(policyFlag string) (*runtask.Policy, runtask.PolicyCompiler, er
 		return nil, nil, err
 	}
 	if path == "" {
-		engine, _, err := compilePolicy(config.Default(), nil, time.Now())
+		engine, parsed, err := compilePolicy(config.Default(), nil, time.Now())
 		if err != nil {
 			return nil, nil, err
 		}
-		return &runtask.Policy{Engine: engine, Hash: runtask.BuiltinPolicyHash()}, nil, nil
+		p := servicePolicy(engine, parsed)
+		p.Hash = runtask.BuiltinPolicyHash()
+		return p, nil, nil
 	}
 	data, err := readPolicyFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	engine, _, err := compilePolicyFile(path, data, time.Now())
+	engine, parsed, err := compilePolicyFile(path, data, time.Now())
 	if err != nil {
 		return nil, nil, err
 	}
-	return &runtask.Policy{Engine: engine, Hash: runtask.PolicyHash(data), File: path}, compileReloaded, nil
+	p := servicePolicy(engine, parsed)
+	p.Hash, p.File = runtask.PolicyHash(data), path
+	return p, compileReloaded, nil
+}
+
+// servicePolicy is a compiled policy as the service keeps it: the engine,
+// and what the pages say of its rules and scopes.
+func servicePolicy(engine *evaluator.Engine, parsed *config.Policy) *runtask.Policy {
+	return &runtask.Policy{Engine: engine, Rules: ruleMetas(parsed),
+		ScopeMatch: func(rep *evaluator.Report) string { return scopeMatch(parsed, rep) }}
 }
 
 // compileReloaded compiles a policy file read again, as at start; its error
 // is the problems themselves, for the log and /readyz.
-func compileReloaded(file string, data []byte) (*evaluator.Engine, error) {
-	engine, _, err := compilePolicyFile(file, data, time.Now())
+func compileReloaded(file string, data []byte) (*runtask.Policy, error) {
+	engine, parsed, err := compilePolicyFile(file, data, time.Now())
 	var ee *exitError
 	if errors.As(err, &ee) {
 		err = ee.err
 	}
-	return engine, err
+	if err != nil {
+		return nil, err
+	}
+	return servicePolicy(engine, parsed), nil
 }
 
 // notifySIGHUP takes SIGHUP from the start: its default action ends the

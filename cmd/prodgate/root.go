@@ -16,7 +16,7 @@ destroy or replace of stateful resources, protection switched off, drift on prot
 attributes, and team-written CEL rules, with owned and expiring waivers.
 
 Run it in CI or Atlantis with 'prodgate check', or as an HCP Terraform run task with
-'prodgate serve'.`,
+'prodgate serve'. 'prodgate demo' shows the service's pages with example runs.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -27,6 +27,8 @@ Run it in CI or Atlantis with 'prodgate check', or as an HCP Terraform run task 
 		newCheckCommand(),
 		newServeCommand(), // absent from check-only builds (serve_checkonly.go)
 		newHealthcheckCommand(),
+		newDemoCommand(), // these two as well (service_checkonly.go)
+		newTokenCommand(),
 		newRulesCommand(),
 		newExplainCommand(),
 		newValidateCommand(),

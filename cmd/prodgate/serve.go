@@ -30,6 +30,9 @@ const checkOnlyBuild = false
 type serveOptions struct {
 	listen, path, policy, databaseURL, externalURL, logLevel, addrFile string
 	testOnlyJudgingHook                                                string
+	oidcIssuer, oidcClientID, oidcClientSecret, oidcClientSecretFile   string
+	oidcRedirectURL                                                    string
+	oidcAllowedDomains                                                 []string
 	hmacKey, hmacKeyPrevious, hmacKeyFile                              string
 	allowedHosts, archiveHosts                                         []string
 	insecureNoHMAC, generateKey, syncAccepted, watchPolicy             bool
@@ -105,6 +108,12 @@ at once, handing running tasks back.`,
 	f.DurationVar(&o.retention, "retention", 90*24*time.Hour, "how long finished tasks and their results pages are kept (negative: for ever)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug|info|warn|error")
 	f.StringVar(&o.addrFile, "addr-file", "", "write the address the service listens on to this file once it listens")
+	f.StringVar(&o.oidcIssuer, "oidc-issuer", "", "OpenID Connect issuer URL for single sign-on to the history, scorecard and API (API tokens work without it)")
+	f.StringVar(&o.oidcClientID, "oidc-client-id", "", "OpenID Connect client id registered for this service")
+	f.StringVar(&o.oidcClientSecret, "oidc-client-secret", "", "OpenID Connect client secret")
+	f.StringVar(&o.oidcClientSecretFile, "oidc-client-secret-file", "", "read the OpenID Connect client secret from this file")
+	f.StringVar(&o.oidcRedirectURL, "oidc-redirect-url", "", "callback URL registered with the provider (default <external URL>/auth/callback)")
+	f.StringSliceVar(&o.oidcAllowedDomains, "oidc-allowed-domains", nil, "admit only users whose verified e-mail is in these domains (default: anyone the provider signs in)")
 	// For tests only (hidden): makes judging a plan that contains a marker
 	// crash the process or never end; see runtask.Options.TestOnlyJudgingHook.
 	f.StringVar(&o.testOnlyJudgingHook, "test-only-judging-hook", "", "crash:MARKER or stall:MARKER (tests only)")
@@ -154,6 +163,10 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	oidcOpts, err := o.oidcOptions()
+	if err != nil {
+		return err
+	}
 	if os.Getenv("GOGC") == "" {
 		defer holdHeapFloor(serveHeapFloor)()
 	}
@@ -173,6 +186,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		PlanFetchTimeout: o.planFetchTimeout, PlanAttemptTimeout: o.planAttemptTimeout, JudgeTimeout: o.judgeTimeout, ProgressInterval: o.progressEvery,
 		UnsyncedAccept: !o.syncAccepted, MaxQueuedTasks: o.maxQueuedTasks,
 		TestOnlyJudgingHook: o.testOnlyJudgingHook,
+		Version:             buildVersion(), OIDC: oidcOpts,
 	})
 	if err != nil {
 		return err
@@ -276,4 +290,26 @@ func newLogger(level string) (*zap.Logger, error) {
 	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
 	cfg.Sampling = nil
 	return cfg.Build()
+}
+
+// oidcOptions reads the single sign-on flags: all of issuer, client id and
+// secret, or none.
+func (o serveOptions) oidcOptions() (runtask.OIDCOptions, error) {
+	secret := o.oidcClientSecret
+	if secret == "" && o.oidcClientSecretFile != "" {
+		data, err := os.ReadFile(o.oidcClientSecretFile)
+		if err != nil {
+			return runtask.OIDCOptions{}, badInput(fmt.Errorf("read --oidc-client-secret-file: %w", err))
+		}
+		secret = strings.TrimSpace(string(data))
+	}
+	opts := runtask.OIDCOptions{Issuer: o.oidcIssuer, ClientID: o.oidcClientID, ClientSecret: secret,
+		RedirectURL: o.oidcRedirectURL, AllowedDomains: o.oidcAllowedDomains}
+	if opts.Issuer == "" && opts.ClientID == "" && secret == "" {
+		return opts, nil
+	}
+	if opts.Issuer == "" || opts.ClientID == "" || secret == "" {
+		return runtask.OIDCOptions{}, badInput(errors.New("single sign-on needs --oidc-issuer, --oidc-client-id and --oidc-client-secret (or --oidc-client-secret-file) together"))
+	}
+	return opts, nil
 }
