@@ -89,7 +89,7 @@ func azureMSSQLInElasticPool(r *evaluator.Resource) bool {
 }
 
 // boolTable is every rule that only requires a flag, in id order. Adding such a
-// rule is one row here (and its cases in bool_table_test.go); nothing else.
+// rule is one row here and its boolWants line in bool_table_test.go.
 var boolTable = []boolRule{
 	{
 		ID:            "aws-docdb-deletion-protection",

@@ -2,11 +2,13 @@
 //
 // A rule whose whole check is "if the resource exists, this flag must be
 // true (or false)" is one row of boolTable in bool_table.go: id, metadata,
-// doc, attribute, wanted value and provider default. Adding one touches only
-// that table; TestBoolTable runs the shared pass, fail, default, unknown,
-// replace, destroy and forget cases on every row and type, and a row's own
-// cases (nested blocks, resources it does not judge) go in its boolCases
-// entry.
+// doc, attribute, wanted value and provider default. Adding one is that row
+// and nothing else in the code; its test is one boolWants line in
+// bool_table_test.go (the attribute, value and default written again, so that
+// a wrong row fails), on which TestBoolTable runs the shared pass, fail,
+// default, unknown, replace, destroy and forget cases for every type of the
+// row. A row's own cases (nested blocks, resources it does not judge) go in
+// its boolCases entry.
 //
 // Rules with logic of their own live in family files (aws_rds.go, …), each
 // with its documentation and table test; adding one is one type there, its
