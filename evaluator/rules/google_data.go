@@ -11,7 +11,9 @@ import (
 // BigQuery tables, Spanner databases, Bigtable instances and tables, and
 // Firestore databases. Terraform-side flags (deletion_protection, default true)
 // only stop Terraform; API-side flags (Spanner drop protection, Bigtable table
-// and Firestore delete protection) stop every caller.
+// and Firestore delete protection) stop every caller. The flag-only ones
+// (BigQuery, Spanner, Bigtable instances) are rows of boolTable; the string-valued
+// ones are here.
 
 // GoogleBigtableTableDeletionProtection requires Bigtable's own table protection.
 type GoogleBigtableTableDeletionProtection struct{}
