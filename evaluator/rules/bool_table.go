@@ -8,8 +8,9 @@ import (
 )
 
 // boolRule is a rule whose whole check is "if the resource will exist after
-// apply, its Attribute must be Want": one row of boolTable. The metadata
-// fields are those of evaluator.RuleMeta, so a row reads like any rule's Meta.
+// apply, its Attribute must be Want": one row of boolTable. The first fields
+// are those of evaluator.RuleMeta, so a row reads like any rule's Meta; the
+// last ones say what the check holds.
 type boolRule struct {
 	ID            string
 	Title         string
@@ -18,6 +19,9 @@ type boolRule struct {
 	Provider      string
 	Enforcement   evaluator.Enforcement
 	ResourceTypes []string
+	References    []string
+	Doc           evaluator.RuleDoc
+
 	// Attribute is the path judged; a dotted path reaches into nested blocks
 	// ("versioning.enabled").
 	Attribute string
@@ -28,9 +32,7 @@ type boolRule struct {
 	Default bool
 	// NotJudged, when set, picks out resources the rule leaves alone (a read
 	// replica, a Spot Instance): they get no finding, as destroyed ones do.
-	NotJudged  func(*evaluator.Resource) bool
-	References []string
-	Doc        evaluator.RuleDoc
+	NotJudged func(*evaluator.Resource) bool
 }
 
 func (b *boolRule) Meta() evaluator.RuleMeta {
@@ -99,8 +101,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_docdb_cluster"},
-		Attribute:     "deletion_protection", Want: true, Default: false,
-		References: []string{"AWS FSBP DocumentDB.5"},
+		References:    []string{"AWS FSBP DocumentDB.5"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Without deletion protection a `terraform destroy`, a renamed resource or a console click deletes the " +
 				"cluster and, by default, its automated backups. Checkov and Trivy have no check for this attribute. Not " +
@@ -112,6 +113,7 @@ var boolTable = []boolRule{
 			Remediation: "Set `deletion_protection = true`. To retire the cluster, turn it off in a reviewed change of its own first.",
 			Example:     "resource \"aws_docdb_cluster\" \"docs\" {\n  deletion_protection = true\n}",
 		},
+		Attribute: "deletion_protection", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-docdb-storage-encrypted",
@@ -121,8 +123,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_docdb_cluster"},
-		Attribute:     "storage_encrypted", Want: true, Default: false,
-		References: []string{"CKV_AWS_74", "AVD-AWS-0021", "AWS FSBP DocumentDB.1"},
+		References:    []string{"CKV_AWS_74", "AVD-AWS-0021", "AWS FSBP DocumentDB.1"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Storage encryption covers the cluster volume, its instances, automated backups and snapshots. It can " +
 				"only be chosen when the cluster is created; fixing it later means a snapshot, an encrypted restore and a " +
@@ -135,6 +136,7 @@ var boolTable = []boolRule{
 				"existing one, restore a snapshot into a new encrypted cluster.",
 			Example: "resource \"aws_docdb_cluster\" \"docs\" {\n  storage_encrypted = true\n}",
 		},
+		Attribute: "storage_encrypted", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-dynamodb-deletion-protection",
@@ -144,8 +146,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_dynamodb_table"},
-		Attribute:     "deletion_protection_enabled", Want: true, Default: false,
-		References: []string{"AWS FSBP DynamoDB.6"},
+		References:    []string{"AWS FSBP DynamoDB.6"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Deleting a table deletes its items and, unless backups are kept elsewhere, its point-in-time " +
 				"recovery history with it. Not judged (no finding): destroyed or forgotten tables (the lifecycle rules " +
@@ -158,6 +159,7 @@ var boolTable = []boolRule{
 				"of its own first.",
 			Example: "resource \"aws_dynamodb_table\" \"orders\" {\n  deletion_protection_enabled = true\n}",
 		},
+		Attribute: "deletion_protection_enabled", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-dynamodb-pitr",
@@ -167,8 +169,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_dynamodb_table"},
-		Attribute:     "point_in_time_recovery.enabled", Want: true, Default: false,
-		References: []string{"CKV_AWS_28", "AVD-AWS-0024", "AWS FSBP DynamoDB.2"},
+		References:    []string{"CKV_AWS_28", "AVD-AWS-0024", "AWS FSBP DynamoDB.2"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Point-in-time recovery lets a table be restored to any second of the recovery window after a bad " +
 				"write or delete; without it there is nothing to roll back to. Not judged (no finding): destroyed or " +
@@ -182,6 +183,7 @@ var boolTable = []boolRule{
 			Remediation: "Add `point_in_time_recovery { enabled = true }`.",
 			Example:     "resource \"aws_dynamodb_table\" \"orders\" {\n  point_in_time_recovery {\n    enabled = true\n  }\n}",
 		},
+		Attribute: "point_in_time_recovery.enabled", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-ec2-termination-protection",
@@ -191,7 +193,6 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_instance"},
-		Attribute:     "disable_api_termination", Want: true, Default: false, NotJudged: awsSpotInstance,
 		Doc: evaluator.RuleDoc{
 			Summary: "Advisory by default (an instance is not a data store: replacing one is routine), meant to be promoted in a " +
 				"production scope (`rules: {aws-ec2-termination-protection: {enforce: blocking}}`) where stand-alone instances hold state " +
@@ -210,6 +211,7 @@ var boolTable = []boolRule{
 				"reviewed change of its own first.",
 			Example: "resource \"aws_instance\" \"primary\" {\n  disable_api_termination = true\n}",
 		},
+		Attribute: "disable_api_termination", Want: true, Default: false, NotJudged: awsSpotInstance,
 	},
 	{
 		ID:            "aws-efs-encryption",
@@ -219,8 +221,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_efs_file_system"},
-		Attribute:     "encrypted", Want: true, Default: false,
-		References: []string{"CKV_AWS_42", "AVD-AWS-0037"},
+		References:    []string{"CKV_AWS_42", "AVD-AWS-0037"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Encryption at rest can only be chosen when an EFS file system is created; turning it on later means a " +
 				"new file system and a copy of the data. The console encrypts by default, but the API and the AWS provider " +
@@ -233,6 +234,7 @@ var boolTable = []boolRule{
 				"and copy the data (AWS DataSync), since the flag forces a new file system.",
 			Example: "resource \"aws_efs_file_system\" \"shared\" {\n  encrypted = true\n}",
 		},
+		Attribute: "encrypted", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-elasticache-automatic-failover",
@@ -242,8 +244,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_elasticache_replication_group"},
-		Attribute:     "automatic_failover_enabled", Want: true, Default: false,
-		References: []string{"CKV2_AWS_50", "AWS FSBP ElastiCache.3"},
+		References:    []string{"CKV2_AWS_50", "AWS FSBP ElastiCache.3"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Without automatic failover a failed primary stays failed: writes stop until someone promotes a replica " +
 				"by hand. Automatic failover needs at least one replica (num_cache_clusters >= 2, or replicas_per_node_group " +
@@ -259,6 +260,7 @@ var boolTable = []boolRule{
 			Example: "resource \"aws_elasticache_replication_group\" \"cache\" {\n  num_cache_clusters         = 2\n" +
 				"  automatic_failover_enabled = true\n}",
 		},
+		Attribute: "automatic_failover_enabled", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-elasticache-multi-az",
@@ -268,7 +270,6 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_elasticache_replication_group"},
-		Attribute:     "multi_az_enabled", Want: true, Default: false,
 		Doc: evaluator.RuleDoc{
 			Summary: "multi_az_enabled makes ElastiCache place replicas in other Availability Zones than the primary and fail " +
 				"over to them when the primary's zone fails; automatic failover alone may promote a replica in the same " +
@@ -284,6 +285,7 @@ var boolTable = []boolRule{
 			Example: "resource \"aws_elasticache_replication_group\" \"cache\" {\n  num_cache_clusters         = 2\n" +
 				"  automatic_failover_enabled = true\n  multi_az_enabled           = true\n}",
 		},
+		Attribute: "multi_az_enabled", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-lb-deletion-protection",
@@ -293,8 +295,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_lb", "aws_alb"},
-		Attribute:     "enable_deletion_protection", Want: true, Default: false,
-		References: []string{"CKV_AWS_150", "AWS FSBP ELB.6"},
+		References:    []string{"CKV_AWS_150", "AWS FSBP ELB.6"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Deleting the load balancer in front of production takes the service off the air, and a new one gets " +
 				"a new DNS name that every client and alias must learn again. Not judged (no finding): destroyed or " +
@@ -307,6 +308,7 @@ var boolTable = []boolRule{
 				"change of its own first.",
 			Example: "resource \"aws_lb\" \"public\" {\n  enable_deletion_protection = true\n}",
 		},
+		Attribute: "enable_deletion_protection", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-neptune-deletion-protection",
@@ -316,8 +318,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_neptune_cluster"},
-		Attribute:     "deletion_protection", Want: true, Default: false,
-		References: []string{"CKV2_AWS_58", "AWS FSBP Neptune.4"},
+		References:    []string{"CKV2_AWS_58", "AWS FSBP Neptune.4"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Without deletion protection a `terraform destroy`, a renamed resource or a console click deletes the " +
 				"graph database and, by default, its automated backups. Trivy has no check for this attribute. Not judged " +
@@ -329,6 +330,7 @@ var boolTable = []boolRule{
 			Remediation: "Set `deletion_protection = true`. To retire the cluster, turn it off in a reviewed change of its own first.",
 			Example:     "resource \"aws_neptune_cluster\" \"graph\" {\n  deletion_protection = true\n}",
 		},
+		Attribute: "deletion_protection", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-neptune-storage-encrypted",
@@ -338,8 +340,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_neptune_cluster"},
-		Attribute:     "storage_encrypted", Want: true, Default: false,
-		References: []string{"CKV_AWS_44", "AVD-AWS-0076", "AWS FSBP Neptune.1"},
+		References:    []string{"CKV_AWS_44", "AVD-AWS-0076", "AWS FSBP Neptune.1"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Storage encryption covers the cluster volume, its instances, automated backups and snapshots. It can " +
 				"only be chosen when the cluster is created; fixing it later means a snapshot, an encrypted restore and a " +
@@ -352,6 +353,7 @@ var boolTable = []boolRule{
 				"existing one, restore a snapshot into a new encrypted cluster.",
 			Example: "resource \"aws_neptune_cluster\" \"graph\" {\n  storage_encrypted = true\n}",
 		},
+		Attribute: "storage_encrypted", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-network-firewall-deletion-protection",
@@ -361,8 +363,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_networkfirewall_firewall"},
-		Attribute:     "delete_protection", Want: true, Default: false,
-		References: []string{"CKV_AWS_344", "AWS FSBP NetworkFirewall.9"},
+		References:    []string{"CKV_AWS_344", "AWS FSBP NetworkFirewall.9"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Deleting the firewall removes its endpoints from the VPC: traffic routed through them is dropped, or, " +
 				"once routes are fixed, flows uninspected. Not judged (no finding): destroyed or forgotten firewalls (the " +
@@ -376,6 +377,7 @@ var boolTable = []boolRule{
 				"own first.",
 			Example: "resource \"aws_networkfirewall_firewall\" \"egress\" {\n  delete_protection = true\n}",
 		},
+		Attribute: "delete_protection", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-qldb-deletion-protection",
@@ -385,8 +387,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_qldb_ledger"},
-		Attribute:     "deletion_protection", Want: true, Default: true,
-		References: []string{"CKV_AWS_172"},
+		References:    []string{"CKV_AWS_172"},
 		Doc: evaluator.RuleDoc{
 			Summary: "A ledger's journal is its history; deleting the ledger deletes it for good. The provider protects " +
 				"ledgers by default, so this rule catches the explicit opt-out. (AWS ended QLDB support on 31 July 2025; " +
@@ -401,6 +402,7 @@ var boolTable = []boolRule{
 				"reviewed change of its own first.",
 			Example: "resource \"aws_qldb_ledger\" \"audit\" {\n  deletion_protection = true\n}",
 		},
+		Attribute: "deletion_protection", Want: true, Default: true,
 	},
 	{
 		ID:            "aws-rds-copy-tags-to-snapshot",
@@ -410,8 +412,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: awsRDSTypes,
-		Attribute:     "copy_tags_to_snapshot", Want: true, Default: false,
-		References: []string{"CKV2_AWS_60", "CKV_AWS_313", "AWS FSBP RDS.16", "AWS FSBP RDS.17"},
+		References:    []string{"CKV2_AWS_60", "CKV_AWS_313", "AWS FSBP RDS.16", "AWS FSBP RDS.17"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Snapshots without the database's tags lose their owner, environment and cost-centre labels: " +
 				"tag-based IAM conditions, AWS Backup selections, cost reports and clean-up jobs no longer find them, and " +
@@ -425,6 +426,7 @@ var boolTable = []boolRule{
 			Remediation: "Set `copy_tags_to_snapshot = true`; it applies to snapshots taken from then on.",
 			Example:     "resource \"aws_rds_cluster\" \"main\" {\n  copy_tags_to_snapshot = true\n}",
 		},
+		Attribute: "copy_tags_to_snapshot", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-rds-deletion-protection",
@@ -434,8 +436,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: awsRDSTypes,
-		Attribute:     "deletion_protection", Want: true, Default: false,
-		References: []string{"CKV_AWS_293", "CKV_AWS_139", "AVD-AWS-0177", "AVD-AWS-0343", "AWS FSBP RDS.7", "AWS FSBP RDS.8"},
+		References:    []string{"CKV_AWS_293", "CKV_AWS_139", "AVD-AWS-0177", "AVD-AWS-0343", "AWS FSBP RDS.7", "AWS FSBP RDS.8"},
 		Doc: evaluator.RuleDoc{
 			Summary:     "Without deletion protection a single `terraform destroy`, a renamed resource or a console click deletes the production database.",
 			Pass:        "aws_db_instance or aws_rds_cluster that will exist after apply (create, update, no-op, replace) with deletion_protection = true.",
@@ -444,6 +445,7 @@ var boolTable = []boolRule{
 			Remediation: "Set `deletion_protection = true`. To retire the database later, turn it off in a reviewed change of its own.",
 			Example:     "resource \"aws_db_instance\" \"main\" {\n  deletion_protection = true\n}",
 		},
+		Attribute: "deletion_protection", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-rds-multi-az",
@@ -453,8 +455,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_db_instance"},
-		Attribute:     "multi_az", Want: true, Default: false, NotJudged: rdsReadReplica,
-		References: []string{"CKV_AWS_157", "AWS FSBP RDS.5"},
+		References:    []string{"CKV_AWS_157", "AWS FSBP RDS.5"},
 		Doc: evaluator.RuleDoc{
 			Summary: "A single-AZ instance goes down with its Availability Zone, and every OS patch or instance-class change " +
 				"is an outage; Multi-AZ keeps a synchronous standby that RDS fails over to in a minute or two. Only " +
@@ -473,6 +474,7 @@ var boolTable = []boolRule{
 				"first standby is built from a snapshot and I/O may be slower meanwhile.",
 			Example: "resource \"aws_db_instance\" \"main\" {\n  multi_az = true\n}",
 		},
+		Attribute: "multi_az", Want: true, Default: false, NotJudged: rdsReadReplica,
 	},
 	{
 		ID:            "aws-rds-publicly-accessible",
@@ -482,8 +484,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_db_instance", "aws_rds_cluster_instance"},
-		Attribute:     "publicly_accessible", Want: false, Default: false,
-		References: []string{"CKV_AWS_17", "AVD-AWS-0180", "AWS FSBP RDS.2"},
+		References:    []string{"CKV_AWS_17", "AVD-AWS-0180", "AWS FSBP RDS.2"},
 		Doc: evaluator.RuleDoc{
 			Summary: "publicly_accessible = true gives the instance a DNS name that resolves to a public IP address; from " +
 				"then on only its security groups stand between the database and the internet. Aurora instances " +
@@ -498,6 +499,7 @@ var boolTable = []boolRule{
 				"Session Manager port forwarding, a VPN or RDS Proxy.",
 			Example: "resource \"aws_db_instance\" \"main\" {\n  publicly_accessible = false\n}",
 		},
+		Attribute: "publicly_accessible", Want: false, Default: false,
 	},
 	{
 		ID:            "aws-redshift-encrypted",
@@ -507,8 +509,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"aws_redshift_cluster"},
-		Attribute:     "encrypted", Want: true, Default: false,
-		References: []string{"CKV_AWS_64", "AVD-AWS-0084", "AWS FSBP Redshift.10"},
+		References:    []string{"CKV_AWS_64", "AVD-AWS-0084", "AWS FSBP Redshift.10"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Encryption at rest covers the data blocks, system metadata and snapshots of the cluster. AWS creates " +
 				"new clusters encrypted since January 2025 and AWS provider 6.0 defaults encrypted to true, so the plan of " +
@@ -523,6 +524,7 @@ var boolTable = []boolRule{
 				"place; Redshift migrates the data, so plan for a period of read-only access.",
 			Example: "resource \"aws_redshift_cluster\" \"warehouse\" {\n  encrypted = true\n}",
 		},
+		Attribute: "encrypted", Want: true, Default: false,
 	},
 	{
 		ID:            "aws-redshift-publicly-accessible",
@@ -532,8 +534,7 @@ var boolTable = []boolRule{
 		Provider:      "aws",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"aws_redshift_cluster"},
-		Attribute:     "publicly_accessible", Want: false, Default: true,
-		References: []string{"CKV_AWS_87", "AWS FSBP Redshift.1"},
+		References:    []string{"CKV_AWS_87", "AWS FSBP Redshift.1"},
 		Doc: evaluator.RuleDoc{
 			Summary: "publicly_accessible = true gives the cluster a public IP address; only its security groups then stand " +
 				"between the warehouse and the internet. AWS provider versions before 6.0 default the attribute to true " +
@@ -550,6 +551,7 @@ var boolTable = []boolRule{
 				"a bastion or a VPN).",
 			Example: "resource \"aws_redshift_cluster\" \"warehouse\" {\n  publicly_accessible = false\n}",
 		},
+		Attribute: "publicly_accessible", Want: false, Default: true,
 	},
 	{
 		ID:            "azure-db-geo-redundant-backup",
@@ -559,8 +561,7 @@ var boolTable = []boolRule{
 		Provider:      "azurerm",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: azureDBTypes,
-		Attribute:     "geo_redundant_backup_enabled", Want: true, Default: false, NotJudged: azureDBReplica,
-		References: []string{"CKV_AZURE_136", "CKV_AZURE_94", "CKV_AZURE_102"},
+		References:    []string{"CKV_AZURE_136", "CKV_AZURE_94", "CKV_AZURE_102"},
 		Doc: evaluator.RuleDoc{
 			Summary: "With locally redundant backup storage a regional outage takes the server and every backup of it " +
 				"away together; geo-redundant backups are copied to the paired region and can be geo-restored there. " +
@@ -581,6 +582,7 @@ var boolTable = []boolRule{
 				"  sku_name                     = \"GP_Standard_D2s_v3\"\n  backup_retention_days        = 14\n" +
 				"  geo_redundant_backup_enabled = true\n}",
 		},
+		Attribute: "geo_redundant_backup_enabled", Want: true, Default: false, NotJudged: azureDBReplica,
 	},
 	{
 		ID:            "azure-key-vault-purge-protection",
@@ -590,8 +592,7 @@ var boolTable = []boolRule{
 		Provider:      "azurerm",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"azurerm_key_vault"},
-		Attribute:     "purge_protection_enabled", Want: true, Default: false,
-		References: []string{"CKV_AZURE_110", "CKV_AZURE_42", "AVD-AZU-0016"},
+		References:    []string{"CKV_AZURE_110", "CKV_AZURE_42", "AVD-AZU-0016"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Soft delete keeps a deleted vault and its keys recoverable, but without purge protection anyone with purge " +
 				"rights (or the azurerm provider's purge_soft_delete_on_destroy feature) can erase them at once, and every " +
@@ -603,6 +604,7 @@ var boolTable = []boolRule{
 				"reserved for its soft_delete_retention_days (7 to 90).",
 			Example: "resource \"azurerm_key_vault\" \"main\" {\n  sku_name                   = \"standard\"\n  soft_delete_retention_days = 90\n  purge_protection_enabled   = true\n}",
 		},
+		Attribute: "purge_protection_enabled", Want: true, Default: false,
 	},
 	{
 		ID:            "azure-mssql-zone-redundant",
@@ -612,7 +614,6 @@ var boolTable = []boolRule{
 		Provider:      "azurerm",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"azurerm_mssql_database", "azurerm_mssql_elasticpool"},
-		Attribute:     "zone_redundant", Want: true, Default: false, NotJudged: azureMSSQLInElasticPool,
 		Doc: evaluator.RuleDoc{
 			Summary: "A zone-redundant database keeps its replicas in several availability zones, so the loss of one " +
 				"datacenter does not take it down. Advisory by default (it protects uptime, not data): zone redundancy is only " +
@@ -632,6 +633,7 @@ var boolTable = []boolRule{
 			Example: "resource \"azurerm_mssql_database\" \"main\" {\n  name           = \"orders\"\n  server_id      = azurerm_mssql_server.main.id\n" +
 				"  sku_name       = \"BC_Gen5_2\"\n  zone_redundant = true\n}",
 		},
+		Attribute: "zone_redundant", Want: true, Default: false, NotJudged: azureMSSQLInElasticPool,
 	},
 	{
 		ID:            "azure-sql-public-network-access",
@@ -641,8 +643,7 @@ var boolTable = []boolRule{
 		Provider:      "azurerm",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"azurerm_mssql_server"},
-		Attribute:     "public_network_access_enabled", Want: false, Default: true,
-		References: []string{"CKV_AZURE_113", "AVD-AZU-0022"},
+		References:    []string{"CKV_AZURE_113", "AVD-AZU-0022"},
 		Doc: evaluator.RuleDoc{
 			Summary: "With public network access on, the server's endpoint answers from the internet and only its firewall " +
 				"rules stand between the databases and anyone who obtains a login; private endpoints keep the traffic " +
@@ -655,6 +656,7 @@ var boolTable = []boolRule{
 			Example: "resource \"azurerm_mssql_server\" \"main\" {\n  name                          = \"example-sql\"\n  version                       = \"12.0\"\n" +
 				"  public_network_access_enabled = false\n}",
 		},
+		Attribute: "public_network_access_enabled", Want: false, Default: true,
 	},
 	{
 		ID:            "azure-storage-blob-versioning",
@@ -664,8 +666,7 @@ var boolTable = []boolRule{
 		Provider:      "azurerm",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"azurerm_storage_account"},
-		Attribute:     "blob_properties.versioning_enabled", Want: true, Default: false, NotJudged: azureStorageFileOnly,
-		References: []string{"Microsoft Learn: data protection overview for Azure Blob Storage (blob versioning)"},
+		References:    []string{"Microsoft Learn: data protection overview for Azure Blob Storage (blob versioning)"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Soft delete brings back a deleted blob; only versioning brings back one that was overwritten (a bad " +
 				"deploy, ransomware encrypting in place). With blob versioning every write keeps the previous version. " +
@@ -683,6 +684,7 @@ var boolTable = []boolRule{
 			Example: "resource \"azurerm_storage_account\" \"main\" {\n  account_tier             = \"Standard\"\n" +
 				"  account_replication_type = \"GZRS\"\n\n  blob_properties {\n    versioning_enabled = true\n  }\n}",
 		},
+		Attribute: "blob_properties.versioning_enabled", Want: true, Default: false, NotJudged: azureStorageFileOnly,
 	},
 	{
 		ID:            "google-bigquery-table-deletion-protection",
@@ -692,8 +694,7 @@ var boolTable = []boolRule{
 		Provider:      "google",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"google_bigquery_table"},
-		Attribute:     "deletion_protection", Want: true, Default: true,
-		References: []string{"CKV_GCP_121"},
+		References:    []string{"CKV_GCP_121"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Deleting a BigQuery table deletes its data; it can be undeleted only within the dataset's time-travel " +
 				"window (7 days at most). deletion_protection makes a `terraform destroy`, a removed resource or a forced " +
@@ -708,6 +709,7 @@ var boolTable = []boolRule{
 				"off in a reviewed change of its own.",
 			Example: "resource \"google_bigquery_table\" \"events\" {\n  dataset_id          = google_bigquery_dataset.analytics.dataset_id\n  table_id            = \"events\"\n  deletion_protection = true\n}",
 		},
+		Attribute: "deletion_protection", Want: true, Default: true,
 	},
 	{
 		ID:            "google-bigtable-instance-deletion-protection",
@@ -717,8 +719,7 @@ var boolTable = []boolRule{
 		Provider:      "google",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"google_bigtable_instance"},
-		Attribute:     "deletion_protection", Want: true, Default: true,
-		References: []string{"CKV_GCP_122"},
+		References:    []string{"CKV_GCP_122"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Deleting a Bigtable instance deletes every table in it. deletion_protection makes a `terraform destroy`, " +
 				"a removed resource or a forced replacement fail. Checkov fails an unset value; prodgate passes it, because " +
@@ -731,6 +732,7 @@ var boolTable = []boolRule{
 				"it off in a reviewed change of its own.",
 			Example: "resource \"google_bigtable_instance\" \"main\" {\n  name                = \"prod\"\n  deletion_protection = true\n\n  cluster {\n    cluster_id = \"prod-c1\"\n    zone       = \"europe-west1-b\"\n  }\n}",
 		},
+		Attribute: "deletion_protection", Want: true, Default: true,
 	},
 	{
 		ID:            "google-gke-deletion-protection",
@@ -740,7 +742,6 @@ var boolTable = []boolRule{
 		Provider:      "google",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"google_container_cluster"},
-		Attribute:     "deletion_protection", Want: true, Default: true,
 		Doc: evaluator.RuleDoc{
 			Summary: "Deleting a GKE cluster takes its workloads, node pools and persistent volumes whose reclaim policy is Delete " +
 				"with it. deletion_protection makes a `terraform destroy` or a forced replacement of the cluster fail.",
@@ -752,6 +753,7 @@ var boolTable = []boolRule{
 				"in a reviewed change of its own.",
 			Example: "resource \"google_container_cluster\" \"main\" {\n  name                = \"prod\"\n  location            = \"europe-west1\"\n  deletion_protection = true\n}",
 		},
+		Attribute: "deletion_protection", Want: true, Default: true,
 	},
 	{
 		ID:            "google-spanner-database-deletion-protection",
@@ -761,8 +763,7 @@ var boolTable = []boolRule{
 		Provider:      "google",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: []string{"google_spanner_database"},
-		Attribute:     "deletion_protection", Want: true, Default: true,
-		References: []string{"CKV_GCP_119"},
+		References:    []string{"CKV_GCP_119"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Dropping a Spanner database deletes its data and its version history. deletion_protection makes a " +
 				"`terraform destroy`, a removed resource or a forced replacement fail; it lives only in Terraform state and " +
@@ -776,6 +777,7 @@ var boolTable = []boolRule{
 				"it off in a reviewed change of its own.",
 			Example: "resource \"google_spanner_database\" \"main\" {\n  instance               = google_spanner_instance.main.name\n  name                   = \"orders\"\n  deletion_protection    = true\n  enable_drop_protection = true\n}",
 		},
+		Attribute: "deletion_protection", Want: true, Default: true,
 	},
 	{
 		ID:            "google-spanner-database-drop-protection",
@@ -785,8 +787,7 @@ var boolTable = []boolRule{
 		Provider:      "google",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: []string{"google_spanner_database"},
-		Attribute:     "enable_drop_protection", Want: true, Default: false,
-		References: []string{"CKV_GCP_120"},
+		References:    []string{"CKV_GCP_120"},
 		Doc: evaluator.RuleDoc{
 			Summary: "enable_drop_protection is a setting Spanner itself enforces: while it is true the database cannot be " +
 				"dropped by anyone (console, gcloud, API, Terraform), and its instance cannot be deleted either. The Terraform " +
@@ -799,6 +800,7 @@ var boolTable = []boolRule{
 			Remediation: "Set `enable_drop_protection = true`. To retire the database, turn it off in a reviewed change of its own.",
 			Example:     "resource \"google_spanner_database\" \"main\" {\n  instance               = google_spanner_instance.main.name\n  name                   = \"orders\"\n  enable_drop_protection = true\n}",
 		},
+		Attribute: "enable_drop_protection", Want: true, Default: false,
 	},
 	{
 		ID:            "google-sql-deletion-protection",
@@ -808,7 +810,6 @@ var boolTable = []boolRule{
 		Provider:      "google",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: googleSQLTypes,
-		Attribute:     "deletion_protection", Want: true, Default: true,
 		Doc: evaluator.RuleDoc{
 			Summary: "With deletion_protection = false, a `terraform destroy`, a renamed resource or a forced replacement deletes the " +
 				"production database and, with it, its automated backups. This flag only stops Terraform; the separate API-level " +
@@ -822,6 +823,7 @@ var boolTable = []boolRule{
 				"in a reviewed change of its own.",
 			Example: "resource \"google_sql_database_instance\" \"main\" {\n  database_version    = \"POSTGRES_16\"\n  deletion_protection = true\n\n  settings {\n    tier = \"db-custom-2-7680\"\n  }\n}",
 		},
+		Attribute: "deletion_protection", Want: true, Default: true,
 	},
 	{
 		ID:            "google-sql-deletion-protection-api",
@@ -831,7 +833,6 @@ var boolTable = []boolRule{
 		Provider:      "google",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: googleSQLTypes,
-		Attribute:     "settings.deletion_protection_enabled", Want: true, Default: false,
 		Doc: evaluator.RuleDoc{
 			Summary: "Cloud SQL instances carry two different deletion guards. The top-level deletion_protection argument " +
 				"(provider default true, judged by google-sql-deletion-protection) lives only in Terraform state: it makes " +
@@ -853,6 +854,7 @@ var boolTable = []boolRule{
 				"`deletion_protection` at its default of true. To retire the instance, turn both off in a reviewed change of its own.",
 			Example: "resource \"google_sql_database_instance\" \"main\" {\n  database_version    = \"POSTGRES_16\"\n  deletion_protection = true\n\n  settings {\n    tier                        = \"db-custom-2-7680\"\n    deletion_protection_enabled = true\n  }\n}",
 		},
+		Attribute: "settings.deletion_protection_enabled", Want: true, Default: false,
 	},
 	{
 		ID:            "google-sql-no-public-ip",
@@ -862,8 +864,7 @@ var boolTable = []boolRule{
 		Provider:      "google",
 		Enforcement:   evaluator.EnforceAdvisory,
 		ResourceTypes: googleSQLTypes,
-		Attribute:     "settings.ip_configuration.ipv4_enabled", Want: false, Default: true,
-		References: []string{"AVD-GCP-0017", "CKV_GCP_60", "CIS GCP 6.6"},
+		References:    []string{"AVD-GCP-0017", "CKV_GCP_60", "CIS GCP 6.6"},
 		Doc: evaluator.RuleDoc{
 			Summary: "An instance with a public IPv4 address can be reached from the internet by anything its authorized " +
 				"networks admit, and is one mistaken authorized network away from being open to everyone. Production " +
@@ -882,6 +883,7 @@ var boolTable = []boolRule{
 				"(or enable Private Service Connect); connect through the VPC or the Cloud SQL Auth Proxy.",
 			Example: "resource \"google_sql_database_instance\" \"main\" {\n  database_version = \"POSTGRES_16\"\n\n  settings {\n    tier = \"db-custom-2-7680\"\n\n    ip_configuration {\n      ipv4_enabled    = false\n      private_network = google_compute_network.private.id\n    }\n  }\n}",
 		},
+		Attribute: "settings.ip_configuration.ipv4_enabled", Want: false, Default: true,
 	},
 	{
 		ID:            "google-storage-no-force-destroy",
@@ -891,7 +893,6 @@ var boolTable = []boolRule{
 		Provider:      "google",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: googleStorageTypes,
-		Attribute:     "force_destroy", Want: false, Default: false,
 		Doc: evaluator.RuleDoc{
 			Summary: "Cloud Storage refuses to delete a bucket that still holds objects; that refusal is the only thing that " +
 				"stops a `terraform destroy`, a removed resource or a forced replacement (a changed name or location) from " +
@@ -905,6 +906,7 @@ var boolTable = []boolRule{
 				"reviewed change of its own.",
 			Example: "resource \"google_storage_bucket\" \"data\" {\n  name          = \"example-data\"\n  location      = \"EU\"\n  force_destroy = false\n}",
 		},
+		Attribute: "force_destroy", Want: false, Default: false,
 	},
 	{
 		ID:            "google-storage-versioning",
@@ -914,8 +916,7 @@ var boolTable = []boolRule{
 		Provider:      "google",
 		Enforcement:   evaluator.EnforceBlocking,
 		ResourceTypes: googleStorageTypes,
-		Attribute:     "versioning.enabled", Want: true, Default: false,
-		References: []string{"CKV_GCP_78", "GCP-0078", "AVD-GCP-0078"},
+		References:    []string{"CKV_GCP_78", "GCP-0078", "AVD-GCP-0078"},
 		Doc: evaluator.RuleDoc{
 			Summary: "Without versioning an overwrite destroys the previous object for good, and a delete is recoverable only " +
 				"while soft delete keeps it. With versioning, earlier generations stay as noncurrent versions and can be " +
@@ -929,5 +930,6 @@ var boolTable = []boolRule{
 				"versions after the retention you need.",
 			Example: "resource \"google_storage_bucket\" \"data\" {\n  name     = \"example-data\"\n  location = \"EU\"\n\n  versioning {\n    enabled = true\n  }\n}",
 		},
+		Attribute: "versioning.enabled", Want: true, Default: false,
 	},
 }
