@@ -80,20 +80,10 @@ func TestElastiCacheBackupRetention(t *testing.T) {
 	runRuleCases(t, ElastiCacheBackupRetention{}, tests)
 }
 
-func TestElastiCacheAutomaticFailover(t *testing.T) {
-	runRuleCases(t, ElastiCacheAutomaticFailover{}, awsBoolCases("aws-elasticache-automatic-failover",
-		"aws_elasticache_replication_group", "automatic_failover_enabled", true, false, nil))
-}
-
-func TestElastiCacheMultiAZ(t *testing.T) {
-	runRuleCases(t, ElastiCacheMultiAZ{}, awsBoolCases("aws-elasticache-multi-az",
-		"aws_elasticache_replication_group", "multi_az_enabled", true, false, nil))
-}
-
 func TestElastiCacheAtRestEncryption(t *testing.T) {
 	const id = "aws-elasticache-at-rest-encryption"
 	const typ, addr, attr = "aws_elasticache_replication_group", "aws_elasticache_replication_group.this", "at_rest_encryption_enabled"
-	tests := awsBoolCases(id, typ, attr, true, false, map[string]any{"engine": "redis"})
+	tests := flagCases(id, typ, attr, true, false, map[string]any{"engine": "redis"})
 	tests = append(tests,
 		ruleCase{
 			name:   "an unset value on a valkey group is the provider default true",

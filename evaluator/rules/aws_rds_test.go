@@ -7,41 +7,6 @@ import (
 	"github.com/prodgate/prodgate/evaluator/evaltest"
 )
 
-func TestRDSDeletionProtection(t *testing.T) {
-	tests := []ruleCase{
-		{
-			name:   "an instance with deletion protection passes",
-			change: evaltest.Change{Type: "aws_db_instance", After: map[string]any{"deletion_protection": true}},
-			want:   []evaluator.Finding{pass("aws-rds-deletion-protection", "aws_db_instance.this", "deletion_protection", "deletion_protection is true")},
-		},
-		{
-			name:   "a cluster with deletion protection off fails",
-			change: evaltest.Change{Type: "aws_rds_cluster", After: map[string]any{"deletion_protection": false}},
-			want: []evaluator.Finding{fail("aws-rds-deletion-protection", "aws_rds_cluster.this", "deletion_protection",
-				"deletion_protection is false", "true", "false")},
-		},
-		{
-			name:   "an unset attribute fails with the provider default named",
-			change: evaltest.Change{Type: "aws_db_instance", After: map[string]any{"deletion_protection": nil}},
-			want: []evaluator.Finding{fail("aws-rds-deletion-protection", "aws_db_instance.this", "deletion_protection",
-				"deletion_protection is not set (provider default false)", "true", "not set (provider default false)")},
-		},
-		{
-			name: "a value known only after apply is unknown",
-			change: evaltest.Change{Type: "aws_db_instance", After: map[string]any{},
-				AfterUnknown: map[string]any{"deletion_protection": true},
-				Config:       map[string]any{"deletion_protection": map[string]any{"references": []any{"var.protect"}}}},
-			want: []evaluator.Finding{unknown("aws-rds-deletion-protection", "aws_db_instance.this", "deletion_protection", "true")},
-		},
-		{
-			name:   "a destroyed database is left to the lifecycle rules",
-			change: evaltest.Change{Type: "aws_db_instance", Actions: []string{"delete"}, Before: map[string]any{"deletion_protection": false}},
-			want:   nil,
-		},
-	}
-	runRuleCases(t, RDSDeletionProtection{}, tests)
-}
-
 func TestRDSBackupRetention(t *testing.T) {
 	const id = "aws-rds-backup-retention"
 	tests := []ruleCase{
@@ -277,44 +242,6 @@ func TestRDSFinalSnapshotDocDBAndNeptune(t *testing.T) {
 		},
 	}
 	runRuleCases(t, RDSFinalSnapshot{}, tests)
-}
-
-func TestRDSMultiAZ(t *testing.T) {
-	const id = "aws-rds-multi-az"
-	tests := awsBoolCases(id, "aws_db_instance", "multi_az", true, false, nil)
-	tests = append(tests,
-		ruleCase{
-			name: "a read replica is not judged because it is itself a copy of the source",
-			change: evaltest.Change{Type: "aws_db_instance",
-				After: map[string]any{"replicate_source_db": "main", "multi_az": false}},
-			want: nil,
-		},
-		ruleCase{
-			name:   "an Aurora cluster is not judged",
-			change: evaltest.Change{Type: "aws_rds_cluster", After: map[string]any{"engine": "aurora-postgresql"}},
-			want:   nil,
-		},
-	)
-	runRuleCases(t, RDSMultiAZ{}, tests)
-}
-
-func TestRDSPubliclyAccessible(t *testing.T) {
-	const id = "aws-rds-publicly-accessible"
-	tests := awsBoolCases(id, "aws_db_instance", "publicly_accessible", false, false, nil)
-	tests = append(tests, awsBoolCases(id, "aws_rds_cluster_instance", "publicly_accessible", false, false, nil)[:2]...)
-	tests = append(tests, ruleCase{
-		name:   "an Aurora cluster itself is not judged: its instances carry the flag",
-		change: evaltest.Change{Type: "aws_rds_cluster", After: map[string]any{"engine": "aurora-mysql"}},
-		want:   nil,
-	})
-	runRuleCases(t, RDSPubliclyAccessible{}, tests)
-}
-
-func TestRDSCopyTagsToSnapshot(t *testing.T) {
-	const id = "aws-rds-copy-tags-to-snapshot"
-	tests := awsBoolCases(id, "aws_db_instance", "copy_tags_to_snapshot", true, false, nil)
-	tests = append(tests, awsBoolCases(id, "aws_rds_cluster", "copy_tags_to_snapshot", true, false, nil)[1:3]...)
-	runRuleCases(t, RDSCopyTagsToSnapshot{}, tests)
 }
 
 func TestRDSLogExports(t *testing.T) {

@@ -67,14 +67,3 @@ func TestRedshiftFinalSnapshot(t *testing.T) {
 	}
 	runRuleCases(t, RedshiftFinalSnapshot{}, tests)
 }
-
-func TestRedshiftEncrypted(t *testing.T) {
-	runRuleCases(t, RedshiftEncrypted{},
-		awsBoolCases("aws-redshift-encrypted", "aws_redshift_cluster", "encrypted", true, false, nil))
-}
-
-func TestRedshiftPubliclyAccessible(t *testing.T) {
-	// Unset is judged as true, the default before AWS provider 6.0.
-	runRuleCases(t, RedshiftPubliclyAccessible{},
-		awsBoolCases("aws-redshift-publicly-accessible", "aws_redshift_cluster", "publicly_accessible", false, true, nil))
-}

@@ -75,50 +75,6 @@ func (AzureDBBackupRetention) Check(c *evaluator.Context, r *evaluator.Resource)
 	return []evaluator.Finding{f}
 }
 
-// AzureDBGeoRedundantBackup requires geo-redundant backup storage on Azure
-// Database for PostgreSQL and MySQL servers.
-type AzureDBGeoRedundantBackup struct{}
-
-func (AzureDBGeoRedundantBackup) Meta() evaluator.RuleMeta {
-	return evaluator.RuleMeta{
-		ID:            "azure-db-geo-redundant-backup",
-		Title:         "Azure PostgreSQL and MySQL servers store backups geo-redundantly",
-		Severity:      evaluator.SeverityMedium,
-		Category:      "backup",
-		Provider:      "azurerm",
-		Enforcement:   evaluator.EnforceAdvisory,
-		ResourceTypes: azureDBTypes,
-		References:    []string{"CKV_AZURE_136", "CKV_AZURE_94", "CKV_AZURE_102"},
-		Doc: evaluator.RuleDoc{
-			Summary: "With locally redundant backup storage a regional outage takes the server and every backup of it " +
-				"away together; geo-redundant backups are copied to the paired region and can be geo-restored there. " +
-				"Advisory by default (a replication choice, not a backup: the server keeps its backups either way; promote it in a " +
-				"production scope that needs geo-restore): the setting can only be " +
-				"chosen when the server is created (changing it replaces the server), costs more backup storage and needs " +
-				"a region with a pair. Not judged (no finding): destroyed or forgotten servers (the lifecycle rules cover " +
-				"them) and replicas (create_mode = \"Replica\"), which keep no backups of their own.",
-			Pass: "azurerm_postgresql_flexible_server, azurerm_mysql_flexible_server, azurerm_postgresql_server or " +
-				"azurerm_mysql_server that will exist after apply with geo_redundant_backup_enabled = true.",
-			Fail: "geo_redundant_backup_enabled = false, or not set (the azurerm default is false; an unset value that shows as " +
-				"known after apply on create counts as the default when the configuration does not write it).",
-			Unknown: "geo_redundant_backup_enabled is known only after apply and the configuration writes it (or the plan has " +
-				"no configuration section to show that it was left unset).",
-			Remediation: "Set `geo_redundant_backup_enabled = true` when creating the server (Azure cannot change it later, " +
-				"so an existing server must be re-created or restored into a new one).",
-			Example: "resource \"azurerm_postgresql_flexible_server\" \"main\" {\n  version                      = \"16\"\n" +
-				"  sku_name                     = \"GP_Standard_D2s_v3\"\n  backup_retention_days        = 14\n" +
-				"  geo_redundant_backup_enabled = true\n}",
-		},
-	}
-}
-
-func (AzureDBGeoRedundantBackup) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
-	if !r.Exists() || azureDBReplica(r) {
-		return nil
-	}
-	return []evaluator.Finding{evaluator.RequireBool(c, r, "geo_redundant_backup_enabled", true, false)}
-}
-
 // azureDBReplica reports whether r is created as a replica of another server.
 func azureDBReplica(r *evaluator.Resource) bool {
 	mode, ok := r.After("create_mode").Str()

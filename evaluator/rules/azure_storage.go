@@ -120,47 +120,6 @@ func azureAtLeast(c *evaluator.Context, r *evaluator.Resource, path string, n in
 	return c.Pass(r, path, fmt.Sprintf("%s is %s", path, shown))
 }
 
-// AzureStorageBlobVersioning requires blob versioning on storage accounts:
-// Azure's counterpart of S3 and Cloud Storage object versioning.
-type AzureStorageBlobVersioning struct{}
-
-func (AzureStorageBlobVersioning) Meta() evaluator.RuleMeta {
-	return evaluator.RuleMeta{
-		ID:            "azure-storage-blob-versioning",
-		Title:         "Storage accounts keep previous versions of blobs",
-		Severity:      evaluator.SeverityMedium,
-		Category:      "backup",
-		Provider:      "azurerm",
-		Enforcement:   evaluator.EnforceBlocking,
-		ResourceTypes: []string{"azurerm_storage_account"},
-		References:    []string{"Microsoft Learn: data protection overview for Azure Blob Storage (blob versioning)"},
-		Doc: evaluator.RuleDoc{
-			Summary: "Soft delete brings back a deleted blob; only versioning brings back one that was overwritten (a bad " +
-				"deploy, ransomware encrypting in place). With blob versioning every write keeps the previous version. " +
-				"Provider default used: azurerm's blob_properties.versioning_enabled defaults to false, and the " +
-				"blob_properties block is Optional+Computed, so an account whose configuration leaves the block out shows " +
-				"it as known after apply on create; prodgate judges that as the default (versioning off) when the " +
-				"configuration does not write it. Not judged (no finding): destroyed or forgotten accounts (the lifecycle " +
-				"rules cover them) and accounts with account_kind = \"FileStorage\", which have no blob service.",
-			Pass: "azurerm_storage_account that will exist after apply with blob_properties.versioning_enabled = true.",
-			Fail: "blob_properties.versioning_enabled = false, or not set (azurerm default false), including a blob_properties " +
-				"block left out of the configuration (known after apply on create, judged as the default).",
-			Unknown: "blob_properties.versioning_enabled (or the block holding it) is known only after apply while the " +
-				"configuration writes it, or the plan has no configuration section to show it was left out.",
-			Remediation: "In `blob_properties`, set `versioning_enabled = true` (with `delete_retention_policy` for soft delete).",
-			Example: "resource \"azurerm_storage_account\" \"main\" {\n  account_tier             = \"Standard\"\n" +
-				"  account_replication_type = \"GZRS\"\n\n  blob_properties {\n    versioning_enabled = true\n  }\n}",
-		},
-	}
-}
-
-func (AzureStorageBlobVersioning) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
-	if !r.Exists() || azureStorageFileOnly(r) {
-		return nil
-	}
-	return []evaluator.Finding{evaluator.RequireBool(c, r, "blob_properties.versioning_enabled", true, false)}
-}
-
 // azureGeoReplication are the account_replication_type values accepted by default.
 var azureGeoReplication = []string{"GRS", "RAGRS", "GZRS", "RAGZRS", "ZRS"}
 

@@ -10,42 +10,6 @@ import (
 // googleSQLTypes are the Cloud SQL resource types these rules judge.
 var googleSQLTypes = []string{"google_sql_database_instance"}
 
-// GoogleSQLDeletionProtection requires the Terraform-side deletion_protection
-// flag on Cloud SQL instances.
-type GoogleSQLDeletionProtection struct{}
-
-func (GoogleSQLDeletionProtection) Meta() evaluator.RuleMeta {
-	return evaluator.RuleMeta{
-		ID:            "google-sql-deletion-protection",
-		Title:         "Cloud SQL instances keep Terraform deletion protection",
-		Severity:      evaluator.SeverityCritical,
-		Category:      "deletion-protection",
-		Provider:      "google",
-		Enforcement:   evaluator.EnforceBlocking,
-		ResourceTypes: googleSQLTypes,
-		Doc: evaluator.RuleDoc{
-			Summary: "With deletion_protection = false, a `terraform destroy`, a renamed resource or a forced replacement deletes the " +
-				"production database and, with it, its automated backups. This flag only stops Terraform; the separate API-level " +
-				"setting settings.deletion_protection_enabled (provider default false) also stops the console, gcloud and the API, " +
-				"and is judged by a rule of its own.",
-			Pass: "google_sql_database_instance that will exist after apply (create, update, no-op, replace) with deletion_protection = true, " +
-				"or not set (provider default true; google provider 3.44+ writes the default into the plan).",
-			Fail:    "deletion_protection = false, including a change that turns it from true to false.",
-			Unknown: "deletion_protection is known only after apply (computed from a value not yet known).",
-			Remediation: "Remove `deletion_protection = false` or set `deletion_protection = true`. To retire the instance, turn it off " +
-				"in a reviewed change of its own.",
-			Example: "resource \"google_sql_database_instance\" \"main\" {\n  database_version    = \"POSTGRES_16\"\n  deletion_protection = true\n\n  settings {\n    tier = \"db-custom-2-7680\"\n  }\n}",
-		},
-	}
-}
-
-func (GoogleSQLDeletionProtection) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
-	if !r.Exists() {
-		return nil
-	}
-	return []evaluator.Finding{evaluator.RequireBool(c, r, "deletion_protection", true, true)}
-}
-
 // GoogleSQLBackupEnabled requires automated backups on Cloud SQL primaries.
 type GoogleSQLBackupEnabled struct{}
 
@@ -212,53 +176,6 @@ func googleSQLReplicaUnknown(c *evaluator.Context, r *evaluator.Resource, path s
 	return c.Unknown(r, "master_instance_name", "a read replica, or a primary with "+path+" = true")
 }
 
-// GoogleSQLDeletionProtectionAPI requires Cloud SQL's own deletion protection
-// (settings.deletion_protection_enabled), which guards the instance on every
-// surface, not only in Terraform.
-type GoogleSQLDeletionProtectionAPI struct{}
-
-const googleSQLAPIProtectionPath = "settings.deletion_protection_enabled"
-
-func (GoogleSQLDeletionProtectionAPI) Meta() evaluator.RuleMeta {
-	return evaluator.RuleMeta{
-		ID:            "google-sql-deletion-protection-api",
-		Title:         "Cloud SQL instances have Cloud SQL deletion protection enabled",
-		Severity:      evaluator.SeverityCritical,
-		Category:      "deletion-protection",
-		Provider:      "google",
-		Enforcement:   evaluator.EnforceAdvisory,
-		ResourceTypes: googleSQLTypes,
-		Doc: evaluator.RuleDoc{
-			Summary: "Cloud SQL instances carry two different deletion guards. The top-level deletion_protection argument " +
-				"(provider default true, judged by google-sql-deletion-protection) lives only in Terraform state: it makes " +
-				"`terraform destroy` or a forced replacement fail, but the console, gcloud, the Cloud SQL Admin API and any other " +
-				"tool can still delete the instance, and a change that sets it to false removes it in the same apply. " +
-				"settings.deletion_protection_enabled (provider default false, judged here) is a setting of the instance " +
-				"itself, stored by Cloud SQL: while it is true every delete request is refused, whoever sends it, Terraform " +
-				"included. A production database needs both: the Terraform flag stops a bad plan, the Cloud SQL flag stops " +
-				"a person or script outside Terraform. Read replicas are judged like primaries. Not judged (no finding): " +
-				"destroyed or forgotten instances (the lifecycle rules cover them).",
-			Pass: "google_sql_database_instance that will exist after apply (create, update, no-op, replace) with " +
-				"settings.deletion_protection_enabled = true.",
-			Fail: "settings.deletion_protection_enabled = false or not set (provider default false), including a change that " +
-				"turns it from true to false; deletion_protection = true does not satisfy this rule.",
-			Unknown: "settings.deletion_protection_enabled is known only after apply because the configuration sets it from a " +
-				"value not yet known (an unset value is judged as the default false when the plan's configuration shows it " +
-				"is not written).",
-			Remediation: "Set `deletion_protection_enabled = true` in the `settings` block, and keep the top-level " +
-				"`deletion_protection` at its default of true. To retire the instance, turn both off in a reviewed change of its own.",
-			Example: "resource \"google_sql_database_instance\" \"main\" {\n  database_version    = \"POSTGRES_16\"\n  deletion_protection = true\n\n  settings {\n    tier                        = \"db-custom-2-7680\"\n    deletion_protection_enabled = true\n  }\n}",
-		},
-	}
-}
-
-func (GoogleSQLDeletionProtectionAPI) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
-	if !r.Exists() {
-		return nil
-	}
-	return []evaluator.Finding{evaluator.RequireBool(c, r, googleSQLAPIProtectionPath, true, false)}
-}
-
 // GoogleSQLRetainedBackups requires Cloud SQL primaries to keep at least
 // min_backups automated backups.
 type GoogleSQLRetainedBackups struct{}
@@ -335,49 +252,6 @@ func (GoogleSQLRetainedBackups) Check(c *evaluator.Context, r *evaluator.Resourc
 			fmt.Sprintf("a read replica, or a primary with %s >= %d", googleSQLRetainedPath, minBackups))}
 	}
 	return []evaluator.Finding{f}
-}
-
-// GoogleSQLNoPublicIP requires Cloud SQL instances without a public IPv4 address.
-type GoogleSQLNoPublicIP struct{}
-
-const googleSQLIPv4Path = "settings.ip_configuration.ipv4_enabled"
-
-func (GoogleSQLNoPublicIP) Meta() evaluator.RuleMeta {
-	return evaluator.RuleMeta{
-		ID:            "google-sql-no-public-ip",
-		Title:         "Cloud SQL instances have no public IP address",
-		Severity:      evaluator.SeverityHigh,
-		Category:      "exposure",
-		Provider:      "google",
-		Enforcement:   evaluator.EnforceAdvisory,
-		ResourceTypes: googleSQLTypes,
-		References:    []string{"AVD-GCP-0017", "CKV_GCP_60", "CIS GCP 6.6"},
-		Doc: evaluator.RuleDoc{
-			Summary: "An instance with a public IPv4 address can be reached from the internet by anything its authorized " +
-				"networks admit, and is one mistaken authorized network away from being open to everyone. Production " +
-				"databases belong on private IP (private_network) or Private Service Connect, reached through the VPC or the " +
-				"Cloud SQL connectors. Cloud SQL assigns a public IP unless told not to, so an unset ipv4_enabled fails. " +
-				"Read replicas are judged like primaries (they get their own address). Not judged (no finding): destroyed or " +
-				"forgotten instances.",
-			Pass: "google_sql_database_instance that will exist after apply (create, update, no-op, replace) with " +
-				"settings.ip_configuration.ipv4_enabled = false.",
-			Fail: "settings.ip_configuration.ipv4_enabled = true, or not set, or no ip_configuration block (provider and Cloud " +
-				"SQL default true: a public IPv4 address is assigned).",
-			Unknown: "settings.ip_configuration.ipv4_enabled is known only after apply because the configuration sets it from " +
-				"a value not yet known (an unset value is judged as the default true when the plan's configuration shows it " +
-				"is not written).",
-			Remediation: "Set `ipv4_enabled = false` in `settings.ip_configuration` and give the instance a `private_network` " +
-				"(or enable Private Service Connect); connect through the VPC or the Cloud SQL Auth Proxy.",
-			Example: "resource \"google_sql_database_instance\" \"main\" {\n  database_version = \"POSTGRES_16\"\n\n  settings {\n    tier = \"db-custom-2-7680\"\n\n    ip_configuration {\n      ipv4_enabled    = false\n      private_network = google_compute_network.private.id\n    }\n  }\n}",
-		},
-	}
-}
-
-func (GoogleSQLNoPublicIP) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
-	if !r.Exists() {
-		return nil
-	}
-	return []evaluator.Finding{evaluator.RequireBool(c, r, googleSQLIPv4Path, false, true)}
 }
 
 // GoogleSQLAuthorizedNetworksOpen forbids authorized networks that admit every address.

@@ -36,53 +36,6 @@ func sqlConfig(backup map[string]any) map[string]any {
 	}
 }
 
-func TestGoogleSQLDeletionProtection(t *testing.T) {
-	const id = "google-sql-deletion-protection"
-	tests := []ruleCase{
-		{
-			name:   "an instance with deletion protection passes",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: map[string]any{"deletion_protection": true}},
-			want:   []evaluator.Finding{pass(id, sqlAddr, "deletion_protection", "deletion_protection is true")},
-		},
-		{
-			name:   "an instance with deletion protection off fails",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: map[string]any{"deletion_protection": false}},
-			want:   []evaluator.Finding{fail(id, sqlAddr, "deletion_protection", "deletion_protection is false", "true", "false")},
-		},
-		{
-			name: "turning deletion protection off on an existing instance fails",
-			change: evaltest.Change{Type: "google_sql_database_instance", Actions: []string{"update"},
-				Before: map[string]any{"deletion_protection": true}, After: map[string]any{"deletion_protection": false}},
-			want: []evaluator.Finding{fail(id, sqlAddr, "deletion_protection", "deletion_protection is false", "true", "false")},
-		},
-		{
-			name:   "an unset attribute passes on the provider default of true",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: map[string]any{"deletion_protection": nil}},
-			want: []evaluator.Finding{pass(id, sqlAddr, "deletion_protection",
-				"deletion_protection is not set (provider default true)")},
-		},
-		{
-			name: "a value known only after apply is unknown",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: map[string]any{},
-				AfterUnknown: map[string]any{"deletion_protection": true},
-				Config:       map[string]any{"deletion_protection": map[string]any{"references": []any{"var.protect"}}}},
-			want: []evaluator.Finding{unknown(id, sqlAddr, "deletion_protection", "true")},
-		},
-		{
-			name: "the API-level flag alone does not satisfy the Terraform flag",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: map[string]any{"deletion_protection": false,
-				"settings": []any{map[string]any{"deletion_protection_enabled": true}}}},
-			want: []evaluator.Finding{fail(id, sqlAddr, "deletion_protection", "deletion_protection is false", "true", "false")},
-		},
-		{
-			name:   "a destroyed instance is left to the lifecycle rules",
-			change: evaltest.Change{Type: "google_sql_database_instance", Actions: []string{"delete"}, Before: map[string]any{"deletion_protection": false}},
-			want:   nil,
-		},
-	}
-	runRuleCases(t, GoogleSQLDeletionProtection{}, tests)
-}
-
 func TestGoogleSQLBackupEnabled(t *testing.T) {
 	const id = "google-sql-backup-enabled"
 	const path = "settings.backup_configuration.enabled"
@@ -286,69 +239,6 @@ func sqlSettings(settings map[string]any, extra map[string]any) map[string]any {
 	return after
 }
 
-func TestGoogleSQLDeletionProtectionAPI(t *testing.T) {
-	const id = "google-sql-deletion-protection-api"
-	const path = "settings.deletion_protection_enabled"
-	notSet := "not set (provider default false)"
-	tests := []ruleCase{
-		{
-			name:   "an instance with Cloud SQL deletion protection passes",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"deletion_protection_enabled": true}, nil)},
-			want:   []evaluator.Finding{pass(id, sqlAddr, path, path+" is true")},
-		},
-		{
-			name:   "an instance with Cloud SQL deletion protection off fails",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"deletion_protection_enabled": false}, nil)},
-			want:   []evaluator.Finding{fail(id, sqlAddr, path, path+" is false", "true", "false")},
-		},
-		{
-			name:   "an unset flag fails on the provider default of false",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, nil)},
-			want:   []evaluator.Finding{fail(id, sqlAddr, path, path+" is "+notSet, "true", notSet)},
-		},
-		{
-			name: "the Terraform flag alone does not satisfy the Cloud SQL flag",
-			change: evaltest.Change{Type: "google_sql_database_instance",
-				After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, map[string]any{"deletion_protection": true})},
-			want: []evaluator.Finding{fail(id, sqlAddr, path, path+" is "+notSet, "true", notSet)},
-		},
-		{
-			name: "turning Cloud SQL deletion protection off fails",
-			change: evaltest.Change{Type: "google_sql_database_instance", Actions: []string{"update"},
-				Before: sqlSettings(map[string]any{"deletion_protection_enabled": true}, nil),
-				After:  sqlSettings(map[string]any{"deletion_protection_enabled": false}, nil)},
-			want: []evaluator.Finding{fail(id, sqlAddr, path, path+" is false", "true", "false")},
-		},
-		{
-			name: "a flag known only after apply is unknown",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, nil),
-				AfterUnknown: map[string]any{"settings": []any{map[string]any{"deletion_protection_enabled": true}}},
-				Config: map[string]any{"settings": []any{map[string]any{
-					"deletion_protection_enabled": map[string]any{"references": []any{"var.protect"}}}}}},
-			want: []evaluator.Finding{unknown(id, sqlAddr, path, "true")},
-		},
-		{
-			name: "a computed flag the configuration does not write is judged on the default",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, nil),
-				AfterUnknown: map[string]any{"settings": []any{map[string]any{"deletion_protection_enabled": true}}},
-				Config:       sqlConfig(nil)},
-			want: []evaluator.Finding{fail(id, sqlAddr, path, path+" is "+notSet, "true", notSet)},
-		},
-		{
-			name: "a read replica is judged like a primary",
-			change: evaltest.Change{Type: "google_sql_database_instance",
-				After: sqlSettings(map[string]any{"deletion_protection_enabled": true}, map[string]any{"master_instance_name": "prod-primary"})},
-			want: []evaluator.Finding{pass(id, sqlAddr, path, path+" is true")},
-		},
-		{
-			name:   "a destroyed instance is left to the lifecycle rules",
-			change: evaltest.Change{Type: "google_sql_database_instance", Actions: []string{"delete"}, Before: sqlSettings(map[string]any{}, nil)},
-			want:   nil,
-		},
-	}
-	runRuleCases(t, GoogleSQLDeletionProtectionAPI{}, tests)
-}
-
 // sqlRetention builds a backup_configuration with backup_retention_settings.
 func sqlRetention(retention map[string]any) map[string]any {
 	return map[string]any{"enabled": true, "backup_retention_settings": []any{retention}}
@@ -438,53 +328,6 @@ func TestGoogleSQLRetainedBackups(t *testing.T) {
 		},
 	}
 	runRuleCases(t, GoogleSQLRetainedBackups{}, tests)
-}
-
-func TestGoogleSQLNoPublicIP(t *testing.T) {
-	const id = "google-sql-no-public-ip"
-	const path = "settings.ip_configuration.ipv4_enabled"
-	notSet := "not set (provider default true)"
-	ip := func(cfg map[string]any) map[string]any {
-		return sqlSettings(map[string]any{"ip_configuration": []any{cfg}}, nil)
-	}
-	tests := []ruleCase{
-		{
-			name:   "an instance on private IP only passes",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: ip(map[string]any{"ipv4_enabled": false, "private_network": "projects/p/global/networks/main"})},
-			want:   []evaluator.Finding{pass(id, sqlAddr, path, path+" is false")},
-		},
-		{
-			name:   "an instance with a public IP fails",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: ip(map[string]any{"ipv4_enabled": true})},
-			want:   []evaluator.Finding{fail(id, sqlAddr, path, path+" is true", "false", "true")},
-		},
-		{
-			name:   "an instance without ip_configuration fails as Cloud SQL assigns a public IP by default",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, nil)},
-			want:   []evaluator.Finding{fail(id, sqlAddr, path, path+" is "+notSet, "false", notSet)},
-		},
-		{
-			name: "a value known only after apply is unknown",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: ip(map[string]any{}),
-				AfterUnknown: map[string]any{"settings": []any{map[string]any{"ip_configuration": []any{map[string]any{"ipv4_enabled": true}}}}},
-				Config: map[string]any{"settings": []any{map[string]any{"ip_configuration": []any{map[string]any{
-					"ipv4_enabled": map[string]any{"references": []any{"var.public"}}}}}}}},
-			want: []evaluator.Finding{unknown(id, sqlAddr, path, "false")},
-		},
-		{
-			name: "a computed block the configuration does not write fails on the default",
-			change: evaltest.Change{Type: "google_sql_database_instance", After: sqlSettings(map[string]any{"tier": "db-f1-micro"}, nil),
-				AfterUnknown: map[string]any{"settings": []any{map[string]any{"ip_configuration": true}}},
-				Config:       sqlConfig(nil)},
-			want: []evaluator.Finding{fail(id, sqlAddr, path, path+" is "+notSet, "false", notSet)},
-		},
-		{
-			name:   "a destroyed instance gets no finding",
-			change: evaltest.Change{Type: "google_sql_database_instance", Actions: []string{"delete"}, Before: ip(map[string]any{"ipv4_enabled": true})},
-			want:   nil,
-		},
-	}
-	runRuleCases(t, GoogleSQLNoPublicIP{}, tests)
 }
 
 func TestGoogleSQLAuthorizedNetworksOpen(t *testing.T) {

@@ -1,43 +1,37 @@
-// Package rules is prodgate's built-in production-ready standard. Each family
-// file holds its rules with their documentation; adding a rule is one file (or
-// one type in a family file), its table test, and one line below.
+// Package rules is prodgate's built-in production-ready standard.
+//
+// A rule whose whole check is "if the resource exists, this flag must be
+// true (or false)" is one row of boolTable in bool_table.go: id, metadata,
+// doc, attribute, wanted value and provider default. Adding one is that row
+// and nothing else in the code; its test is one boolWants line in
+// bool_table_test.go (the attribute, value and default written again, so that
+// a wrong row fails), on which TestBoolTable runs the shared pass, fail,
+// default, unknown, replace, destroy and forget cases for every type of the
+// row. A row's own cases (nested blocks, resources it does not judge) go in
+// its boolCases entry.
+//
+// Rules with logic of their own live in family files (aws_rds.go, …), each
+// with its documentation and table test; adding one is one type there, its
+// table test, and one line below.
 package rules
 
 import "github.com/prodgate/prodgate/evaluator"
 
 // All returns the built-in rules.
 func All() []evaluator.Rule {
-	return []evaluator.Rule{
-		RDSDeletionProtection{},
+	return append(boolRules(),
 		RDSBackupRetention{},
 		RDSFinalSnapshot{},
 		RDSStorageEncrypted{},
-		RDSMultiAZ{},
-		RDSPubliclyAccessible{},
-		RDSCopyTagsToSnapshot{},
 		RDSLogExports{},
-		DocDBDeletionProtection{},
 		DocDBBackupRetention{},
-		DocDBStorageEncrypted{},
-		NeptuneDeletionProtection{},
 		NeptuneBackupRetention{},
-		NeptuneStorageEncrypted{},
 		RedshiftSnapshotRetention{},
 		RedshiftFinalSnapshot{},
-		RedshiftEncrypted{},
-		RedshiftPubliclyAccessible{},
-		EC2TerminationProtection{},
-		NetworkFirewallDeletionProtection{},
-		QLDBDeletionProtection{},
 		CloudWatchLogRetention{},
-		LBDeletionProtection{},
 		LBInternetFacing{},
-		DynamoDBDeletionProtection{},
-		DynamoDBPITR{},
 		DynamoDBCustomerManagedKey{},
 		ElastiCacheBackupRetention{},
-		ElastiCacheAutomaticFailover{},
-		ElastiCacheMultiAZ{},
 		ElastiCacheAtRestEncryption{},
 		S3Versioning{},
 		S3PublicAccessBlock{},
@@ -47,37 +41,21 @@ func All() []evaluator.Rule {
 		SecurityGroupOpenAdminPorts{},
 		EBSEncryption{},
 		EBSBackup{},
-		EFSEncryption{},
 		EFSBackup{},
-		GoogleSQLDeletionProtection{},
 		GoogleSQLBackupEnabled{},
 		GoogleSQLPITR{},
-		GoogleGKEDeletionProtection{},
-		GoogleSQLDeletionProtectionAPI{},
 		GoogleSQLRetainedBackups{},
-		GoogleSQLNoPublicIP{},
 		GoogleSQLAuthorizedNetworksOpen{},
-		GoogleBigQueryTableDeletionProtection{},
-		GoogleSpannerDatabaseDeletionProtection{},
-		GoogleSpannerDatabaseDropProtection{},
-		GoogleBigtableInstanceDeletionProtection{},
 		GoogleBigtableTableDeletionProtection{},
 		GoogleFirestoreDeleteProtection{},
-		GoogleStorageVersioning{},
 		GoogleStoragePublicAccessPrevention{},
-		GoogleStorageNoForceDestroy{},
 		GoogleFirewallOpenAdminPorts{},
 		GoogleKMSKeyRotation{},
 		AzureDBBackupRetention{},
-		AzureKeyVaultPurgeProtection{},
-		AzureDBGeoRedundantBackup{},
 		AzureDeleteLock{},
 		AzureMSSQLShortTermRetention{},
 		AzureMSSQLLongTermRetention{},
-		AzureMSSQLZoneRedundant{},
-		AzureSQLPublicNetworkAccess{},
 		AzureStorageSoftDelete{},
-		AzureStorageBlobVersioning{},
 		AzureStorageReplication{},
 		AzureStoragePublicNetworkAccess{},
 		AzureStorageNoPublicBlob{},
@@ -89,7 +67,7 @@ func All() []evaluator.Rule {
 		ProtectionLowered{},
 		ProtectionDrift{},
 		TagsRequired{},
-	}
+	)
 }
 
 // Registry indexes the built-in rules.
