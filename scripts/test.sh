@@ -95,21 +95,18 @@ finish() {
   fi
 }
 
-# Stages that wait on the network or on other processes run beside the ones
-# that compile, and everything that compiles starts early, so that both cores
-# stay busy from the first second to the last.
-
-staticcheck_bin="$(go env GOPATH)/bin/staticcheck"
-if [ ! -x "$staticcheck_bin" ]; then
-  # Fetched and built beside vet (STAT_INSTALL CPU-s cold); it shares the
-  # standard library's build with everything else (same GOFLAGS).
-  background "staticcheck install" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
-fi
+# Order, for two cores: everything that compiles starts as early as it can,
+# so that both cores stay busy from the first second to the last, and the
+# stages that wait (on the network, on servers, on subprocesses) run beside the
+# ones that compile. But two go commands that need one package both compile
+# it (they do not share work in progress, only the cache), so the jobs that
+# share the standard library and the main module's dependencies with go vet
+# (staticcheck's install, deploy/test) start once go vet has compiled them.
 
 # Debian's chromium for the browser tests, installed when it is missing and apt
 # can (as root); the browser tests skip, saying so, where it cannot be had. The
-# download (CHROMIUM_WALL s wall on a new machine, apt-get update included, a
-# few CPU-s) runs beside vet.
+# download (CHROMIUM_WALL on a new machine, apt-get update included) runs
+# beside vet.
 install_chromium() {
   if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
     echo "chromium is there"
@@ -132,7 +129,7 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 
-# First, so that the race run below (which has multi-replica tests) has it.
+# Before the race run below, which has multi-replica tests.
 stage "PostgreSQL (throwaway, loopback) for the multi-replica tests"
 if [ -z "${PRODGATE_TEST_DATABASE_URL:-}" ]; then
   pg=$(./scripts/postgres.sh)
@@ -140,44 +137,50 @@ if [ -z "${PRODGATE_TEST_DATABASE_URL:-}" ]; then
   pg_dir=${pg#*DIR=}
 fi
 
-# The race build compiles every dependency again, instrumented, with cgo (RACE
-# CPU-s cold, modernc.org/sqlite the largest); it starts now, beside vet, so
-# that its compiling and its tests' waiting on servers fill the cores while the
-# other stages run, instead of trailing after them.
+# The race build compiles every dependency again, instrumented, with cgo
+# (RACE_CPU cold, modernc.org/sqlite the largest): it shares nothing with the
+# other stages, so it starts now, and its compiling and its tests' waiting on
+# servers fill the cores beside every other stage instead of trailing them.
 background "race detector on the packages that run goroutines" \
   env CGO_ENABLED=1 go test -count=1 -race -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release|Policy|Readyz|Stop|HoldFinal|Pages|SignOn|TokenSignIn' \
   ./evaluator/ ./runtask/ ./internal/tfcfake/
 
+# Compiles the standard library and every dependency, for all that follows.
+stage "go vet"
+go vet ./...
+go vet -tags checkonly ./cmd/... # the check-only build's own files
+
+staticcheck_bin="$(go env GOPATH)/bin/staticcheck"
+if [ ! -x "$staticcheck_bin" ]; then
+  background "staticcheck install" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fi
+
 # deploy/test is a module of its own (Helm's chart packages, the Kubernetes API
 # types and BuildKit's Dockerfile parser stay out of prodgate's go.mod). Its
-# test binary is the largest compile of the run (DEPLOY_BUILD CPU-s cold): it is
-# vetted and compiled now, beside the main module's stages, and run at the end.
+# test binary is the largest compile after the main module's (DEPLOY_CPU
+# cold): vetted and compiled beside go test, run at the end.
 build_deploy_tests() {
   cd deploy/test
   go vet ./...
   go test -c -vet=off -o "$tmp/deploytest.test" .
 }
-background "deploy/test: vet and build" build_deploy_tests
+background "deploy tests: vet and build" build_deploy_tests
 
-stage "go vet"
-go vet ./...
-go vet -tags checkonly ./cmd/... # the check-only build's own files
+finish "chromium for the browser tests"
+
+# -vet=off: go vet ./... above ran every analyzer go test's own vet pass would,
+# which would analyse every dependency once more (VET_DUP).
+stage "go test"
+go test -count=1 -vet=off -timeout 15m ./...
 
 stage staticcheck
 if [ -f "$tmp/staticcheck install.pid" ]; then finish "staticcheck install"; fi
 "$staticcheck_bin" ./...
 "$staticcheck_bin" -tags checkonly ./cmd/...
 
-finish "chromium for the browser tests"
-
-# -vet=off: go vet ./... above ran every analyzer go test would (and more);
-# go test's own vet pass would analyse every dependency once more (VET_DUP CPU-s).
-stage "go test"
-go test -count=1 -vet=off -timeout 15m ./...
-
 stage ""
 finish "race detector on the packages that run goroutines"
-finish "deploy/test: vet and build"
+finish "deploy tests: vet and build"
 
 # It runs the Dockerfile's own build commands (reusing the packages built
 # above: same flags, no cgo) and renders the chart with Helm (see
