@@ -155,7 +155,7 @@ func renderChart(t *testing.T, values map[string]any) (rendered, error) {
 	if err != nil {
 		return rendered{}, err
 	}
-	files, err := engine.Engine{}.Render(chrt, vals)
+	files, err := engine.Engine{}.RenderWithContext(t.Context(), chrt, vals)
 	if err != nil {
 		return rendered{}, err
 	}
