@@ -15,13 +15,18 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
-	"helm.sh/helm/v4/pkg/action"
 	"helm.sh/helm/v4/pkg/chart/common"
+	chartutilcommon "helm.sh/helm/v4/pkg/chart/common/util"
+	"helm.sh/helm/v4/pkg/chart/v2/lint"
+	"helm.sh/helm/v4/pkg/chart/v2/lint/support"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
-	releasev1 "helm.sh/helm/v4/pkg/release/v1"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
+	"helm.sh/helm/v4/pkg/engine"
+	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -116,41 +121,67 @@ func parseValues(t *testing.T, doc string) map[string]any {
 	return vals
 }
 
-// rendered is one `helm install --dry-run=client` of the chart.
+// rendered is the chart as `helm install --dry-run=client` renders it.
 type rendered struct {
 	manifest string // every object, as Helm would send them (hooks included)
 	notes    string
 	objects  []runtime.Object
 }
 
-// renderChart renders the chart with Helm's own install action in client-only
-// dry-run mode: values schema, templates, `fail`, NOTES.txt, as `helm template`.
+// renderChart renders the chart the way `helm install --dry-run=client` (and
+// `helm template`) does, calling the Helm packages that action.Install calls
+// in that mode: the chart loader, the dependency and kubeVersion checks, the
+// values merged and validated against values.schema.json, Helm's template
+// engine (`fail`, `required`, NOTES.txt) and its install-order sort of
+// manifests and hooks. It skips the action package itself: that one links the
+// Kubernetes client, kustomize, OCI registries and the plugin runtime, and
+// made this test binary take twice as long to compile (see doc.go).
 func renderChart(t *testing.T, values map[string]any) (rendered, error) {
 	t.Helper()
 	chrt, err := loader.Load(chartDir)
 	if err != nil {
 		t.Fatalf("load chart: %v", err)
 	}
-	install := action.NewInstall(action.NewConfiguration())
-	install.DryRunStrategy = action.DryRunClient
-	install.Replace = true
-	install.ReleaseName = "prodgate"
-	install.Namespace = "gate"
-	install.KubeVersion = testKubeVersion(t)
-	rel, err := install.Run(chrt, values)
+	if err := chartutil.ProcessDependencies(chrt, values); err != nil {
+		return rendered{}, fmt.Errorf("chart dependencies processing failed: %w", err)
+	}
+	caps := common.DefaultCapabilities.Copy()
+	caps.KubeVersion = *testKubeVersion(t)
+	if kv := chrt.Metadata.KubeVersion; kv != "" && !chartutil.IsCompatibleRange(kv, caps.KubeVersion.String()) {
+		return rendered{}, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", kv, caps.KubeVersion.Version)
+	}
+	options := common.ReleaseOptions{Name: "prodgate", Namespace: "gate", Revision: 1, IsInstall: true}
+	vals, err := chartutilcommon.ToRenderValuesWithSchemaValidation(chrt, values, options, caps, false)
 	if err != nil {
 		return rendered{}, err
 	}
-	r, ok := rel.(*releasev1.Release)
-	if !ok {
-		t.Fatalf("install returned a %T", rel)
+	files, err := engine.Engine{}.RenderWithContext(t.Context(), chrt, vals)
+	if err != nil {
+		return rendered{}, err
 	}
-	var manifest strings.Builder
-	manifest.WriteString(strings.TrimSpace(r.Manifest) + "\n")
-	for _, h := range r.Hooks {
+	var out rendered
+	for name, text := range files {
+		if strings.HasSuffix(name, "/NOTES.txt") {
+			if name == chrt.Name()+"/templates/NOTES.txt" {
+				out.notes = text
+			}
+			delete(files, name)
+		}
+	}
+	hooks, manifests, err := releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
+	if err != nil {
+		return rendered{}, fmt.Errorf("sort manifests: %w", err)
+	}
+	var objects, manifest strings.Builder
+	for _, m := range manifests {
+		fmt.Fprintf(&objects, "---\n# Source: %s\n%s\n", m.Name, m.Content)
+	}
+	manifest.WriteString(strings.TrimSpace(objects.String()) + "\n")
+	// Hooks after the manifests, as a release keeps them apart.
+	for _, h := range hooks {
 		fmt.Fprintf(&manifest, "---\n# Source: %s\n%s\n", h.Path, strings.TrimSpace(h.Manifest))
 	}
-	out := rendered{manifest: manifest.String(), notes: r.Info.Notes}
+	out.manifest = manifest.String()
 	out.objects = decodeStrict(t, out.manifest)
 	return out, nil
 }
@@ -563,21 +594,20 @@ func TestChartRefusesWhatCannotRun(t *testing.T) {
 	}
 }
 
-// TestChartPassesHelmLint runs `helm lint --strict` (warnings fail too) on the
-// chart with each value set.
+// TestChartPassesHelmLint runs Helm's linter as `helm lint --strict` does
+// (warnings fail too) on the chart with each value set.
 func TestChartPassesHelmLint(t *testing.T) {
+	// action.Lint's guard: a wrong path would otherwise lint nothing.
+	if _, err := os.Stat(filepath.Join(chartDir, "Chart.yaml")); err != nil {
+		t.Fatalf("no chart to lint: %v", err)
+	}
 	for name, doc := range valueSets {
 		t.Run(name, func(t *testing.T) {
-			lint := action.NewLint()
-			lint.Strict = true
-			lint.Namespace = "gate"
-			lint.KubeVersion = testKubeVersion(t)
-			res := lint.Run([]string{chartDir}, parseValues(t, doc))
-			for _, err := range res.Errors {
-				t.Errorf("helm lint: %v", err)
-			}
-			if res.TotalChartsLinted != 1 {
-				t.Errorf("helm lint linted %d charts, want 1", res.TotalChartsLinted)
+			res := lint.RunAll(chartDir, parseValues(t, doc), "gate", lint.WithKubeVersion(testKubeVersion(t)))
+			for _, msg := range res.Messages {
+				if msg.Severity >= support.WarningSev {
+					t.Errorf("helm lint: %v", msg.Err)
+				}
 			}
 		})
 	}
@@ -598,40 +628,111 @@ func TestChartRunsTheImagesUser(t *testing.T) {
 }
 
 var (
-	serveEnvOnce sync.Once
-	serveEnvList []string
-	serveEnvErr  error
+	serveHelpOnce sync.Once
+	serveHelpText string
+	serveHelpErr  error
 )
 
-// serveEnvironment lists the PRODGATE_* variables `prodgate serve --help`
-// documents, from the real binary.
-func serveEnvironment(t *testing.T) []string {
+// serveHelp is `prodgate serve --help` from the real binary, built once.
+func serveHelp(t *testing.T) string {
 	t.Helper()
-	serveEnvOnce.Do(func() {
+	serveHelpOnce.Do(func() {
 		bin := filepath.Join(os.TempDir(), fmt.Sprintf("prodgate-deploytest-%d", os.Getpid()))
 		defer os.Remove(bin)
 		build := exec.Command("go", "build", "-o", bin, "./cmd/prodgate")
 		build.Dir = repoRoot(t)
 		if out, err := build.CombinedOutput(); err != nil {
-			serveEnvErr = fmt.Errorf("go build: %v\n%s", err, out)
+			serveHelpErr = fmt.Errorf("go build: %v\n%s", err, out)
 			return
 		}
 		help, err := exec.Command(bin, "serve", "--help").Output()
 		if err != nil {
-			serveEnvErr = fmt.Errorf("prodgate serve --help: %v", err)
+			serveHelpErr = fmt.Errorf("prodgate serve --help: %v", err)
 			return
 		}
-		for _, m := range regexp.MustCompile(`\[\$(PRODGATE_[A-Z_]+)\]`).FindAllStringSubmatch(string(help), -1) {
-			serveEnvList = append(serveEnvList, m[1])
-		}
+		serveHelpText = string(help)
 	})
-	if serveEnvErr != nil {
-		t.Fatal(serveEnvErr)
+	if serveHelpErr != nil {
+		t.Fatal(serveHelpErr)
 	}
-	if len(serveEnvList) == 0 {
+	return serveHelpText
+}
+
+// serveEnvironment lists the PRODGATE_* variables `prodgate serve --help`
+// documents.
+func serveEnvironment(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	for _, m := range regexp.MustCompile(`\[\$(PRODGATE_[A-Z_]+)\]`).FindAllStringSubmatch(serveHelp(t), -1) {
+		names = append(names, m[1])
+	}
+	if len(names) == 0 {
 		t.Fatal("prodgate serve --help lists no PRODGATE_* variable")
 	}
-	return serveEnvList
+	return names
+}
+
+// serveDuration is the duration flag's value in the pod: from its
+// --flag=value argument, else its PRODGATE_* variable, else the default that
+// `prodgate serve --help` states.
+func serveDuration(t *testing.T, c corev1.Container, flag string) time.Duration {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^\s*--` + flag + ` duration\s.*\(default ([^)]+)\)\s*$`).FindStringSubmatch(serveHelp(t))
+	if m == nil {
+		t.Fatalf("prodgate serve --help states no default for --%s", flag)
+	}
+	value := m[1]
+	env := "PRODGATE_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+	for _, e := range c.Env {
+		if e.Name == env {
+			value = e.Value
+		}
+	}
+	for _, a := range c.Args {
+		if v, ok := strings.CutPrefix(a, "--"+flag+"="); ok {
+			value = v
+		}
+	}
+	d, err := time.ParseDuration(value)
+	if err != nil {
+		t.Fatalf("--%s %q: %v", flag, value, err)
+	}
+	return d
+}
+
+// TestChartLetsProdgateStopBeforeTheKill checks that Kubernetes waits longer
+// after SIGTERM (terminationGracePeriodSeconds) than prodgate may take to stop
+// (--shutdown-timeout, and --shutdown-delay counted on top of it, should it not
+// be part of it): otherwise the kubelet kills a pod that is still handing its
+// tasks back. The last case proves the check can fail.
+func TestChartLetsProdgateStopBeforeTheKill(t *testing.T) {
+	tests := []struct {
+		name, values string
+		wantKilled   bool
+	}{
+		{name: "sqlite", values: valueSets["sqlite"]},
+		{name: "postgres", values: valueSets["postgres"]},
+		{name: "postgres-rotation", values: valueSets["postgres-rotation"]},
+		{
+			name:       "a grace period of 30 s for a 30 s shutdown timeout and a 5 s delay",
+			values:     "hmac: {key: k}\nterminationGracePeriodSeconds: 30\nextraEnv: [{name: PRODGATE_SHUTDOWN_DELAY, value: 5s}]",
+			wantKilled: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := renderChart(t, parseValues(t, tt.values))
+			if err != nil {
+				t.Fatalf("render: %v", err)
+			}
+			spec := only[*appsv1.Deployment](t, r.objects).Spec.Template.Spec
+			grace := time.Duration(*spec.TerminationGracePeriodSeconds) * time.Second
+			stop := serveDuration(t, spec.Containers[0], "shutdown-timeout") + serveDuration(t, spec.Containers[0], "shutdown-delay")
+			if killed := grace <= stop; killed != tt.wantKilled {
+				t.Errorf("terminationGracePeriodSeconds %s, shutdown timeout plus delay %s: killed mid-stop = %v, want %v", grace, stop, killed, tt.wantKilled)
+			}
+		})
+	}
 }
 
 // golden compares got with the file, or rewrites it under -update.
