@@ -54,16 +54,17 @@ func (p *Plan) configIndex() *configIndex {
 		p.config = &configIndex{}
 	}
 	p.config.once.Do(func() {
-		if len(p.rawConfig) == 0 {
+		d := p.rawConfig
+		if len(d) == 0 {
 			return
 		}
-		var root []byte
-		if err := rawObject(p.rawConfig, func(key string, value []byte) error {
+		root := -1 // the last root_module, as encoding/json keeps
+		if _, err := objectAt(d, 0, func(key string, at int) (int, error) {
 			if key == "root_module" {
-				root = value
+				root = at
 			}
-			return nil
-		}); err != nil || rawIsNull(root) {
+			return skipValue(d, at), nil
+		}); err != nil || root < 0 || d[root] == 'n' {
 			return
 		}
 		ci := &configIndex{
@@ -72,7 +73,7 @@ func (p *Plan) configIndex() *configIndex {
 			outputs:   make(map[string][]string),
 			repeated:  make(map[string]bool),
 		}
-		if err := ci.add("", root); err != nil {
+		if _, err := ci.add("", d, root); err != nil {
 			return
 		}
 		p.config.resources, p.config.forEach, p.config.outputs, p.config.repeated =
@@ -81,130 +82,169 @@ func (p *Plan) configIndex() *configIndex {
 	return p.config
 }
 
-// add indexes the configuration module whose validated bytes are m, its
-// resources and outputs under prefix ("" or "module.a.module.b.").
-func (ci *configIndex) add(prefix string, m []byte) error {
-	return rawObject(m, func(key string, value []byte) error {
+// add indexes the configuration module at d[at:], its resources and outputs
+// under prefix ("" or "module.a.module.b."), and returns the position after
+// it. Each level walks its values in place, so the section is skipped over
+// once, not once per level of nesting (resources sit five levels deep in a
+// child module).
+func (ci *configIndex) add(prefix string, d []byte, at int) (int, error) {
+	return objectAt(d, at, func(key string, at int) (int, error) {
 		switch key {
 		case "resources":
-			return rawArray(value, func(r []byte) error { return ci.addResource(prefix, r) })
+			return arrayAt(d, at, func(at int) (int, error) { return ci.addResource(prefix, d, at) })
 		case "outputs":
-			return rawObject(value, func(name string, out []byte) error {
-				var refs []string
-				found := false
-				err := rawObject(out, func(key string, expr []byte) error {
+			return objectAt(d, at, func(name string, at int) (int, error) {
+				return objectAt(d, at, func(key string, at int) (int, error) {
 					if key != "expression" {
-						return nil
+						return skipValue(d, at), nil
 					}
-					var err error
-					refs, found, err = rawReferences(expr)
-					return err
+					refs, found, end, err := referencesAt(d, at)
+					if found {
+						ci.outputs[prefix+name] = refs
+					}
+					return end, err
 				})
-				if found {
-					ci.outputs[prefix+name] = refs
-				}
-				return err
 			})
 		case "module_calls":
-			return rawObject(value, func(name string, call []byte) error {
+			return objectAt(d, at, func(name string, at int) (int, error) {
 				path := prefix + "module." + name + "."
-				var module []byte
-				err := rawObject(call, func(key string, v []byte) error {
+				return objectAt(d, at, func(key string, at int) (int, error) {
 					switch key {
 					case "module":
-						module = v
+						if d[at] == 'n' {
+							return at + 4, nil
+						}
+						return ci.add(path, d, at)
 					case "for_each_expression", "count_expression":
-						if _, found, err := rawReferences(v); err != nil {
-							return err
-						} else if found {
+						_, found, end, err := referencesAt(d, at)
+						if found {
 							ci.repeated[path] = true
 						}
+						return end, err
 					}
-					return nil
+					return skipValue(d, at), nil
 				})
-				if err != nil || rawIsNull(module) {
-					return err
-				}
-				return ci.add(path, module)
 			})
 		}
-		return nil
+		return skipValue(d, at), nil
 	})
 }
 
-func (ci *configIndex) addResource(prefix string, r []byte) error {
+// addResource indexes the configuration resource at d[at:] and returns the
+// position after it.
+func (ci *configIndex) addResource(prefix string, d []byte, at int) (int, error) {
 	var address, mode string
 	var forEach []string
 	hasForEach := false
 	exprs := []byte("{}")
-	err := rawObject(r, func(key string, v []byte) error {
+	end, err := objectAt(d, at, func(key string, at int) (int, error) {
+		end := skipValue(d, at)
 		var err error
 		switch key {
 		case "address":
-			address, err = rawString(v)
+			address, err = rawString(d[at:end])
 		case "mode":
-			mode, err = rawString(v)
+			mode, err = rawString(d[at:end])
 		case "expressions":
-			if rawIsNull(v) {
+			switch d[at] {
+			case 'n':
 				exprs = []byte("{}")
-			} else if v[0] != '{' {
-				return errConfigShape
-			} else {
-				exprs = v
+			case '{':
+				exprs = d[at:end]
+			default:
+				return 0, errConfigShape
 			}
 		case "for_each_expression":
-			forEach, hasForEach, err = rawReferences(v)
+			forEach, hasForEach, end, err = referencesAt(d, at)
 		}
-		return err
+		return end, err
 	})
 	if err != nil || mode == "data" {
-		return err
+		return end, err
 	}
 	ci.resources[prefix+address] = exprs
 	if hasForEach {
 		ci.forEach[prefix+address] = forEach
 	}
-	return nil
+	return end, nil
 }
 
-// rawObject calls member with each key and value of the validated object raw;
-// null is an empty object and any other value errConfigShape. A key that
-// appears twice is given twice, so a caller that keeps the last one agrees
-// with encoding/json.
-func rawObject(raw []byte, member func(key string, value []byte) error) error {
-	if rawIsNull(raw) {
-		return nil
+// objectAt walks the validated object at d[at:] (null is an empty object, any
+// other value errConfigShape), calling member with each key and the position
+// of its value; member returns the position after that value (skipValue for
+// one it does not read). A key that appears twice is given twice, so a caller
+// that keeps the last one agrees with encoding/json. It returns the position
+// after the object.
+func objectAt(d []byte, at int, member func(key string, at int) (int, error)) (int, error) {
+	i := skipSpace(d, at)
+	if d[i] == 'n' {
+		return i + 4, nil
 	}
-	if raw[0] != '{' {
-		return errConfigShape
+	if d[i] != '{' {
+		return 0, errConfigShape
 	}
-	var err error
-	eachMember(raw, func(key span, escaped bool, value span) bool {
-		err = member(unquote(raw[key.start:key.end], escaped), raw[value.start:value.end])
-		return err == nil
+	for i = skipSpace(d, i+1); d[i] == '"'; {
+		keyEnd, escaped := skipString(d, i)
+		end, err := member(unquote(d[i+1:keyEnd-1], escaped), skipSpace(d, skipSpace(d, keyEnd)+1))
+		if err != nil {
+			return 0, err
+		}
+		if i = skipSpace(d, end); d[i] == ',' {
+			i = skipSpace(d, i+1)
+		}
+	}
+	return i + 1, nil // past '}'
+}
+
+// arrayAt walks the validated array at d[at:] as objectAt walks an object.
+func arrayAt(d []byte, at int, element func(at int) (int, error)) (int, error) {
+	i := skipSpace(d, at)
+	if d[i] == 'n' {
+		return i + 4, nil
+	}
+	if d[i] != '[' {
+		return 0, errConfigShape
+	}
+	for i = skipSpace(d, i+1); d[i] != ']'; {
+		end, err := element(i)
+		if err != nil {
+			return 0, err
+		}
+		if i = skipSpace(d, end); d[i] == ',' {
+			i = skipSpace(d, i+1)
+		}
+	}
+	return i + 1, nil // past ']'
+}
+
+// referencesAt reads the references of the expression object at d[at:];
+// found is false when the expression is null (absent).
+func referencesAt(d []byte, at int) (refs []string, found bool, end int, err error) {
+	if d[at] == 'n' {
+		return nil, false, at + 4, nil
+	}
+	end, err = objectAt(d, at, func(key string, at int) (int, error) {
+		if key != "references" {
+			return skipValue(d, at), nil
+		}
+		refs = nil
+		return arrayAt(d, at, func(at int) (int, error) {
+			end := skipValue(d, at)
+			s, err := rawString(d[at:end])
+			refs = append(refs, s)
+			return end, err
+		})
 	})
-	return err
+	return refs, true, end, err
 }
 
-// rawArray calls element with each element of the validated array raw; null
-// is an empty array and any other value errConfigShape.
-func rawArray(raw []byte, element func(value []byte) error) error {
-	if rawIsNull(raw) {
-		return nil
-	}
-	if raw[0] != '[' {
-		return errConfigShape
-	}
-	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != ']'; {
-		end := skipValue(raw, i)
-		if err := element(raw[i:end]); err != nil {
-			return err
-		}
-		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
-		}
-	}
-	return nil
+// rawArray calls element with each element of the validated array raw.
+func rawArray(raw []byte, element func(value []byte)) {
+	arrayAt(raw, 0, func(at int) (int, error) {
+		end := skipValue(raw, at)
+		element(raw[at:end])
+		return end, nil
+	})
 }
 
 // rawString reads a validated string ("" for null).
@@ -217,26 +257,6 @@ func rawString(raw []byte) (string, error) {
 	}
 	end, escaped := skipString(raw, 0)
 	return unquote(raw[1:end-1], escaped), nil
-}
-
-// rawReferences reads the references of an expression object; found is false
-// when the expression is null (absent).
-func rawReferences(expr []byte) (refs []string, found bool, err error) {
-	if rawIsNull(expr) {
-		return nil, false, nil
-	}
-	err = rawObject(expr, func(key string, v []byte) error {
-		if key != "references" {
-			return nil
-		}
-		refs = nil
-		return rawArray(v, func(ref []byte) error {
-			s, err := rawString(ref)
-			refs = append(refs, s)
-			return err
-		})
-	})
-	return refs, true, err
 }
 
 func (ci *configIndex) expressions(r *Resource) ([]byte, bool) {
@@ -304,12 +324,11 @@ func (ci *configIndex) references(r *Resource, attr string) []string {
 	if len(refsRaw) == 0 || refsRaw[0] != '[' {
 		return out
 	}
-	rawArray(refsRaw, func(ref []byte) error {
+	rawArray(refsRaw, func(ref []byte) {
 		if ref[0] == '"' {
 			s, _ := rawString(ref)
 			out = append(out, s)
 		}
-		return nil
 	})
 	return out
 }
