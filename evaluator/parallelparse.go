@@ -18,6 +18,15 @@ import (
 //
 // Any error, in either pass, sends the whole document through the one-core
 // parser, so a broken plan gets the same message whatever the machine.
+//
+// What it gains on the project's shared 2-core machines (December 2026,
+// `prodgate check --format atlantis` at 20,000 resource changes, 8 turns
+// taking turns with a one-core build, medians): 27 % less wall time on
+// bench/compare.sh's generated shape (0.225 s against 0.31 s), none on its
+// real shape (0.56 s against 0.52 s, within noise), at 0-5 % more CPU time.
+// The real shape's configuration section (39 % of its bytes) is one value,
+// so one worker validates it alone; splitting module_calls would be the
+// next step.
 
 // parallelParseFrom is the plan size from which parsing uses every CPU;
 // below it the goroutines cost more than they save.

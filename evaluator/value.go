@@ -137,21 +137,9 @@ type pathStep struct {
 	isIdx bool
 }
 
-// parsePath reads "settings.backup_configuration.enabled",
-// "settings.0.ip_configuration" or `tags["Name"]`.
-func parsePath(path string) []pathStep {
-	var steps []pathStep
-	for i := 0; ; {
-		step, next, ok := nextStep(path, i)
-		if !ok {
-			return steps
-		}
-		steps = append(steps, step)
-		i = next
-	}
-}
-
-// nextStep reads the path step that starts at byte i, without allocating
+// nextStep reads the path step that starts at byte i of a path such as
+// "settings.backup_configuration.enabled", "settings.0.ip_configuration" or
+// `tags["Name"]`, without allocating
 // for plain keys and indexes (lookups run for every resource and rule).
 func nextStep(path string, i int) (step pathStep, next int, ok bool) {
 	for i < len(path) && path[i] == '.' {
