@@ -22,7 +22,7 @@ import (
 // as browsers do; wire-bytes is the answer's size as sent, page-bytes the
 // HTML (or JSON) it holds.
 //
-//	go test -pgo=off -run '^$' -bench 'RunPage|HistoryPages' -benchtime 20x ./runtask/
+//	go test -run '^$' -bench 'RunPage|HistoryPages' -benchtime 20x ./runtask/
 
 // benchGet GETs url and returns the bytes sent and the bytes of the page.
 func benchGet(b *testing.B, url, token string) (wire, page int) {
