@@ -177,7 +177,7 @@ deploy_tests() {
     "$staticcheck_bin" ./... &&
     "$tmp/deploytest.test" -test.count=1 -test.timeout=20m
 }
-background "deploy: Dockerfile, Helm chart, Terraform module (deploy/test)" deploy_tests
+background "deploy tests: Dockerfile, Helm chart, Terraform module" deploy_tests
 
 finish "chromium for the browser tests"
 
@@ -193,7 +193,7 @@ if [ -f "$tmp/staticcheck install.pid" ]; then finish "staticcheck install"; fi
 
 stage ""
 finish "race detector on the packages that run goroutines"
-finish "deploy: Dockerfile, Helm chart, Terraform module (deploy/test)"
+finish "deploy tests: Dockerfile, Helm chart, Terraform module"
 
 stage ""
 reap_background
