@@ -60,7 +60,7 @@ type unitKind uint8
 
 const (
 	unitValidate   unitKind = iota // validate; the bytes are not kept
-	unitConfig                     // validate and keep as the configuration
+	unitConfig                     // validate and index as the configuration
 	unitPriorState                 // read prior_state's resources
 	unitChanges                    // read resource_changes elements
 	unitDrift                      // read resource_drift elements
@@ -80,6 +80,7 @@ type parseUnit struct {
 	depth   int
 	read    []*rawResourceChange
 	outputs []*OutputChange
+	config  *configIndex
 }
 
 func decodeParallel(data []byte, workers, chunk int, opts ParseOptions) (*Plan, error) {
@@ -146,7 +147,7 @@ func decodeParallel(data []byte, workers, chunk int, opts ParseOptions) (*Plan, 
 		}
 		switch u.kind {
 		case unitConfig:
-			p.rawConfig = data[u.start:u.end]
+			p.config = u.config
 		case unitOutputs:
 			p.Outputs = append(p.Outputs, u.outputs...)
 		}
@@ -178,6 +179,8 @@ func (u *parseUnit) run(data []byte, count func(offset int) error) error {
 			err = readPriorState(sc, count, func(rc *rawResourceChange) { u.read = append(u.read, rc) })
 		case unitOutputs:
 			err = readOutputChanges(sc, func(o *OutputChange) { u.outputs = append(u.outputs, o) })
+		case unitConfig:
+			u.config, err = readConfiguration(sc)
 		default:
 			_, err = sc.value()
 		}
