@@ -23,10 +23,13 @@ import (
 // `prodgate check --format atlantis` at 20,000 resource changes, 8 turns
 // taking turns with a one-core build, medians): 27 % less wall time on
 // bench/compare.sh's generated shape (0.225 s against 0.31 s), none on its
-// real shape (0.56 s against 0.52 s, within noise), at 0-5 % more CPU time.
-// The real shape's configuration section (39 % of its bytes) is one value,
-// so one worker validates it alone; splitting module_calls would be the
-// next step.
+// real shape (0.56 s against 0.52 s, within noise), at 0-5 % more CPU time
+// (3.4 % more instructions on the real shape, cachegrind). On a quiet machine
+// (load ~1) it cuts parsing the real shape at 20k from 150-168 ms to
+// 122-134 ms (BenchmarkParse against BenchmarkParseOneCore). The real shape's
+// configuration section (39 % of its bytes) is one value, so one worker
+// validates and indexes it alone (readConfiguration) and finishes last;
+// splitting module_calls, each run indexing its own, would be the next step.
 
 // parallelParseFrom is the plan size from which parsing uses every CPU;
 // below it the goroutines cost more than they save.
