@@ -24,7 +24,8 @@ import (
 // taking turns with a one-core build, medians): 27 % less wall time on
 // bench/compare.sh's generated shape (0.225 s against 0.31 s), none on its
 // real shape (0.56 s against 0.52 s, within noise), at 0-5 % more CPU time
-// (3.4 % more instructions on the real shape, cachegrind). On a quiet machine
+// (the whole check on the real shape, parse and judging on two cores: 3.4 %
+// more instructions than with GOMAXPROCS=1, cachegrind). On a quiet machine
 // (load ~1) it cuts parsing the real shape at 20k from 150-168 ms to
 // 122-134 ms (BenchmarkParse against BenchmarkParseOneCore). The real shape's
 // configuration section (39 % of its bytes) is one value, so one worker
