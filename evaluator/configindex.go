@@ -1,9 +1,7 @@
 package evaluator
 
 import (
-	"errors"
 	"strings"
-	"sync"
 )
 
 // ConfigPresence says whether the configuration writes an attribute.
@@ -17,21 +15,20 @@ const (
 	ConfigNotSet
 )
 
-// configIndex maps configuration addresses to their expressions. It is built at
-// most once per plan, on the first question, so plans whose rules never ask pay
-// nothing for the (often large) configuration section.
+// configIndex maps configuration addresses to their expressions. It is built
+// while the scanner validates the configuration section (readConfiguration),
+// so the section is walked once; each resource's expressions stay the plan's
+// own bytes, read only when a rule asks about that resource.
 //
-// It keeps each resource's expressions as the plan's own bytes and reads them
-// only when a rule asks about that resource: the section was validated by the
-// scanner, so the index is built by walking it (rawwalk.go) rather than by
-// decoding every expression of every resource. Decoding it with encoding/json
-// took 53 % of the CPU time of `prodgate check` on bench/compare.sh's real
-// shape at 20,000 resource changes (issue 17).
+// Decoding the section with encoding/json took 53 % of the CPU time of
+// `prodgate check` on bench/compare.sh's real shape at 20,000 resource changes
+// (issue 17). Walking the validated section a second time on the first
+// question, as the index then did, cost 7.5 % of the instructions of that
+// check (cachegrind, 1,987 M against 1,837 M); the memory stays the same,
+// since rules read most resources' expressions back anyway.
 type configIndex struct {
-	once sync.Once
 	// resources maps "module.a.aws_s3_bucket.b" to the bytes of its
-	// expressions object ("{}" when the configuration has none); nil when the
-	// plan has no usable configuration section.
+	// expressions object ("{}" when the configuration has none).
 	resources map[string][]byte
 	// forEach holds the references of a resource's for_each expression, by
 	// configuration address.
@@ -44,223 +41,235 @@ type configIndex struct {
 	repeated map[string]bool
 }
 
-// errConfigShape says the configuration section does not have the shape
-// Terraform writes (a string where an object belongs, …): nothing is then
-// said from it, as when it is absent.
-var errConfigShape = errors.New("configuration section of an unexpected shape")
+// configIndex is nil when the plan has no usable configuration section.
+func (p *Plan) configIndex() *configIndex { return p.config }
 
-func (p *Plan) configIndex() *configIndex {
-	if p.config == nil {
-		p.config = &configIndex{}
-	}
-	p.config.once.Do(func() {
-		d := p.rawConfig
-		if len(d) == 0 {
-			return
+// configReader validates the configuration section at its scanner exactly as
+// scanner.value would, and indexes the last root_module on the way. A part
+// that does not have the shape Terraform writes (a string where an object
+// belongs, …) is validated all the same and makes the index unusable: nothing
+// is then said from the configuration, as when it is absent.
+type configReader struct {
+	sc  *scanner
+	ci  *configIndex
+	bad bool
+}
+
+// readConfiguration reads the configuration section at sc; the index is nil
+// when the section gives none.
+func readConfiguration(sc *scanner) (*configIndex, error) {
+	cr := &configReader{sc: sc}
+	var last *configIndex // the last root_module, as encoding/json keeps
+	err := cr.object(func(key string) error {
+		if key != "root_module" {
+			return cr.skip()
 		}
-		root := -1 // the last root_module, as encoding/json keeps
-		if _, err := objectAt(d, 0, func(key string, at int) (int, error) {
-			if key == "root_module" {
-				root = at
-			}
-			return skipValue(d, at), nil
-		}); err != nil || root < 0 || d[root] == 'n' {
-			return
+		if sc.peek() == 'n' {
+			last = nil
+			return sc.literal("null")
 		}
-		ci := &configIndex{
+		cr.ci = &configIndex{
 			resources: make(map[string][]byte),
 			forEach:   make(map[string][]string),
 			outputs:   make(map[string][]string),
 			repeated:  make(map[string]bool),
 		}
-		if _, err := ci.add("", d, root); err != nil {
-			return
+		cr.bad = false
+		if err := cr.module(""); err != nil {
+			return err
 		}
-		p.config.resources, p.config.forEach, p.config.outputs, p.config.repeated =
-			ci.resources, ci.forEach, ci.outputs, ci.repeated
+		last = cr.ci
+		if cr.bad {
+			last = nil
+		}
+		return nil
 	})
-	return p.config
+	if err != nil || cr.bad {
+		return nil, err
+	}
+	return last, nil
 }
 
-// add indexes the configuration module at d[at:], its resources and outputs
-// under prefix ("" or "module.a.module.b."), and returns the position after
-// it. Each level walks its values in place, so the section is skipped over
-// once, not once per level of nesting (resources sit five levels deep in a
-// child module).
-func (ci *configIndex) add(prefix string, d []byte, at int) (int, error) {
-	return objectAt(d, at, func(key string, at int) (int, error) {
+// module indexes the configuration module at the scanner, its resources and
+// outputs under prefix ("" or "module.a.module.b."). It recurses once per
+// level of module_calls, which the scanner's object bounds by MaxPlanDepth.
+func (cr *configReader) module(prefix string) error {
+	return cr.object(func(key string) error {
 		switch key {
 		case "resources":
-			return arrayAt(d, at, func(at int) (int, error) { return ci.addResource(prefix, d, at) })
+			return cr.array(func() error { return cr.resource(prefix) })
 		case "outputs":
-			return objectAt(d, at, func(name string, at int) (int, error) {
-				return objectAt(d, at, func(key string, at int) (int, error) {
+			return cr.object(func(name string) error {
+				return cr.object(func(key string) error {
 					if key != "expression" {
-						return skipValue(d, at), nil
+						return cr.skip()
 					}
-					refs, found, end, err := referencesAt(d, at)
+					refs, found, err := cr.references()
 					if found {
-						ci.outputs[prefix+name] = refs
+						cr.ci.outputs[ownJoin(prefix, name)] = refs
 					}
-					return end, err
+					return err
 				})
 			})
 		case "module_calls":
-			return objectAt(d, at, func(name string, at int) (int, error) {
+			return cr.object(func(name string) error {
 				path := prefix + "module." + name + "."
-				return objectAt(d, at, func(key string, at int) (int, error) {
+				return cr.object(func(key string) error {
 					switch key {
 					case "module":
-						if d[at] == 'n' {
-							return at + 4, nil
-						}
-						return ci.add(path, d, at)
+						return cr.module(path)
 					case "for_each_expression", "count_expression":
-						_, found, end, err := referencesAt(d, at)
+						_, found, err := cr.references()
 						if found {
-							ci.repeated[path] = true
+							cr.ci.repeated[path] = true
 						}
-						return end, err
+						return err
 					}
-					return skipValue(d, at), nil
+					return cr.skip()
 				})
 			})
 		}
-		return skipValue(d, at), nil
+		return cr.skip()
 	})
 }
 
-// addResource indexes the configuration resource at d[at:] and returns the
-// position after it.
-func (ci *configIndex) addResource(prefix string, d []byte, at int) (int, error) {
+// emptyExpressions stands for a resource whose configuration has none.
+var emptyExpressions = []byte("{}")
+
+// resource indexes the configuration resource at the scanner.
+func (cr *configReader) resource(prefix string) error {
+	sc := cr.sc
 	var address, mode string
 	var forEach []string
 	hasForEach := false
-	exprs := []byte("{}")
-	end, err := objectAt(d, at, func(key string, at int) (int, error) {
-		end := skipValue(d, at)
+	exprs := emptyExpressions
+	err := cr.object(func(key string) error {
 		var err error
 		switch key {
 		case "address":
-			address, err = rawString(d[at:end])
+			address, err = cr.str()
 		case "mode":
-			mode, err = rawString(d[at:end])
+			mode, err = cr.str()
 		case "expressions":
-			switch d[at] {
+			switch sc.peek() {
 			case 'n':
-				exprs = []byte("{}")
+				exprs = emptyExpressions
+				return sc.literal("null")
 			case '{':
-				exprs = d[at:end]
+				exprs, err = sc.value()
 			default:
-				return 0, errConfigShape
+				cr.bad = true
+				return cr.skip()
 			}
 		case "for_each_expression":
-			forEach, hasForEach, end, err = referencesAt(d, at)
+			forEach, hasForEach, err = cr.references()
+		default:
+			err = cr.skip()
 		}
-		return end, err
+		return err
 	})
 	if err != nil || mode == "data" {
-		return end, err
+		return err
 	}
-	ci.resources[prefix+address] = exprs
+	key := ownJoin(prefix, address)
+	cr.ci.resources[key] = exprs
 	if hasForEach {
-		ci.forEach[prefix+address] = forEach
+		cr.ci.forEach[key] = forEach
 	}
-	return end, nil
+	return nil
 }
 
-// objectAt walks the validated object at d[at:] (null is an empty object, any
-// other value errConfigShape), calling member with each key and the position
-// of its value; member returns the position after that value (skipValue for
-// one it does not read). A key that appears twice is given twice, so a caller
-// that keeps the last one agrees with encoding/json. It returns the position
-// after the object.
-func objectAt(d []byte, at int, member func(key string, at int) (int, error)) (int, error) {
-	i := skipSpace(d, at)
-	if d[i] == 'n' {
-		return i + 4, nil
+// references reads the references of the expression object at the scanner;
+// found is false when the expression is null (absent). The strings are
+// copies, so the plan's pages can be dropped (ParseOptions.Release).
+func (cr *configReader) references() (refs []string, found bool, err error) {
+	if cr.sc.peek() == 'n' {
+		return nil, false, cr.sc.literal("null")
 	}
-	if d[i] != '{' {
-		return 0, errConfigShape
-	}
-	for i = skipSpace(d, i+1); d[i] == '"'; {
-		keyEnd, escaped := skipString(d, i)
-		end, err := member(unquote(d[i+1:keyEnd-1], escaped), skipSpace(d, skipSpace(d, keyEnd)+1))
-		if err != nil {
-			return 0, err
-		}
-		if i = skipSpace(d, end); d[i] == ',' {
-			i = skipSpace(d, i+1)
-		}
-	}
-	return i + 1, nil // past '}'
-}
-
-// arrayAt walks the validated array at d[at:] as objectAt walks an object.
-func arrayAt(d []byte, at int, element func(at int) (int, error)) (int, error) {
-	i := skipSpace(d, at)
-	if d[i] == 'n' {
-		return i + 4, nil
-	}
-	if d[i] != '[' {
-		return 0, errConfigShape
-	}
-	for i = skipSpace(d, i+1); d[i] != ']'; {
-		end, err := element(i)
-		if err != nil {
-			return 0, err
-		}
-		if i = skipSpace(d, end); d[i] == ',' {
-			i = skipSpace(d, i+1)
-		}
-	}
-	return i + 1, nil // past ']'
-}
-
-// referencesAt reads the references of the expression object at d[at:];
-// found is false when the expression is null (absent).
-func referencesAt(d []byte, at int) (refs []string, found bool, end int, err error) {
-	if d[at] == 'n' {
-		return nil, false, at + 4, nil
-	}
-	end, err = objectAt(d, at, func(key string, at int) (int, error) {
+	err = cr.object(func(key string) error {
 		if key != "references" {
-			return skipValue(d, at), nil
+			return cr.skip()
 		}
 		refs = nil
-		return arrayAt(d, at, func(at int) (int, error) {
-			end := skipValue(d, at)
-			s, err := rawString(d[at:end])
-			refs = append(refs, s)
-			return end, err
+		return cr.array(func() error {
+			s, err := cr.str()
+			refs = append(refs, strings.Clone(s))
+			return err
 		})
 	})
-	return refs, true, end, err
+	return refs, true, err
 }
 
-// rawArray calls element with each element of the validated array raw.
-func rawArray(raw []byte, element func(value []byte)) {
-	arrayAt(raw, 0, func(at int) (int, error) {
-		end := skipValue(raw, at)
-		element(raw[at:end])
-		return end, nil
-	})
+// object walks the object at the scanner (null is an empty object; any other
+// value is validated and makes the index unusable), calling member with each
+// key, unquoted; member must consume the value. A key that appears twice is
+// given twice, so a caller that keeps the last one agrees with encoding/json.
+func (cr *configReader) object(member func(key string) error) error {
+	switch cr.sc.peek() {
+	case 'n':
+		return cr.sc.literal("null")
+	case '{':
+		return cr.sc.object(func(key []byte, escaped bool) error { return member(unquote(key, escaped)) })
+	}
+	cr.bad = true
+	return cr.skip()
 }
 
-// rawString reads a validated string ("" for null).
-func rawString(raw []byte) (string, error) {
-	if rawIsNull(raw) {
-		return "", nil
+// array walks the array at the scanner as object walks an object.
+func (cr *configReader) array(element func() error) error {
+	switch cr.sc.peek() {
+	case 'n':
+		return cr.sc.literal("null")
+	case '[':
+		return cr.sc.array(element)
 	}
-	if raw[0] != '"' {
-		return "", errConfigShape
+	cr.bad = true
+	return cr.skip()
+}
+
+// str reads a string ("" for null) at the scanner; the result may share the
+// plan's bytes.
+func (cr *configReader) str() (string, error) {
+	switch cr.sc.peek() {
+	case '"', 'n':
+		return cr.sc.stringValue("")
 	}
-	end, escaped := skipString(raw, 0)
-	return unquote(raw[1:end-1], escaped), nil
+	cr.bad = true
+	return "", cr.skip()
+}
+
+// skip validates a value the index does not read.
+func (cr *configReader) skip() error {
+	_, err := cr.sc.value()
+	return err
+}
+
+// ownJoin is prefix+name in memory of its own: a name read from the plan
+// shares its bytes, whose pages the caller may drop.
+func ownJoin(prefix, name string) string {
+	if prefix == "" {
+		return strings.Clone(name)
+	}
+	return prefix + name
+}
+
+// rawElements calls element with each element of the validated array raw.
+func rawElements(raw []byte, element func(value []byte)) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return
+	}
+	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] != ']'; {
+		end := skipValue(raw, i)
+		element(raw[i:end])
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
 }
 
 func (ci *configIndex) expressions(r *Resource) ([]byte, bool) {
-	if ci.resources == nil {
+	if ci == nil {
 		return nil, false
 	}
 	e, ok := ci.resources[r.ConfigAddress()]
@@ -318,16 +327,22 @@ func (ci *configIndex) references(r *Resource, attr string) []string {
 	if !ok {
 		return nil
 	}
+	return expressionReferences(exprs, attr)
+}
+
+// expressionReferences lists the references of attr's expression in a
+// resource's expressions object (empty, not nil, when it has none).
+func expressionReferences(exprs []byte, attr string) []string {
 	expr, _ := rawMember(exprs, attr)
 	refsRaw, _ := rawMember(expr, "references")
 	out := []string{}
 	if len(refsRaw) == 0 || refsRaw[0] != '[' {
 		return out
 	}
-	rawArray(refsRaw, func(ref []byte) {
+	rawElements(refsRaw, func(ref []byte) {
 		if ref[0] == '"' {
-			s, _ := rawString(ref)
-			out = append(out, s)
+			end, escaped := skipString(ref, 0)
+			out = append(out, unquote(ref[1:end-1], escaped))
 		}
 	})
 	return out

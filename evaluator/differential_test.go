@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	tfjson "github.com/hashicorp/terraform-json"
 )
 
@@ -36,8 +37,8 @@ var (
 // Plan decoded by encoding/json, the reference every Go tool of the field uses.
 // What the rules can see must be the same: each resource change (address,
 // type, mode, actions, action reason, before/after/unknown/sensitive values,
-// replace_paths), drift, the prior state's resources, output changes, and the
-// facts about the plan.
+// replace_paths), drift, the prior state's resources, output changes, the
+// configuration index, and the facts about the plan.
 func TestScannerAgreesWithTerraformJSON(t *testing.T) {
 	files := planFiles()
 	corpus := 0
@@ -111,6 +112,9 @@ func TestScannerAgreesWithTerraformJSON(t *testing.T) {
 			}
 			if diff := cmp.Diff(referenceOutputs(&ref), scannedOutputs(ours)); diff != "" {
 				t.Errorf("output changes (-terraform-json +prodgate):\n%s", diff)
+			}
+			if diff := cmp.Diff(referenceConfig(&ref), scannedConfig(ours), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("configuration index (-terraform-json +prodgate):\n%s", diff)
 			}
 		})
 	}
@@ -307,4 +311,79 @@ func nilIfNone(list []any) any {
 		return nil
 	}
 	return list
+}
+
+// configFacts is what the configuration index answers: by configuration
+// address, the attributes each managed resource's expressions set with their
+// references; the references of for_each expressions and of module outputs;
+// the module calls made with for_each or count.
+type configFacts struct {
+	Resources map[string]map[string][]string
+	ForEach   map[string][]string
+	Outputs   map[string][]string
+	Repeated  map[string]bool
+}
+
+func expressionRefs(e *tfjson.Expression) []string {
+	if e == nil || e.ExpressionData == nil {
+		return nil
+	}
+	return e.References
+}
+
+func referenceConfig(p *tfjson.Plan) *configFacts {
+	if p.Config == nil || p.Config.RootModule == nil {
+		return nil
+	}
+	out := &configFacts{map[string]map[string][]string{}, map[string][]string{}, map[string][]string{}, map[string]bool{}}
+	var walk func(prefix string, m *tfjson.ConfigModule)
+	walk = func(prefix string, m *tfjson.ConfigModule) {
+		for _, r := range m.Resources {
+			if r.Mode == tfjson.DataResourceMode {
+				continue
+			}
+			attrs := map[string][]string{}
+			for attr, e := range r.Expressions {
+				attrs[attr] = expressionRefs(e)
+			}
+			out.Resources[prefix+r.Address] = attrs
+			if r.ForEachExpression != nil {
+				out.ForEach[prefix+r.Address] = expressionRefs(r.ForEachExpression)
+			}
+		}
+		for name, o := range m.Outputs {
+			if o != nil && o.Expression != nil {
+				out.Outputs[prefix+name] = expressionRefs(o.Expression)
+			}
+		}
+		for name, call := range m.ModuleCalls {
+			path := prefix + "module." + name + "."
+			if call.ForEachExpression != nil || call.CountExpression != nil {
+				out.Repeated[path] = true
+			}
+			if call.Module != nil {
+				walk(path, call.Module)
+			}
+		}
+	}
+	walk("", p.Config.RootModule)
+	return out
+}
+
+func scannedConfig(p *Plan) *configFacts {
+	ci := p.configIndex()
+	if ci == nil {
+		return nil
+	}
+	out := &configFacts{map[string]map[string][]string{}, ci.forEach, ci.outputs, ci.repeated}
+	for addr, exprs := range ci.resources {
+		attrs := map[string][]string{}
+		eachMember(exprs, func(k span, escaped bool, _ span) bool {
+			attr := unquote(exprs[k.start:k.end], escaped)
+			attrs[attr] = expressionReferences(exprs, attr)
+			return true
+		})
+		out.Resources[addr] = attrs
+	}
+	return out
 }

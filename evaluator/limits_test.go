@@ -51,6 +51,17 @@ func objects(n int) string {
 	return strings.Repeat(`{"a":`, n-1) + "{}" + strings.Repeat("}", n-1)
 }
 
+// configModules is a configuration module holding n levels of module calls,
+// each with a resource.
+func configModules(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `{"resources":[{"address":"t.x%d","mode":"managed","type":"t","name":"x%d","expressions":{"a":{"references":["t.y"]}}}],"module_calls":{"m":{"module":`, i, i)
+	}
+	b.WriteString("{}" + strings.Repeat("}}}", n))
+	return b.String()
+}
+
 // childModules is n levels of prior_state child modules, each holding a resource.
 func childModules(n int) string {
 	var b strings.Builder
@@ -92,6 +103,9 @@ var deepPlans = []struct {
 	}},
 	{"configuration", func(n int) string {
 		return `{"format_version":"1.2","planned_values":{},"configuration":{"root_module":` + objects(n) + `}}`
+	}},
+	{"configuration module_calls", func(n int) string {
+		return `{"format_version":"1.2","planned_values":{},"configuration":{"root_module":` + configModules(n) + `}}`
 	}},
 	{"prior_state values", func(n int) string {
 		return `{"format_version":"1.2","planned_values":{},"prior_state":{"values":{"root_module":{"resources":[{"address":"t.x","mode":"managed","type":"t","name":"x","values":` + objects(n) + `}]}}}}`

@@ -14,8 +14,13 @@ import (
 // planSummary lists everything parsing produces, in order, for comparing the
 // one-core and parallel parsers.
 func planSummary(p *Plan) []string {
-	out := []string{fmt.Sprintf("facts %q %q errored=%v complete=%v deferred=%d empty=%d sections=%b config=%q",
-		p.FormatVersion, p.TerraformVersion, p.Errored, p.Complete != nil && *p.Complete, p.DeferredChanges, p.EmptyActions, p.sections, p.rawConfig)}
+	config := "none"
+	if ci := p.config; ci != nil {
+		// fmt prints maps sorted by key.
+		config = fmt.Sprintf("resources=%q forEach=%q outputs=%q repeated=%v", ci.resources, ci.forEach, ci.outputs, ci.repeated)
+	}
+	out := []string{fmt.Sprintf("facts %q %q errored=%v complete=%v deferred=%d empty=%d sections=%b config=%s",
+		p.FormatVersion, p.TerraformVersion, p.Errored, p.Complete != nil && *p.Complete, p.DeferredChanges, p.EmptyActions, p.sections, config)}
 	for _, o := range p.Outputs {
 		c := &o.change
 		out = append(out, fmt.Sprintf("output %q actions=%v before=%s after=%s unknown=%s bs=%s as=%s",

@@ -40,8 +40,9 @@ func (e *InputError) Unwrap() error { return e.Err }
 // document is validated once and kept as bytes; each resource change keeps
 // sub-slices of its before/after values, which rules read attribute by
 // attribute. Sections no rule reads (planned_values, prior_state, outputs)
-// are validated and skipped; configuration is kept raw and only indexed when
-// a rule asks whether an attribute was written by the user.
+// are validated and skipped; configuration is indexed as it is validated,
+// each resource's expressions kept as bytes for the rules that ask whether
+// the user wrote an attribute.
 type Plan struct {
 	FormatVersion    string
 	TerraformVersion string
@@ -72,13 +73,12 @@ type Plan struct {
 	drift map[string]*rawResourceChange
 	// state holds managed resources recorded in prior_state, by type; those
 	// also in resource_changes are dropped once parsing ends.
-	state     map[string][]*Resource
-	byType    map[string][]*Resource
-	rawConfig []byte
-	config    *configIndex
-	idxOnce   sync.Once
-	idx       *planIndexes
-	ordinal   int
+	state   map[string][]*Resource
+	byType  map[string][]*Resource
+	config  *configIndex // nil without a usable configuration section
+	idxOnce sync.Once
+	idx     *planIndexes
+	ordinal int
 }
 
 // OutputChange is one planned change of a root module output.
@@ -312,7 +312,7 @@ func (p *Plan) decode(sc *scanner) error {
 		var err error
 		switch k {
 		case "configuration":
-			p.rawConfig, err = sc.value()
+			p.config, err = readConfiguration(sc)
 		case "prior_state":
 			err = readPriorState(sc, p.countEntry, p.addState)
 		case "resource_changes":
