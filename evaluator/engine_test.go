@@ -11,6 +11,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/evaltest"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // protectRule is a minimal rule for engine tests: test_db must have protect = true.
@@ -25,7 +26,7 @@ func (protectRule) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (protectRule) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (protectRule) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -43,7 +44,7 @@ func (noticeRule) Meta() evaluator.RuleMeta {
 		Provider: "test", ResourceTypes: []string{"test_lb"}, Enforcement: evaluator.EnforceAdvisory}
 }
 
-func (noticeRule) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (noticeRule) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	return []evaluator.Finding{c.Fail(r, "public", "load balancer is internet-facing", "false", "true")}
 }
 
@@ -56,7 +57,7 @@ func (lowerRule) Meta() evaluator.RuleMeta {
 		Provider: "test", ResourceTypes: []string{"test_db"}, Enforcement: evaluator.EnforceBlocking}
 }
 
-func (lowerRule) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (lowerRule) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	before, _ := r.Before("protect").Bool()
 	after, _ := r.After("protect").Bool()
 	if !r.Existed() || !before || after {
@@ -75,7 +76,7 @@ func (panicRule) Meta() evaluator.RuleMeta {
 		Provider: "test", ResourceTypes: []string{"test_boom"}, Enforcement: evaluator.EnforceAdvisory}
 }
 
-func (panicRule) Check(*evaluator.Context, *evaluator.Resource) []evaluator.Finding { panic("boom") }
+func (panicRule) Check(*evaluator.Context, *tfplan.Resource) []evaluator.Finding { panic("boom") }
 
 var today = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 

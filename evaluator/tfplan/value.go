@@ -1,4 +1,4 @@
-package evaluator
+package tfplan
 
 import (
 	"bytes"
@@ -42,6 +42,11 @@ type Value struct {
 	Sensitive bool
 	raw       any
 }
+
+// KnownValue is a known value holding raw, a decoded JSON value or a rule's
+// own default, so that it is read (Bool, Int) and shown (Display) as plan
+// values are.
+func KnownValue(raw any) Value { return Value{State: Known, raw: raw} }
 
 // Raw returns the decoded JSON value (nil unless State is Known). Rules may
 // compare it but must print it only through Display.

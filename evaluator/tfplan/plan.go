@@ -1,7 +1,10 @@
-// Package evaluator judges a Terraform plan against a compiled production-ready
-// standard. It is pure: plan, policy and run context in, report out; no network,
-// no files, and no clock except the injected time used for waiver expiry.
-package evaluator
+// Package tfplan reads the JSON of `terraform show -json PLANFILE`: it
+// validates the document once, keeps each resource change's values as bytes
+// of the document, indexes the configuration and answers what rules ask of a
+// resource (Resource.After, Before, Drift, Configured, cross-resource
+// references) from those bytes. It knows nothing of rules or verdicts; the
+// evaluator package judges what it reads.
+package tfplan
 
 import (
 	"bytes"

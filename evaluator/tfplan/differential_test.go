@@ -1,4 +1,4 @@
-package evaluator
+package tfplan
 
 import (
 	"encoding/json"
@@ -48,7 +48,7 @@ func TestScannerAgreesWithTerraformJSON(t *testing.T) {
 		}
 	}
 	if corpus == 0 {
-		t.Log("plan corpus not found at ../../shared/corpus/plans (it lives in ../shared beside the repository); comparing the repository's own plans only")
+		t.Log("plan corpus not found at ../../../shared/corpus/plans (it lives in ../shared beside the repository); comparing the repository's own plans only")
 	}
 	for _, file := range files {
 		name := filepath.ToSlash(file)
