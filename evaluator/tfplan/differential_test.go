@@ -378,7 +378,7 @@ func scannedConfig(p *Plan) *configFacts {
 	out := &configFacts{map[string]map[string][]string{}, ci.forEach, ci.outputs, ci.repeated}
 	for addr, exprs := range ci.resources {
 		attrs := map[string][]string{}
-		eachMember(exprs, func(k span, escaped bool, _ span) bool {
+		rawMembers(exprs, func(k span, escaped bool, _ span) bool {
 			attr := unquote(exprs[k.start:k.end], escaped)
 			attrs[attr] = expressionReferences(exprs, attr)
 			return true

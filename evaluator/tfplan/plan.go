@@ -293,7 +293,7 @@ func notAnObject(data []byte) error {
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		kind = "number"
 	}
-	if _, err := sc.value(); err == nil && sc.atEnd() {
+	if _, err := sc.validate(); err == nil && sc.atEnd() {
 		return fmt.Errorf("JSON that is not a plan: the document is a JSON %s, and a plan is an object; make a plan JSON with %s", kind, makePlanCommand)
 	} else if _, deep := err.(*limitError); deep {
 		return describeJSONError(data, err)
@@ -325,7 +325,7 @@ func (p *Plan) decode(sc *scanner) error {
 		case "output_changes":
 			err = readOutputChanges(sc, p.addOutput)
 		default:
-			_, err = sc.value()
+			_, err = sc.validate()
 		}
 		return err
 	})
@@ -472,7 +472,7 @@ func readResourceChange(sc *scanner, section string, i int) (*rawResourceChange,
 			rc.hasChange = true
 			err = prefixField(readChange(sc, &rc.change), "change")
 		default:
-			_, err = sc.value()
+			_, err = sc.validate()
 		}
 		return err
 	})
@@ -564,19 +564,19 @@ func readChange(sc *scanner, ch *rawChange) error {
 				return err
 			})
 		case "before":
-			ch.before, err = sc.value()
+			ch.before, err = sc.validate()
 		case "after":
-			ch.after, err = sc.value()
+			ch.after, err = sc.validate()
 		case "after_unknown":
-			ch.afterUnknown, err = sc.value()
+			ch.afterUnknown, err = sc.validate()
 		case "before_sensitive":
-			ch.beforeSensitive, err = sc.value()
+			ch.beforeSensitive, err = sc.validate()
 		case "after_sensitive":
-			ch.afterSensitive, err = sc.value()
+			ch.afterSensitive, err = sc.validate()
 		case "replace_paths":
-			ch.replacePaths, err = sc.value()
+			ch.replacePaths, err = sc.validate()
 		default:
-			_, err = sc.value()
+			_, err = sc.validate()
 		}
 		return err
 	})
@@ -588,18 +588,18 @@ func readChange(sc *scanner, ch *rawChange) error {
 // it is read (MaxPlanResources).
 func readPriorState(sc *scanner, count func(offset int) error, emit func(*rawResourceChange)) error {
 	if sc.peek() != '{' {
-		_, err := sc.value()
+		_, err := sc.validate()
 		return err
 	}
 	sr := stateReader{sc: sc, count: count}
 	err := sc.object(func(key []byte, escaped bool) error {
 		if string(keyBytes(key, escaped)) != "values" || sc.peek() != '{' {
-			_, err := sc.value()
+			_, err := sc.validate()
 			return err
 		}
 		return sc.object(func(key []byte, escaped bool) error {
 			if string(keyBytes(key, escaped)) != "root_module" || sc.peek() != '{' {
-				_, err := sc.value()
+				_, err := sc.validate()
 				return err
 			}
 			return sr.module()
@@ -656,13 +656,13 @@ func (sr *stateReader) module() error {
 		case "child_modules":
 			err = sc.arrayOf("prior_state child_modules", func(int) error {
 				if sc.peek() != '{' {
-					_, err := sc.value()
+					_, err := sc.validate()
 					return err
 				}
 				return sr.module()
 			})
 		default:
-			_, err = sc.value()
+			_, err = sc.validate()
 		}
 		return err
 	})
@@ -689,7 +689,7 @@ func (sr *stateReader) module() error {
 // what the plan does not keep (data sources, deposed objects).
 func readStateResource(sc *scanner) (*rawResourceChange, error) {
 	if sc.peek() != '{' {
-		_, err := sc.value()
+		_, err := sc.validate()
 		return nil, err
 	}
 	rc := &rawResourceChange{fromState: true, change: rawChange{actions: tfjson.Actions{tfjson.ActionNoop}, start: sc.pos}}
@@ -707,13 +707,13 @@ func readStateResource(sc *scanner) (*rawResourceChange, error) {
 		case "deposed_key":
 			rc.Deposed, err = sc.stringValue("prior_state resource deposed_key")
 		case "values":
-			rc.change.before, err = sc.value()
+			rc.change.before, err = sc.validate()
 			rc.change.after = rc.change.before
 		case "sensitive_values":
-			rc.change.beforeSensitive, err = sc.value()
+			rc.change.beforeSensitive, err = sc.validate()
 			rc.change.afterSensitive = rc.change.beforeSensitive
 		default:
-			_, err = sc.value()
+			_, err = sc.validate()
 		}
 		return err
 	})

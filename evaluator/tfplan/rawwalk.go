@@ -5,12 +5,13 @@ import (
 	"math/bits"
 )
 
-// Walking values that were already validated. ParsePlan validates the whole
-// document once; afterwards rules read attributes out of the same bytes many
-// times (every lookup walks the value and its unknown and sensitive marks), so
-// these walkers only find boundaries: strings by their closing quote,
-// containers by depth, scalars by the next delimiter. They never report
-// errors and must only be given bytes the scanner has accepted.
+// The validated mode of the JSON engine (json.go): walking values that were
+// already validated. ParsePlan validates the whole document once; afterwards
+// rules read attributes out of the same bytes many times (every lookup walks
+// the value and its unknown and sensitive marks), so these walkers only find
+// boundaries: strings by their closing quote, containers by depth, scalars by
+// the next delimiter. They never report errors and give reliable answers only
+// on bytes the scanner has accepted.
 
 // skipSpace returns the first position at or after i that is not JSON
 // whitespace.
@@ -264,29 +265,78 @@ func skipValueWithin(d []byte, i, limit int) (end int, ok bool) {
 // span is a byte range of a value being walked: raw[start:end].
 type span struct{ start, end int }
 
-// eachMember calls member with the ranges of each key (between its quotes) and
-// value of the object at the start of raw, until member returns false.
-func eachMember(raw []byte, member func(key span, escaped bool, value span) bool) {
+// cursor steps through the members of a validated object or the elements of
+// a validated array: the one loop of every reader in validated mode (rawFind,
+// rawIndex, rawMembers, rawElements, decodeValidated). Its steps are direct
+// calls, not callbacks, because rawFind runs for every attribute a rule reads.
+type cursor struct {
+	raw []byte
+	// pos is where the next member's key or the next element starts, or the
+	// closing bracket once the container has no more.
+	pos int
+}
+
+// openCursor starts a cursor on the container whose opening bracket is at i.
+func openCursor(raw []byte, i int) cursor { return cursor{raw: raw, pos: skipSpace(raw, i+1)} }
+
+// key reads the next member's key (its range between the quotes) and moves
+// to the member's value; ok is false at the end of the object.
+func (c *cursor) key() (key span, escaped bool, ok bool) {
+	raw, i := c.raw, c.pos
+	if i >= len(raw) || raw[i] != '"' {
+		return span{}, false, false // '}' or the end
+	}
+	end, escaped := skipString(raw, i)
+	c.pos = skipSpace(raw, skipSpace(raw, end)+1) // past ':'
+	return span{i + 1, end - 1}, escaped, true
+}
+
+// element reports whether an element starts at the cursor; false at the end
+// of the array.
+func (c *cursor) element() bool { return c.pos < len(c.raw) && c.raw[c.pos] != ']' }
+
+// skip skips the value at the cursor and moves past the separator after it.
+func (c *cursor) skip() span {
+	start := c.pos
+	end := skipValue(c.raw, start)
+	c.next(end)
+	return span{start, end}
+}
+
+// next moves past the separator after a value the caller read itself, which
+// ends at end.
+func (c *cursor) next(end int) {
+	i := skipSpace(c.raw, end)
+	if i < len(c.raw) && c.raw[i] == ',' {
+		i = skipSpace(c.raw, i+1)
+	}
+	c.pos = i
+}
+
+// rawMembers calls member with the ranges of each key (between its quotes)
+// and value of the validated object at the start of raw, until member
+// returns false.
+func rawMembers(raw []byte, member func(key span, escaped bool, value span) bool) {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return
 	}
-	i++
-	for {
-		i = skipSpace(raw, i)
-		if i >= len(raw) || raw[i] != '"' {
-			return // '}' or the end
-		}
-		keyEnd, escaped := skipString(raw, i)
-		start := skipSpace(raw, skipSpace(raw, keyEnd)+1) // past ':'
-		end := skipValue(raw, start)
-		if !member(span{i + 1, keyEnd - 1}, escaped, span{start, end}) {
+	for c := openCursor(raw, i); ; {
+		key, escaped, ok := c.key()
+		if !ok || !member(key, escaped, c.skip()) {
 			return
 		}
-		i = skipSpace(raw, end)
-		if i >= len(raw) || raw[i] != ',' {
-			return
-		}
-		i++
+	}
+}
+
+// rawElements calls element with each element of the validated array raw.
+func rawElements(raw []byte, element func(value []byte)) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return
+	}
+	for c := openCursor(raw, i); c.element(); {
+		v := c.skip()
+		element(raw[v.start:v.end])
 	}
 }

@@ -46,7 +46,7 @@ func BenchmarkScan(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
 			s := scanner{data: data}
-			if _, err := s.value(); err != nil {
+			if _, err := s.validate(); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -309,7 +309,7 @@ func (t *topIndex) find(raw []byte, key string) ([]byte, bool) {
 		// allocates.
 		scratch := topScratch.Get().(*[]topMember)
 		members := (*scratch)[:0]
-		eachMember(raw, func(k span, escaped bool, v span) bool {
+		rawMembers(raw, func(k span, escaped bool, v span) bool {
 			if escaped {
 				t.escaped = true
 				return false
