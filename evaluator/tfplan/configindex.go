@@ -333,9 +333,9 @@ func expressionReferences(exprs []byte, attr string) []string {
 	return out
 }
 
-// ReferencesResource reports whether refs (from ConfigReferences of a resource
+// referencesResource reports whether refs (from ConfigReferences of a resource
 // in the same module) point at target.
-func ReferencesResource(refs []string, target *Resource) bool {
+func referencesResource(refs []string, target *Resource) bool {
 	want := target.Type + "." + target.Name
 	for _, ref := range refs {
 		if ref == want || strings.HasPrefix(ref, want+".") || strings.HasPrefix(ref, want+"[") {
@@ -379,5 +379,5 @@ func (r *Resource) Targets(attr string, target *Resource, targetKeys ...string) 
 			}
 		}
 	}
-	return r.ModuleAddress == target.ModuleAddress && ReferencesResource(r.ConfigReferences(attr), target)
+	return r.ModuleAddress == target.ModuleAddress && referencesResource(r.ConfigReferences(attr), target)
 }

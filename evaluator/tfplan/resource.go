@@ -189,9 +189,6 @@ func (r *Resource) ConfigAddress() string {
 	return configModulePath(r.ModuleAddress) + r.Type + "." + r.Name
 }
 
-// ModulePath is the module path without instance keys ("module.a.module.b." or "").
-func (r *Resource) ModulePath() string { return configModulePath(r.ModuleAddress) }
-
 // configModulePath strips instance keys: module.a["x"].module.b[0] → "module.a.module.b.".
 func configModulePath(moduleAddress string) string {
 	if moduleAddress == "" {

@@ -309,17 +309,20 @@ func (t *topIndex) find(raw []byte, key string) ([]byte, bool) {
 		// allocates.
 		scratch := topScratch.Get().(*[]topMember)
 		members := (*scratch)[:0]
-		rawMembers(raw, func(k span, escaped bool, v span) bool {
+		for c := objectCursor(raw); ; {
+			k, escaped, v, ok := c.member()
+			if !ok {
+				break
+			}
 			if escaped {
 				t.escaped = true
-				return false
+				break
 			}
 			members = append(members, topMember{
 				keyStart: uint32(k.start), keyEnd: uint32(k.end),
 				valStart: uint32(v.start), valEnd: uint32(v.end),
 			})
-			return true
-		})
+		}
 		if !t.escaped && len(members) > 0 {
 			t.members = append([]topMember(nil), members...)
 		}
