@@ -469,7 +469,7 @@ func TestPlanFacts(t *testing.T) {
 	)
 	doc["complete"] = false
 	doc["errored"] = true
-	rep := compile(t, "").Evaluate(parseDoc(t, doc), evaluator.RunContext{}, today)
+	rep := compile(t, "").Evaluate(evaltest.ParseDoc(t, doc), evaluator.RunContext{}, today)
 	want := evaluator.PlanFacts{FormatVersion: "1.2", TerraformVersion: "1.11.0", ResourceChanges: 3, Creates: 1, Deletes: 1, Replaces: 1, Errored: true, Incomplete: true}
 	if diff := cmp.Diff(want, rep.Plan); diff != "" {
 		t.Errorf("plan facts (-want +got):\n%s", diff)

@@ -12,19 +12,6 @@ import (
 	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
-func parseDoc(t *testing.T, doc map[string]any) *tfplan.Plan {
-	t.Helper()
-	data, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := tfplan.ParsePlan(data)
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	return p
-}
-
 // TestPlansWithoutChangesArePlans: a plan with nothing to do is still a plan,
 // judged and passed; the first two come from real terraform runs.
 func TestPlansWithoutChangesArePlans(t *testing.T) {
@@ -41,7 +28,13 @@ func TestPlansWithoutChangesArePlans(t *testing.T) {
 	engine := compileWith(t, "version: 1\n")
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			data := fileOr(t, tc.file, tc.input)
+			data := []byte(tc.input)
+			if tc.file != "" {
+				var err error
+				if data, err = os.ReadFile(tc.file); err != nil {
+					t.Fatal(err)
+				}
+			}
 			p, err := tfplan.ParsePlan(data)
 			if err != nil {
 				t.Fatal(err)
@@ -65,19 +58,6 @@ func TestPlansWithoutChangesArePlans(t *testing.T) {
 			}
 		})
 	}
-}
-
-// fileOr returns the file's bytes, or input when file is "".
-func fileOr(t *testing.T, file, input string) []byte {
-	t.Helper()
-	if file == "" {
-		return []byte(input)
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
 
 func actionWords(actions tfjson.Actions) []string {

@@ -44,7 +44,14 @@ type Change struct {
 // Plan builds plan JSON from changes and parses it with tfplan.ParsePlan.
 func Plan(t testing.TB, changes ...Change) *tfplan.Plan {
 	t.Helper()
-	data, err := json.Marshal(PlanJSON(changes...))
+	return ParseDoc(t, PlanJSON(changes...))
+}
+
+// ParseDoc marshals a plan document (from PlanJSON, edited further) and
+// parses it with tfplan.ParsePlan.
+func ParseDoc(t testing.TB, doc map[string]any) *tfplan.Plan {
+	t.Helper()
+	data, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatalf("marshal test plan: %v", err)
 	}

@@ -13,19 +13,6 @@ import (
 	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
-func parseDoc(t *testing.T, doc map[string]any) *tfplan.Plan {
-	t.Helper()
-	data, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := tfplan.ParsePlan(data)
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	return p
-}
-
 func TestParsePlanRefusals(t *testing.T) {
 	tests := []struct {
 		name, input, want string
@@ -129,7 +116,7 @@ func TestDataSourcesAreNotResources(t *testing.T) {
 	rcs = append(rcs, map[string]any{"address": "data.test_db.x", "mode": "data", "type": "test_db", "name": "x",
 		"change": map[string]any{"actions": []string{"read"}, "before": nil, "after": map[string]any{}}})
 	doc["resource_changes"] = rcs
-	p := parseDoc(t, doc)
+	p := evaltest.ParseDoc(t, doc)
 	if len(p.Resources) != 1 || p.Resources[0].Address != "test_db.this" {
 		t.Errorf("want only the managed resource, got %d", len(p.Resources))
 	}
@@ -181,7 +168,7 @@ func TestDriftDeletedOutsideTerraform(t *testing.T) {
 		"change": map[string]any{"actions": []string{"delete"}, "before": map[string]any{"protect": true}, "after": nil,
 			"after_unknown": map[string]any{}, "before_sensitive": map[string]any{}, "after_sensitive": false},
 	}}
-	d := parseDoc(t, doc).Resources[0].Drift()
+	d := evaltest.ParseDoc(t, doc).Resources[0].Drift()
 	if d == nil || !d.Deleted() {
 		t.Fatalf("want a drift that says the object was deleted, got %+v", d)
 	}
