@@ -38,8 +38,13 @@ package tfplan
 //	skipValueWithin      skipValue that gives up on a container longer than a
 //	                     limit (the splitter)
 //	cursor               steps through an object's members or an array's
-//	                     elements; rawMembers, rawElements, rawFind, rawIndex,
-//	                     rawMember and decodeValidated are built on it
+//	                     elements; rawMembers, rawElements, rawIndex,
+//	                     rawMember, decodeValidated and the top-level index
+//	                     (topIndex) are built on it, and rawFind writes its
+//	                     step out for speed
+//	rawFind, rawIndex, rawMember
+//	                     one path step into a value: a key (into the first
+//	                     element of a list), an index
 //	decodeRaw            a value as encoding/json decodes into any
 //	rawIsNull, rawIsTrue, mayHoldKey
 //	                     the quick tests lookups make

@@ -266,13 +266,14 @@ func skipValueWithin(d []byte, i, limit int) (end int, ok bool) {
 type span struct{ start, end int }
 
 // cursor steps through the members of a validated object or the elements of
-// a validated array: the one loop of every reader in validated mode (rawFind,
-// rawIndex, rawMembers, rawElements, decodeValidated). Its steps are direct
-// calls, not callbacks (the top-level index walks it directly), and member
-// and nextElement are one call a step each: a key and a skip as two calls
-// cost 1.6 % more instructions of a whole check (cachegrind, bench/gen's
-// real shape at 20,000 resource changes). rawFind, the hottest of them,
-// writes member's step out (see there).
+// a validated array: the loop of every reader in validated mode (rawIndex,
+// rawMembers, rawElements, decodeValidated, the top-level index), so that
+// separators, keys and values are found in one place. Its steps are direct
+// calls rather than callbacks, and member and nextElement take a whole step
+// in one call (member repeats key's lines rather than calling it): a key and
+// a skip as two calls cost 1.6 % more instructions of a whole check
+// (cachegrind, bench/gen's real shape at 20,000 resource changes). rawFind,
+// the hottest reader, writes member's step out (see there).
 type cursor struct {
 	raw []byte
 	// pos is where the next member's key or the next element starts, or the
