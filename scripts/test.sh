@@ -146,7 +146,7 @@ fi
 # and its tests' waiting on servers fill the cores beside every other stage.
 background "race detector on the packages that run goroutines" \
   env CGO_ENABLED=1 go test -count=1 -race -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release|Policy|Readyz|Stop|HoldFinal|Pages|SignOn|TokenSignIn' \
-  ./evaluator/ ./runtask/ ./internal/tfcfake/
+  ./evaluator/ ./evaluator/tfplan/ ./runtask/ ./internal/tfcfake/
 
 # Compiles the standard library and every dependency, for all that follows.
 stage "go vet"
