@@ -54,9 +54,6 @@ func readPlan(ctx context.Context, path string, stdin io.Reader) (plan *tfplan.P
 		release = nil
 	}
 	tuneGC(len(data), release == nil)
-	if release != nil { // a large plan, mapped: see dropExecutablePages
-		dropExecutablePages()
-	}
 	plan, err = tfplan.ParsePlanWith(data, tfplan.ParseOptions{Release: release})
 	if err != nil {
 		var ie *tfplan.InputError
