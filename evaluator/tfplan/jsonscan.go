@@ -13,16 +13,17 @@ import (
 )
 
 // scanner is the validating mode of the JSON engine (json.go): an
-// allocation-free JSON reader over a byte slice. Plans run to tens of megabytes and rules read a few attributes of each
-// resource, so prodgate validates the whole document once, keeps sub-slices
-// of what it needs (before, after, …) and reads attributes from those bytes
-// on demand instead of decoding every value into maps.
+// allocation-free JSON reader over a byte slice. Plans run to tens of
+// megabytes and rules read a few attributes of each resource, so prodgate
+// validates the whole document once, keeps sub-slices of what it needs
+// (before, after, …) and reads attributes from those bytes on demand instead
+// of decoding every value into maps.
 type scanner struct {
 	data  []byte
 	pos   int
 	stack []byte // open containers while skipping a value
 	// depth counts the containers open around pos that object and array
-	// are walking; value adds its own stack to it. Both refuse to open a
+	// are walking; validate adds its own stack to it. Both refuse to open a
 	// container beyond MaxPlanDepth (see there).
 	depth int
 	// release, when set, learns every releaseEvery bytes how far the scan has
