@@ -4,9 +4,12 @@
 # run several replicas), the race detector on the packages that run
 # goroutines, and the deploy/test module (Dockerfile, Helm chart, Terraform
 # module). CI (.ci/run) runs exactly this. Each stage prints its wall and CPU
-# time. Measured 2026-12-03 on a fresh clone, 2 cores, a quiet machine: cold
-# (empty module and build caches, GOPATH and staticcheck cache) 636 s wall,
-# 1196 CPU-s; warm 88 s, 124 CPU-s (README, Tests).
+# time. Measured 2026-12-03 on a fresh clone, 2 cores, other builds running
+# beside it (1-minute load 14 cold, 6 warm), the module cache already filled:
+# cold (empty build cache, GOPATH and staticcheck cache) 522 s wall, 481
+# CPU-s, where the script before the -N -l, GOGC and staticcheck-order
+# changes below took 610 CPU-s (458 s at load 6-11); warm 77 s, 77 CPU-s
+# (README, Tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
