@@ -31,13 +31,13 @@ export CGO_ENABLED=0
 # much of their time collecting garbage, and they exit within seconds (cold,
 # measured: staticcheck on deploy/test 27.5 -> 20.6 CPU-s, its peak memory
 # 0.5 -> 1.1 GB; the race build of internal/tfcfake 25.6 -> 22.6 CPU-s; the
-# largest process of a cold run, staticcheck on the main module, peaks at 3.0
-# GB instead of 1.5. GOGC=1000 cut another 7-9 % for 3.5 GB on deploy/test's
+# largest process of a cold run peaks at 3.0 GB instead of 1.5, per
+# /usr/bin/time -v. GOGC=1000 cut another 7-9 % for 3.5 GB on deploy/test's
 # staticcheck alone: not worth it).
 # Not for the tests: prodgate reads GOGC (serve and check tune the collector
 # only where it is unset), so the tests must run as a user's prodgate would:
-# every test binary runs through $test_exec, which takes GOGC out again. A GOGC the caller set
-# is left alone, for tools and tests alike.
+# every test binary runs through $test_exec, which takes GOGC out again. A
+# GOGC the caller set is left alone, for tools and tests alike.
 test_exec=env
 if [ -z "${GOGC:-}" ]; then
   export GOGC=400
