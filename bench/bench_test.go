@@ -20,6 +20,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 	"github.com/prodgate/prodgate/report"
 )
 
@@ -86,7 +87,7 @@ func BenchmarkParse(b *testing.B) {
 	eachShape(b, sizes, func(b *testing.B, data []byte) {
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
-			if _, err := evaluator.ParsePlan(data); err != nil {
+			if _, err := tfplan.ParsePlan(data); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -99,7 +100,7 @@ func BenchmarkParseOneCore(b *testing.B) {
 	eachShape(b, sizes[1:], func(b *testing.B, data []byte) {
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
-			if _, err := evaluator.ParsePlanWith(data, evaluator.ParseOptions{Workers: 1}); err != nil {
+			if _, err := tfplan.ParsePlanWith(data, tfplan.ParseOptions{Workers: 1}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -109,7 +110,7 @@ func BenchmarkParseOneCore(b *testing.B) {
 func BenchmarkEvaluate(b *testing.B) {
 	e := engine(b)
 	eachShape(b, sizes, func(b *testing.B, data []byte) {
-		plan, err := evaluator.ParsePlan(data)
+		plan, err := tfplan.ParsePlan(data)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -124,7 +125,7 @@ func BenchmarkRender(b *testing.B) {
 	e := engine(b)
 	for _, format := range report.Formats() {
 		b.Run(fmt.Sprintf("format=%s/resources=20000", format), func(b *testing.B) {
-			plan, err := evaluator.ParsePlan(planOf(b, plangen.ShapeGenerated, 20000))
+			plan, err := tfplan.ParsePlan(planOf(b, plangen.ShapeGenerated, 20000))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -150,7 +151,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 	eachShape(b, sizes, func(b *testing.B, data []byte) {
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
-			plan, err := evaluator.ParsePlan(data)
+			plan, err := tfplan.ParsePlan(data)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -171,7 +172,7 @@ func BenchmarkParseAndEvaluate(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
-		plan, err := evaluator.ParsePlan(data)
+		plan, err := tfplan.ParsePlan(data)
 		if err != nil {
 			b.Fatal(err)
 		}

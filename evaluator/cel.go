@@ -1,7 +1,6 @@
 package evaluator
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"cel.dev/cel-go/common"
 	"cel.dev/cel-go/common/types"
 	"github.com/prodgate/prodgate/config"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // celCostLimit bounds the work one condition may do on one resource, so a
@@ -105,7 +105,7 @@ func compileCELRule(env *cel.Env, file string, index int, cr config.CustomRule) 
 
 func (r *celRule) Meta() RuleMeta { return r.meta }
 
-func (r *celRule) appliesTo(res *Resource) bool {
+func (r *celRule) appliesTo(res *tfplan.Resource) bool {
 	typeOK := false
 	for _, t := range r.types {
 		if globMatch(t, res.Type) {
@@ -151,7 +151,7 @@ func (r *celRule) appliesTo(res *Resource) bool {
 	return false
 }
 
-func (r *celRule) Check(c *Context, res *Resource) []Finding {
+func (r *celRule) Check(c *Context, res *tfplan.Resource) []Finding {
 	if !r.appliesTo(res) {
 		return nil
 	}
@@ -160,15 +160,15 @@ func (r *celRule) Check(c *Context, res *Resource) []Finding {
 		actions[i] = string(a)
 	}
 	vars := map[string]any{
-		"before":  orEmptyMap(decodeRaw(res.change.before)),
-		"after":   orEmptyMap(decodeRaw(res.change.after)),
+		"before":  orEmptyMap(res.DecodeBefore()),
+		"after":   orEmptyMap(res.DecodeAfter()),
 		"actions": actions,
 		"address": res.Address,
 		"type":    res.Type,
 	}
 	// Values known only after apply become CEL unknowns, never null, so a
 	// condition that depends on them yields unknown instead of a guess.
-	activation, err := cel.PartialVars(vars, unknownPatterns(decodeRaw(res.change.afterUnknown))...)
+	activation, err := cel.PartialVars(vars, unknownPatterns(res.DecodeAfterUnknown())...)
 	if err != nil {
 		return []Finding{c.Fail(res, "", "custom rule could not be evaluated: "+err.Error(), "condition true", "error")}
 	}
@@ -179,7 +179,7 @@ func (r *celRule) Check(c *Context, res *Resource) []Finding {
 		switch {
 		case strings.Contains(msg, "cost limit") || errors.Is(err, context.DeadlineExceeded):
 			msg = "the condition exceeded its evaluation budget"
-		case holdsSensitive(res):
+		case res.HoldsSensitive():
 			// CEL's errors quote the values they met (a sensitive string
 			// used as a regular expression showed in full), so the error of
 			// a resource with sensitive values is not shown.
@@ -197,14 +197,6 @@ func (r *celRule) Check(c *Context, res *Resource) []Finding {
 		return []Finding{c.Pass(res, "", r.message)}
 	}
 	return []Finding{c.Fail(res, "", r.message, "condition true", "condition false")}
-}
-
-// holdsSensitive reports whether Terraform marked any value of the resource
-// sensitive. A sensitivity tree holds only objects, arrays and booleans, so
-// any "true" in its bytes (a key spelled "true" included, which only errs
-// towards hiding) is a mark.
-func holdsSensitive(res *Resource) bool {
-	return bytes.Contains(res.change.afterSensitive, []byte("true")) || bytes.Contains(res.change.beforeSensitive, []byte("true"))
 }
 
 func orEmptyMap(v any) any {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 const deepCELPolicy = `version: 1
@@ -41,7 +42,7 @@ func nestedObjects(n int, inner string) string {
 func TestCELOverDeepValues(t *testing.T) {
 	// after.deep starts at level 6: plan, resource_changes, the element,
 	// change, after.
-	n := evaluator.MaxPlanDepth - 6
+	n := tfplan.MaxPlanDepth - 6
 	plan := func(after, afterUnknown string) string {
 		return `{"format_version":"1.2","resource_changes":[{"address":"test_db.a","mode":"managed","type":"test_db","name":"a",` +
 			`"change":{"actions":["create"],"before":null,"after":` + after + `,"after_unknown":` + afterUnknown + `}}]}`
@@ -76,7 +77,7 @@ func TestCELOverDeepValues(t *testing.T) {
 	engine := compileWith(t, deepCELPolicy)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := evaluator.ParsePlan([]byte(tc.doc))
+			p, err := tfplan.ParsePlan([]byte(tc.doc))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +94,7 @@ func TestCELOverDeepValues(t *testing.T) {
 	}
 
 	// One level deeper and the plan never reaches CEL.
-	_, err := evaluator.ParsePlan([]byte(plan(`{"deep":`+nestedObjects(n+1, "{}")+`}`, `{}`)))
+	_, err := tfplan.ParsePlan([]byte(plan(`{"deep":`+nestedObjects(n+1, "{}")+`}`, `{}`)))
 	if err == nil || !strings.Contains(err.Error(), "nest deeper than 512 levels") {
 		t.Errorf("a value past the limit: got %v, want the nesting refusal", err)
 	}
@@ -126,7 +127,7 @@ custom_rules:
 	engine := compileWith(t, policy)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := evaluator.ParsePlan([]byte(plan(tc.sensitive)))
+			p, err := tfplan.ParsePlan([]byte(plan(tc.sensitive)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // FuzzCELOverPlanValues evaluates a team rule (the fuzzer's condition) over
@@ -47,7 +48,7 @@ func FuzzCELOverPlanValues(f *testing.F) {
 		doc := `{"format_version":"1.2","resource_changes":[{"address":"test_db.a","mode":"managed","type":"test_db","name":"a",` +
 			`"change":{"actions":["create"],"before":null,"after":{"password":` + string(secretJSON) + `,"v":` + string(after) + `},` +
 			`"after_unknown":` + string(unknown) + `,"before_sensitive":false,"after_sensitive":{"password":true}}}]}`
-		plan, err := evaluator.ParsePlan([]byte(doc))
+		plan, err := tfplan.ParsePlan([]byte(doc))
 		if err != nil {
 			return // not a plan; the scanner's own fuzz targets cover refusals
 		}

@@ -3,12 +3,14 @@ package evaluator
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // Effective is an attribute's value after apply as far as the plan can tell,
 // with the provider's default substituted where the user left it unset.
 type Effective struct {
-	Value Value
+	Value tfplan.Value
 	// Defaulted is true when Raw is the provider default, not a planned value.
 	Defaulted bool
 	// Raw is the value to judge (nil when unknown or unset without a default).
@@ -16,12 +18,12 @@ type Effective struct {
 }
 
 // Known reports whether the effective value can be judged now.
-func (e Effective) Known() bool { return e.Value.State == Known || e.Defaulted }
+func (e Effective) Known() bool { return e.Value.State == tfplan.Known || e.Defaulted }
 
 // Display renders the value for a finding, saying where a default was used.
 func (e Effective) Display() string {
 	if e.Defaulted {
-		return "not set (provider default " + formatScalar(e.Raw) + ")"
+		return "not set (provider default " + tfplan.KnownValue(e.Raw).Display() + ")"
 	}
 	return e.Value.Display()
 }
@@ -31,17 +33,17 @@ func (e Effective) Display() string {
 // worth assuming). An unknown value counts as unset only when the
 // configuration shows the user did not write the attribute: Optional+Computed
 // attributes show as "known after apply" on create even when left to the default.
-func EffectiveAfter(r *Resource, path string, providerDefault any) Effective {
+func EffectiveAfter(r *tfplan.Resource, path string, providerDefault any) Effective {
 	v := r.After(path)
 	switch v.State {
-	case Known:
-		return Effective{Value: v, Raw: v.raw}
-	case NotSet:
+	case tfplan.Known:
+		return Effective{Value: v, Raw: v.Raw()}
+	case tfplan.NotSet:
 		if providerDefault != nil {
 			return Effective{Value: v, Defaulted: true, Raw: providerDefault}
 		}
-	case Unknown:
-		if providerDefault != nil && r.Configured(path) == ConfigNotSet {
+	case tfplan.Unknown:
+		if providerDefault != nil && r.Configured(path) == tfplan.ConfigNotSet {
 			return Effective{Value: v, Defaulted: true, Raw: providerDefault}
 		}
 	}
@@ -50,11 +52,11 @@ func EffectiveAfter(r *Resource, path string, providerDefault any) Effective {
 
 // RequireBool is the common check "attribute must be want". It returns a pass,
 // fail or unknown finding. providerDefault may be nil.
-func RequireBool(c *Context, r *Resource, path string, want bool, providerDefault any) Finding {
+func RequireBool(c *Context, r *tfplan.Resource, path string, want bool, providerDefault any) Finding {
 	e := EffectiveAfter(r, path, providerDefault)
 	expected := strconv.FormatBool(want)
 	if !e.Known() {
-		if e.Value.State == Unknown {
+		if e.Value.State == tfplan.Unknown {
 			return c.Unknown(r, path, expected)
 		}
 		return c.Fail(r, path, fmt.Sprintf("%s is not set", path), expected, e.Display())
@@ -70,11 +72,11 @@ func RequireBool(c *Context, r *Resource, path string, want bool, providerDefaul
 }
 
 // RequireAtLeast is the common check "number must be >= min".
-func RequireAtLeast(c *Context, r *Resource, path string, min int64, providerDefault any) Finding {
+func RequireAtLeast(c *Context, r *tfplan.Resource, path string, min int64, providerDefault any) Finding {
 	e := EffectiveAfter(r, path, providerDefault)
 	expected := ">= " + strconv.FormatInt(min, 10)
 	if !e.Known() {
-		if e.Value.State == Unknown {
+		if e.Value.State == tfplan.Unknown {
 			return c.Unknown(r, path, expected)
 		}
 		return c.Fail(r, path, fmt.Sprintf("%s is not set", path), expected, e.Display())
@@ -97,7 +99,7 @@ func (e Effective) Int() (int64, bool) { return IntOf(e.Raw) }
 
 // BoolOf reads a decoded value or a rule's own default as a bool, accepting
 // providers that use string-typed flags ("true").
-func BoolOf(raw any) (bool, bool) { return Value{State: Known, raw: raw}.Bool() }
+func BoolOf(raw any) (bool, bool) { return tfplan.KnownValue(raw).Bool() }
 
 // IntOf reads a whole number from decoded JSON (float64), a rule's own
 // default (int, int64) or a numeric string.
@@ -108,5 +110,5 @@ func IntOf(raw any) (int64, bool) {
 	case int64:
 		return t, true
 	}
-	return Value{State: Known, raw: raw}.Int()
+	return tfplan.KnownValue(raw).Int()
 }

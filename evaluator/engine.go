@@ -1,3 +1,6 @@
+// Package evaluator judges a Terraform plan against a compiled production-ready
+// standard. It is pure: plan, policy and run context in, report out; no network,
+// no files, and no clock except the injected time used for waiver expiry.
 package evaluator
 
 import (

@@ -11,6 +11,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/evaltest"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // protectRule is a minimal rule for engine tests: test_db must have protect = true.
@@ -25,7 +26,7 @@ func (protectRule) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (protectRule) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (protectRule) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -43,7 +44,7 @@ func (noticeRule) Meta() evaluator.RuleMeta {
 		Provider: "test", ResourceTypes: []string{"test_lb"}, Enforcement: evaluator.EnforceAdvisory}
 }
 
-func (noticeRule) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (noticeRule) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	return []evaluator.Finding{c.Fail(r, "public", "load balancer is internet-facing", "false", "true")}
 }
 
@@ -56,7 +57,7 @@ func (lowerRule) Meta() evaluator.RuleMeta {
 		Provider: "test", ResourceTypes: []string{"test_db"}, Enforcement: evaluator.EnforceBlocking}
 }
 
-func (lowerRule) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (lowerRule) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	before, _ := r.Before("protect").Bool()
 	after, _ := r.After("protect").Bool()
 	if !r.Existed() || !before || after {
@@ -75,7 +76,7 @@ func (panicRule) Meta() evaluator.RuleMeta {
 		Provider: "test", ResourceTypes: []string{"test_boom"}, Enforcement: evaluator.EnforceAdvisory}
 }
 
-func (panicRule) Check(*evaluator.Context, *evaluator.Resource) []evaluator.Finding { panic("boom") }
+func (panicRule) Check(*evaluator.Context, *tfplan.Resource) []evaluator.Finding { panic("boom") }
 
 var today = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
@@ -468,7 +469,7 @@ func TestPlanFacts(t *testing.T) {
 	)
 	doc["complete"] = false
 	doc["errored"] = true
-	rep := compile(t, "").Evaluate(parseDoc(t, doc), evaluator.RunContext{}, today)
+	rep := compile(t, "").Evaluate(evaltest.ParseDoc(t, doc), evaluator.RunContext{}, today)
 	want := evaluator.PlanFacts{FormatVersion: "1.2", TerraformVersion: "1.11.0", ResourceChanges: 3, Creates: 1, Deletes: 1, Replaces: 1, Errored: true, Incomplete: true}
 	if diff := cmp.Diff(want, rep.Plan); diff != "" {
 		t.Errorf("plan facts (-want +got):\n%s", diff)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prodgate/prodgate/config"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // Standard is the name of the standard the engine enforces.
@@ -60,12 +61,12 @@ type Options struct {
 // a passing report for a plan it could not fully judge: an errored plan
 // fails, and a rule that panics fails the gate with an internal-error
 // finding.
-func (e *Engine) Evaluate(plan *Plan, run RunContext, now time.Time) *Report {
+func (e *Engine) Evaluate(plan *tfplan.Plan, run RunContext, now time.Time) *Report {
 	return e.EvaluateWith(plan, run, now, Options{})
 }
 
 // EvaluateWith is Evaluate with options.
-func (e *Engine) EvaluateWith(plan *Plan, run RunContext, now time.Time, opts Options) *Report {
+func (e *Engine) EvaluateWith(plan *tfplan.Plan, run RunContext, now time.Time, opts Options) *Report {
 	start := time.Now()
 	scope := e.matchScope(run)
 	rep := &Report{
@@ -156,9 +157,9 @@ const parallelFrom = 2048
 // to finish (settle and sort, with its own waiver counters, added to used),
 // split across CPUs for large plans; sorted parts are then merged, so the
 // result is the same whatever the split.
-func (e *Engine) checkAll(opts Options, keep func(*Finding) bool, resources []*Resource, byType map[string][]boundRule, anyType []boundRule,
+func (e *Engine) checkAll(opts Options, keep func(*Finding) bool, resources []*tfplan.Resource, byType map[string][]boundRule, anyType []boundRule,
 	finish func(fs []Finding, used []int) []Finding, used []int) []Finding {
-	check := func(part []*Resource, used []int) []Finding {
+	check := func(part []*tfplan.Resource, used []int) []Finding {
 		// About one finding per resource change (under half without the
 		// passes): sized once instead of grown by doubling through tens of
 		// thousands of findings.
@@ -178,7 +179,7 @@ func (e *Engine) checkAll(opts Options, keep func(*Finding) bool, resources []*R
 					}
 				}
 			}
-			done.judged(res.change)
+			done.judged(res.ByteRange())
 		}
 		done.flush()
 		return finish(out, used)
@@ -226,17 +227,17 @@ const (
 	releaseJudgedGap   = 4 << 10
 )
 
-func (r *releaser) judged(ch *rawChange) {
-	if r.release == nil || ch == nil || ch.end <= ch.start {
+func (r *releaser) judged(start, end int) {
+	if r.release == nil || end <= start {
 		return
 	}
-	if gap := ch.start - r.end; r.end > r.start && (gap < 0 || gap > releaseJudgedGap) {
+	if gap := start - r.end; r.end > r.start && (gap < 0 || gap > releaseJudgedGap) {
 		r.flush()
 	}
 	if r.end <= r.start {
-		r.start = ch.start
+		r.start = start
 	}
-	r.end = ch.end
+	r.end = end
 	if r.end-r.start >= releaseJudgedEvery {
 		r.flush()
 	}
@@ -281,7 +282,7 @@ type boundRule struct {
 
 // runRule calls a rule and turns a panic into a blocking finding: a broken
 // rule must never make the gate pass.
-func (e *Engine) runRule(r Rule, c *Context, res *Resource) (out []Finding) {
+func (e *Engine) runRule(r Rule, c *Context, res *tfplan.Resource) (out []Finding) {
 	defer func() {
 		if p := recover(); p != nil {
 			f := c.Finding(res, StatusFail, "", fmt.Sprintf("internal error in rule %s: %v; the gate fails closed", c.meta.ID, p))
@@ -419,7 +420,7 @@ func (e *Engine) applyWaivers(f *Finding, scope *compiledScope, run RunContext, 
 }
 
 // conclude counts findings and decides the verdict.
-func (e *Engine) conclude(rep *Report, plan *Plan, scope *compiledScope) {
+func (e *Engine) conclude(rep *Report, plan *tfplan.Plan, scope *compiledScope) {
 	rep.Counts.Total += rep.OmittedPasses
 	rep.Counts.Passed += rep.OmittedPasses
 	for _, f := range rep.Findings {
@@ -467,7 +468,7 @@ func (e *Engine) conclude(rep *Report, plan *Plan, scope *compiledScope) {
 	}
 }
 
-func planFacts(p *Plan) PlanFacts {
+func planFacts(p *tfplan.Plan) PlanFacts {
 	f := PlanFacts{
 		FormatVersion: p.FormatVersion, TerraformVersion: p.TerraformVersion,
 		ResourceChanges: len(p.Resources), Errored: p.Errored, Incomplete: p.Incomplete(), DeferredChanges: p.DeferredChanges,

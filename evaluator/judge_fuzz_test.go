@@ -10,6 +10,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // FuzzJudgePlan reads arbitrary bytes as a plan and judges what it accepts
@@ -39,9 +40,9 @@ func FuzzJudgePlan(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		plan, err := evaluator.ParsePlan(data)
+		plan, err := tfplan.ParsePlan(data)
 		if err != nil {
-			var ie *evaluator.InputError
+			var ie *tfplan.InputError
 			if !errors.As(err, &ie) {
 				t.Fatalf("refusal is %T, not an *InputError: %v", err, err)
 			}

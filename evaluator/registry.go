@@ -6,6 +6,8 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 var ruleIDPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -95,7 +97,7 @@ func defaultParams(m *RuleMeta) map[string]any {
 // RunRule runs one rule over every matching resource of plan with its default
 // severity and parameters, overridden by params. Tests and `prodgate explain`
 // use it; gate verdicts come from Engine.Evaluate.
-func RunRule(rule Rule, plan *Plan, params map[string]any) []Finding {
+func RunRule(rule Rule, plan *tfplan.Plan, params map[string]any) []Finding {
 	m := rule.Meta()
 	c := &Context{Plan: plan, meta: &m, severity: m.Severity, params: defaultParams(&m)}
 	maps.Copy(c.params, params)

@@ -13,6 +13,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // syntheticPlan is a plan of n database instances, some breaking the
@@ -60,7 +61,7 @@ func TestEvaluateReleasesJudgedRanges(t *testing.T) {
 		omit bool
 	}{{compact, false}, {compact, true}, {indented.Bytes(), true}} {
 		data, omit := tc.data, tc.omit
-		plan, err := evaluator.ParsePlan(data)
+		plan, err := tfplan.ParsePlan(data)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,8 @@ package evaluator
 import (
 	"fmt"
 	"strings"
+
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // Severity says how bad a finding is. It orders findings and, through the
@@ -209,13 +211,13 @@ type RuleMeta struct {
 // count tests.
 type Rule interface {
 	Meta() RuleMeta
-	Check(c *Context, r *Resource) []Finding
+	Check(c *Context, r *tfplan.Resource) []Finding
 }
 
 // Context is what a rule's Check sees besides the resource: the whole plan (for
 // cross-resource questions) and the effective parameters for this run's scope.
 type Context struct {
-	Plan     *Plan
+	Plan     *tfplan.Plan
 	meta     *RuleMeta
 	severity Severity
 	params   map[string]any
@@ -268,7 +270,7 @@ func (c *Context) String(name string) string { v, _ := c.params[name].(string); 
 func (c *Context) Strings(name string) []string { v, _ := c.params[name].([]string); return v }
 
 // Finding starts a finding for r with the rule's identity and effective severity.
-func (c *Context) Finding(r *Resource, status Status, attribute, message string) Finding {
+func (c *Context) Finding(r *tfplan.Resource, status Status, attribute, message string) Finding {
 	f := Finding{
 		RuleID:      c.meta.ID,
 		Title:       c.meta.Title,
@@ -285,31 +287,31 @@ func (c *Context) Finding(r *Resource, status Status, attribute, message string)
 }
 
 // Pass records that r meets the rule.
-func (c *Context) Pass(r *Resource, attribute, message string) Finding {
+func (c *Context) Pass(r *tfplan.Resource, attribute, message string) Finding {
 	return c.Finding(r, StatusPass, attribute, message)
 }
 
 // Fail records that r breaks the rule, with what was wanted and found.
-func (c *Context) Fail(r *Resource, attribute, message, expected, actual string) Finding {
+func (c *Context) Fail(r *tfplan.Resource, attribute, message, expected, actual string) Finding {
 	f := c.Finding(r, StatusFail, attribute, message)
 	f.Expected, f.Actual = expected, actual
 	return f
 }
 
 // Unknown records that the attribute's value is known only after apply.
-func (c *Context) Unknown(r *Resource, attribute, expected string) Finding {
+func (c *Context) Unknown(r *tfplan.Resource, attribute, expected string) Finding {
 	return c.UnknownBecause(r, attribute, attribute+" is known only after apply, so the plan cannot show it meets the standard", expected)
 }
 
 // UnknownBecause records an unknown result whose cause message says which
 // value (possibly on another resource) is known only after apply.
-func (c *Context) UnknownBecause(r *Resource, attribute, message, expected string) Finding {
+func (c *Context) UnknownBecause(r *tfplan.Resource, attribute, message, expected string) Finding {
 	f := c.Finding(r, StatusUnknown, attribute, message)
 	f.Expected, f.Actual = expected, "(known after apply)"
 	return f
 }
 
 // Warn records an advisory observation.
-func (c *Context) Warn(r *Resource, attribute, message string) Finding {
+func (c *Context) Warn(r *tfplan.Resource, attribute, message string) Finding {
 	return c.Finding(r, StatusWarn, attribute, message)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 	"github.com/prodgate/prodgate/report"
 	"github.com/prodgate/prodgate/report/source"
 )
@@ -41,7 +42,7 @@ func e2eReport(t *testing.T) *evaluator.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := evaluator.ParsePlan(data)
+	plan, err := tfplan.ParsePlan(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // Test helpers shared with the external test package (report_test), whose
@@ -17,7 +17,7 @@ func Golden(t *testing.T, name string, got []byte) { t.Helper(); golden(t, name,
 // judgeablePlans parses every plan the repository and the shared corpus
 // hold, leaving out those refused on purpose (covered elsewhere), and calls
 // fn with each.
-func judgeablePlans(t *testing.T, fn func(file string, plan *evaluator.Plan)) {
+func judgeablePlans(t *testing.T, fn func(file string, plan *tfplan.Plan)) {
 	t.Helper()
 	for _, pattern := range []string{"../examples/plans/*.json", "../testdata/plans/*.json", "../../shared/corpus/plans/*/*.json"} {
 		files, _ := filepath.Glob(pattern)
@@ -26,7 +26,7 @@ func judgeablePlans(t *testing.T, fn func(file string, plan *evaluator.Plan)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if plan, err := evaluator.ParsePlan(data); err == nil {
+			if plan, err := tfplan.ParsePlan(data); err == nil {
 				fn(file, plan)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // TestOmittedPassesRenderTheSame: a report whose passing findings were not
@@ -19,7 +20,7 @@ func TestOmittedPassesRenderTheSame(t *testing.T) {
 		t.Fatal(err)
 	}
 	omittedSome := false
-	judgeablePlans(t, func(file string, plan *evaluator.Plan) {
+	judgeablePlans(t, func(file string, plan *tfplan.Plan) {
 		now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 		full := engine.Evaluate(plan, evaluator.RunContext{}, now)
 		lean := engine.EvaluateWith(plan, evaluator.RunContext{}, now, evaluator.Options{OmitPasses: true})

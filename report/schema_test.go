@@ -14,6 +14,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 	"github.com/prodgate/prodgate/report"
 )
 
@@ -87,7 +88,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	judged := 0
-	report.JudgeablePlans(t, func(file string, plan *evaluator.Plan) {
+	report.JudgeablePlans(t, func(file string, plan *tfplan.Plan) {
 		judged++
 		var buf bytes.Buffer
 		r, _ := report.New(report.FormatJSON, &buf, report.Options{})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"go.uber.org/zap"
@@ -307,7 +308,7 @@ func (s *Service) judge(ctx context.Context, req *Request, policy *Policy, resul
 func (s *Service) evaluate(req *Request, policy *Policy, data []byte, resultsURL string) (Result, []byte, *evaluator.Report) {
 	start := time.Now()
 	workers := cap(s.judging)
-	plan, err := evaluator.ParsePlanWith(data, evaluator.ParseOptions{Workers: workers})
+	plan, err := tfplan.ParsePlanWith(data, tfplan.ParseOptions{Workers: workers})
 	if err != nil {
 		return FailureResult("could not read the plan: "+err.Error(), resultsURL), nil, nil
 	}

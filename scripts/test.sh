@@ -179,7 +179,7 @@ fi
 background "race detector on the packages that run goroutines" \
   env CGO_ENABLED=1 go test -count=1 -race -vet=off -gcflags='all=-N -l' -exec "$test_exec" \
   -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release|Policy|Readyz|Stop|HoldFinal|Pages|SignOn|TokenSignIn' \
-  ./evaluator/ ./runtask/ ./internal/tfcfake/
+  ./evaluator/ ./evaluator/tfplan/ ./runtask/ ./internal/tfcfake/
 
 # Compiles the standard library and every dependency, for all that follows.
 stage "go vet"

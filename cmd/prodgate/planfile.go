@@ -11,7 +11,7 @@ import (
 	"os/exec"
 	"slices"
 
-	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // zipMagic starts every binary plan file written by `terraform plan -out`.
@@ -22,7 +22,7 @@ var zipMagic = []byte("PK\x03\x04")
 // must be the initialised working directory the plan was made in. release,
 // when not nil, drops pages of the plan's bytes from memory (they come back
 // from the file when read again; see evaluator.Options.Release).
-func readPlan(ctx context.Context, path string, stdin io.Reader) (plan *evaluator.Plan, release func(start, end int), err error) {
+func readPlan(ctx context.Context, path string, stdin io.Reader) (plan *tfplan.Plan, release func(start, end int), err error) {
 	var data []byte
 	if path == "-" {
 		// Stdin redirected from a file is mapped like --plan FILE; a pipe is read.
@@ -54,9 +54,9 @@ func readPlan(ctx context.Context, path string, stdin io.Reader) (plan *evaluato
 		release = nil
 	}
 	tuneGC(len(data), release == nil)
-	plan, err = evaluator.ParsePlanWith(data, evaluator.ParseOptions{Release: release})
+	plan, err = tfplan.ParsePlanWith(data, tfplan.ParseOptions{Release: release})
 	if err != nil {
-		var ie *evaluator.InputError
+		var ie *tfplan.InputError
 		if errors.As(err, &ie) {
 			return nil, nil, badInput(fmt.Errorf("%s: %w", displayName(path), ie.Err))
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 
-	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 	"github.com/spf13/cobra"
 )
 
@@ -22,7 +22,7 @@ func newVersionCommand() *cobra.Command {
 			if checkOnlyBuild {
 				build = ", check-only build"
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "prodgate %s (plan format %d.x%s)\n", v, evaluator.SupportedFormatMajor, build)
+			fmt.Fprintf(cmd.OutOrStdout(), "prodgate %s (plan format %d.x%s)\n", v, tfplan.SupportedFormatMajor, build)
 			return nil
 		},
 	}

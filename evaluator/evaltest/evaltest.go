@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // Change describes one resource change of a test plan. Unset fields get
@@ -41,14 +41,21 @@ type Change struct {
 	StateOnly bool
 }
 
-// Plan builds plan JSON from changes and parses it with evaluator.ParsePlan.
-func Plan(t testing.TB, changes ...Change) *evaluator.Plan {
+// Plan builds plan JSON from changes and parses it with tfplan.ParsePlan.
+func Plan(t testing.TB, changes ...Change) *tfplan.Plan {
 	t.Helper()
-	data, err := json.Marshal(PlanJSON(changes...))
+	return ParseDoc(t, PlanJSON(changes...))
+}
+
+// ParseDoc marshals a plan document (from PlanJSON, edited further) and
+// parses it with tfplan.ParsePlan.
+func ParseDoc(t testing.TB, doc map[string]any) *tfplan.Plan {
+	t.Helper()
+	data, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatalf("marshal test plan: %v", err)
 	}
-	p, err := evaluator.ParsePlan(data)
+	p, err := tfplan.ParsePlan(data)
 	if err != nil {
 		t.Fatalf("parse test plan: %v", err)
 	}

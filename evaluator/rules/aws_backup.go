@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // This file answers one question for every AWS rule about backups: does an
@@ -62,13 +63,13 @@ func (cov awsBackupCoverage) Covered() bool { return cov.By != "" }
 // awsBackupCovers says whether an aws_backup_selection that exists after this
 // plan covers r (see the rules at the top of this file). by names the
 // selection and how it matches.
-func awsBackupCovers(plan *evaluator.Plan, r *evaluator.Resource) (by string, covered bool) {
+func awsBackupCovers(plan *tfplan.Plan, r *tfplan.Resource) (by string, covered bool) {
 	cov := awsBackupCoverageOf(plan, r)
 	return cov.By, cov.Covered()
 }
 
 // awsBackupCoverageOf is awsBackupCovers with the unknown case kept.
-func awsBackupCoverageOf(plan *evaluator.Plan, r *evaluator.Resource) awsBackupCoverage {
+func awsBackupCoverageOf(plan *tfplan.Plan, r *tfplan.Resource) awsBackupCoverage {
 	var cov awsBackupCoverage
 	for _, sel := range plan.Existing("aws_backup_selection") {
 		state, how := backupSelectionCovers(sel, r)
@@ -90,7 +91,7 @@ func awsBackupCoverageOf(plan *evaluator.Plan, r *evaluator.Resource) awsBackupC
 // a covering aws_backup_selection turns it into a pass that names both the
 // selection and the native value; a selection that may cover r but depends on
 // values known only after apply turns a fail into unknown; else native stands.
-func orAWSBackup(c *evaluator.Context, r *evaluator.Resource, native evaluator.Finding) evaluator.Finding {
+func orAWSBackup(c *evaluator.Context, r *tfplan.Resource, native evaluator.Finding) evaluator.Finding {
 	if native.Status == evaluator.StatusPass {
 		return native
 	}
@@ -105,7 +106,7 @@ func orAWSBackup(c *evaluator.Context, r *evaluator.Resource, native evaluator.F
 }
 
 // backupSelectionCovers judges one aws_backup_selection against r.
-func backupSelectionCovers(sel, r *evaluator.Resource) (backupCover, string) {
+func backupSelectionCovers(sel, r *tfplan.Resource) (backupCover, string) {
 	resources, resHow := backupListMatches(sel, "resources", r)
 	tags, tagHow := backupTagsMatch(sel, r)
 	conds, condHow := backupConditionsMatch(sel, r)
@@ -134,16 +135,16 @@ func backupSelectionCovers(sel, r *evaluator.Resource) (backupCover, string) {
 // backupListMatches reads resources or not_resources. An attribute that is
 // not set or empty answers backupYes with no words for "resources" (no
 // filter) and backupNo for "not_resources" (nothing excluded).
-func backupListMatches(sel *evaluator.Resource, attr string, r *evaluator.Resource) (backupCover, string) {
+func backupListMatches(sel *tfplan.Resource, attr string, r *tfplan.Resource) (backupCover, string) {
 	empty := backupNo
 	if attr == "resources" {
 		empty = backupYes
 	}
 	v := sel.After(attr)
 	switch v.State {
-	case evaluator.NotSet:
+	case tfplan.NotSet:
 		return empty, ""
-	case evaluator.Unknown:
+	case tfplan.Unknown:
 		return backupByReference(sel, attr, r, backupNo)
 	}
 	items, _ := v.List()
@@ -154,7 +155,7 @@ func backupListMatches(sel *evaluator.Resource, attr string, r *evaluator.Resour
 	for i, item := range items {
 		s, ok := item.(string)
 		if !ok {
-			if sel.After(fmt.Sprintf("%s.%d", attr, i)).State == evaluator.Unknown {
+			if sel.After(fmt.Sprintf("%s.%d", attr, i)).State == tfplan.Unknown {
 				hasUnknown = true
 			}
 			continue
@@ -180,7 +181,7 @@ func backupListMatches(sel *evaluator.Resource, attr string, r *evaluator.Resour
 // backupUnknownListState says whether the unknown entries may still be r. Known
 // lists are judged by their values only, so a reference to another instance
 // of a count/for_each resource never counts.
-func backupByReference(sel *evaluator.Resource, attr string, r *evaluator.Resource, known backupCover) (backupCover, string) {
+func backupByReference(sel *tfplan.Resource, attr string, r *tfplan.Resource, known backupCover) (backupCover, string) {
 	if sel.Targets(attr, r, "arn") {
 		return backupYes, "references it in " + attr
 	}
@@ -194,8 +195,8 @@ func backupByReference(sel *evaluator.Resource, attr string, r *evaluator.Resour
 // the configuration shows it comes only from other managed resources, it is
 // not r (r would have been found by reference); anything else (variables,
 // locals, module outputs, or no configuration) may be r.
-func backupUnknownListState(sel *evaluator.Resource, attr string) backupCover {
-	if sel.Configured(attr) == evaluator.ConfigUnavailable {
+func backupUnknownListState(sel *tfplan.Resource, attr string) backupCover {
+	if sel.Configured(attr) == tfplan.ConfigUnavailable {
 		return backupMaybe
 	}
 	refs := sel.ConfigReferences(attr)
@@ -233,7 +234,7 @@ var backupARNShapes = map[string][2]string{
 const awsARNUnknownPart = "\x01"
 
 // backupARNMatches says whether the ARN or ARN pattern entry selects r.
-func backupARNMatches(entry string, r *evaluator.Resource) backupCover {
+func backupARNMatches(entry string, r *tfplan.Resource) backupCover {
 	arn := r.After("arn")
 	if a, ok := arn.Str(); ok && a != "" {
 		if awsWildcardMatch(entry, a) {
@@ -246,7 +247,7 @@ func backupARNMatches(entry string, r *evaluator.Resource) backupCover {
 	}
 	shape, ok := backupARNShapes[r.Type]
 	if !ok {
-		if arn.State == evaluator.Unknown && strings.ContainsAny(entry, "*?") {
+		if arn.State == tfplan.Unknown && strings.ContainsAny(entry, "*?") {
 			return backupMaybe
 		}
 		return backupNo
@@ -294,17 +295,17 @@ func awsWildcardMatch(pattern, s string) bool {
 
 // awsResourceTag reads one tag of r: tags_all (which includes provider
 // default_tags) when the plan has it, else tags.
-func awsResourceTag(r *evaluator.Resource, key string) evaluator.Value {
-	if all := r.After("tags_all"); all.State != evaluator.NotSet {
+func awsResourceTag(r *tfplan.Resource, key string) tfplan.Value {
+	if all := r.After("tags_all"); all.State != tfplan.NotSet {
 		return r.After(fmt.Sprintf("tags_all[%q]", key))
 	}
 	return r.After(fmt.Sprintf("tags[%q]", key))
 }
 
 // backupTagsMatch reads the selection_tag blocks (OR).
-func backupTagsMatch(sel, r *evaluator.Resource) (backupCover, string) {
+func backupTagsMatch(sel, r *tfplan.Resource) (backupCover, string) {
 	v := sel.After("selection_tag")
-	if v.State == evaluator.Unknown {
+	if v.State == tfplan.Unknown {
 		return backupMaybe, ""
 	}
 	blocks, _ := v.List()
@@ -317,8 +318,8 @@ func backupTagsMatch(sel, r *evaluator.Resource) (backupCover, string) {
 		typ, key, want := sel.After(base+"type"), sel.After(base+"key"), sel.After(base+"value")
 		k, kok := key.Str()
 		w, wok := want.Str()
-		if typ.State == evaluator.Unknown || !kok || !wok {
-			if key.State == evaluator.Unknown || want.State == evaluator.Unknown || typ.State == evaluator.Unknown {
+		if typ.State == tfplan.Unknown || !kok || !wok {
+			if key.State == tfplan.Unknown || want.State == tfplan.Unknown || typ.State == tfplan.Unknown {
 				state = backupMaybe
 			}
 			continue
@@ -338,13 +339,13 @@ func backupTagsMatch(sel, r *evaluator.Resource) (backupCover, string) {
 
 // awsTagState tests r's tag key with ok; a missing tag answers ok("") so that
 // the negative operators hold for untagged resources, as in IAM conditions.
-func awsTagState(r *evaluator.Resource, key string, ok func(string) bool) backupCover {
+func awsTagState(r *tfplan.Resource, key string, ok func(string) bool) backupCover {
 	tag := awsResourceTag(r, key)
 	switch tag.State {
-	case evaluator.Unknown:
+	case tfplan.Unknown:
 		return backupMaybe
-	case evaluator.NotSet:
-		if all := r.After("tags_all"); all.State == evaluator.Unknown {
+	case tfplan.NotSet:
+		if all := r.After("tags_all"); all.State == tfplan.Unknown {
 			return backupMaybe
 		}
 		if ok("") {
@@ -360,9 +361,9 @@ func awsTagState(r *evaluator.Resource, key string, ok func(string) bool) backup
 }
 
 // backupConditionsMatch reads the condition block (AND of all operators).
-func backupConditionsMatch(sel, r *evaluator.Resource) (backupCover, string) {
+func backupConditionsMatch(sel, r *tfplan.Resource) (backupCover, string) {
 	v := sel.After("condition")
-	if v.State == evaluator.Unknown {
+	if v.State == tfplan.Unknown {
 		return backupMaybe, ""
 	}
 	blocks, _ := v.List()
@@ -375,7 +376,7 @@ func backupConditionsMatch(sel, r *evaluator.Resource) (backupCover, string) {
 			like   bool
 		}{{"string_equals", false, false}, {"string_not_equals", true, false}, {"string_like", false, true}, {"string_not_like", true, true}} {
 			list := sel.After(fmt.Sprintf("condition.%d.%s", i, op.name))
-			if list.State == evaluator.Unknown {
+			if list.State == tfplan.Unknown {
 				state = backupMaybe
 				continue
 			}
@@ -386,7 +387,7 @@ func backupConditionsMatch(sel, r *evaluator.Resource) (backupCover, string) {
 				k, kok := key.Str()
 				w, wok := want.Str()
 				if !kok || !wok {
-					if key.State == evaluator.Unknown || want.State == evaluator.Unknown {
+					if key.State == tfplan.Unknown || want.State == tfplan.Unknown {
 						state = backupMaybe
 					}
 					continue
@@ -471,7 +472,7 @@ func (EBSBackup) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (EBSBackup) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (EBSBackup) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -534,7 +535,7 @@ func (EFSBackup) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (EFSBackup) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (EFSBackup) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -546,7 +547,7 @@ func (EFSBackup) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.
 		if s, ok := status.Str(); ok && s == "ENABLED" {
 			return []evaluator.Finding{c.Pass(r, attr, p.Address+` sets backup_policy.status to "ENABLED"`)}
 		}
-		if status.State == evaluator.Unknown {
+		if status.State == tfplan.Unknown {
 			policyUnknown = p.Address
 		} else {
 			policyOff = p.Address + " sets backup_policy.status to " + status.Display()

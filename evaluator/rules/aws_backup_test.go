@@ -5,6 +5,7 @@ import (
 
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/evaltest"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // backupSelection is an aws_backup_selection with the given after values.
@@ -202,7 +203,7 @@ func (awsbRDSBackupProbe) Meta() evaluator.RuleMeta {
 		Params: []evaluator.ParamSpec{{Name: "min_days", Kind: evaluator.ParamInt, Default: int64(7)}}}
 }
 
-func (p awsbRDSBackupProbe) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (p awsbRDSBackupProbe) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // CloudWatchLogRetention requires log groups to keep logs for at least
@@ -49,7 +50,7 @@ func (CloudWatchLogRetention) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (CloudWatchLogRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (CloudWatchLogRetention) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}

@@ -1,6 +1,9 @@
 package rules
 
-import "github.com/prodgate/prodgate/evaluator"
+import (
+	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
+)
 
 // DocumentDB and Neptune clusters run on the RDS platform: the same
 // deletion_protection, backup_retention_period and storage_encrypted
@@ -51,7 +54,7 @@ func (DocDBBackupRetention) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (DocDBBackupRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (DocDBBackupRetention) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -89,7 +92,7 @@ func (NeptuneBackupRetention) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (NeptuneBackupRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (NeptuneBackupRetention) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}

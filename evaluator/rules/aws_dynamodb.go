@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // DynamoDBCustomerManagedKey requires tables to be encrypted with a customer
@@ -47,7 +48,7 @@ func (DynamoDBCustomerManagedKey) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (DynamoDBCustomerManagedKey) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (DynamoDBCustomerManagedKey) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -67,16 +68,16 @@ func (DynamoDBCustomerManagedKey) Check(c *evaluator.Context, r *evaluator.Resou
 			"true", en.Display())}
 	}
 	const managed = "not set (AWS managed key aws/dynamodb)"
-	if r.Configured(keyAttr) == evaluator.ConfigNotSet {
+	if r.Configured(keyAttr) == tfplan.ConfigNotSet {
 		return []evaluator.Finding{c.Fail(r, keyAttr,
 			"server_side_encryption.kms_key_arn is not written in the configuration: the table uses the AWS managed key aws/dynamodb",
 			expectedKey, managed)}
 	}
 	key := r.After(keyAttr)
 	switch key.State {
-	case evaluator.Unknown:
+	case tfplan.Unknown:
 		return []evaluator.Finding{c.Unknown(r, keyAttr, expectedKey)}
-	case evaluator.NotSet:
+	case tfplan.NotSet:
 		return []evaluator.Finding{c.Fail(r, keyAttr,
 			"server_side_encryption.kms_key_arn is not set: the table uses the AWS managed key aws/dynamodb", expectedKey, managed)}
 	}

@@ -1,6 +1,9 @@
 package rules
 
-import "github.com/prodgate/prodgate/evaluator"
+import (
+	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
+)
 
 // EBSEncryption requires EBS volumes to be encrypted at rest, by their own
 // flag or, for volumes this plan creates, by account-level default encryption.
@@ -44,7 +47,7 @@ func (EBSEncryption) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (EBSEncryption) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (EBSEncryption) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -77,15 +80,15 @@ func (EBSEncryption) Check(c *evaluator.Context, r *evaluator.Resource) []evalua
 		}
 	}
 	if !e.Known() {
-		if e.Value.State == evaluator.Unknown {
+		if e.Value.State == tfplan.Unknown {
 			return []evaluator.Finding{c.Unknown(r, path, "true")}
 		}
 	}
 	if r.Actions().Create() || r.Actions().Replace() {
 		snap := r.After("snapshot_id")
 		s, _ := snap.Str()
-		fromSnapshot := s != "" || (snap.State == evaluator.Unknown && r.Configured("snapshot_id") == evaluator.ConfigSet)
-		if fromSnapshot && r.Configured(path) != evaluator.ConfigSet {
+		fromSnapshot := s != "" || (snap.State == tfplan.Unknown && r.Configured("snapshot_id") == tfplan.ConfigSet)
+		if fromSnapshot && r.Configured(path) != tfplan.ConfigSet {
 			f := c.Finding(r, evaluator.StatusUnknown, path,
 				"encrypted is not written, so the volume takes the encryption of snapshot_id "+snap.Display()+", which the plan does not show")
 			f.Expected, f.Actual = "true", "(from the snapshot)"

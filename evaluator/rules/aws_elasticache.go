@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // ElastiCacheBackupRetention requires automatic snapshots on Redis/Valkey
@@ -47,7 +48,7 @@ func (ElastiCacheBackupRetention) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (ElastiCacheBackupRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (ElastiCacheBackupRetention) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -57,7 +58,7 @@ func (ElastiCacheBackupRetention) Check(c *evaluator.Context, r *evaluator.Resou
 		return []evaluator.Finding{evaluator.RequireAtLeast(c, r, attr, min, int64(0))}
 	}
 	group := r.After("replication_group_id")
-	if s, ok := group.Str(); group.State == evaluator.Unknown || (ok && s != "") {
+	if s, ok := group.Str(); group.State == tfplan.Unknown || (ok && s != "") {
 		return nil
 	}
 	engine := r.After("engine")
@@ -65,7 +66,7 @@ func (ElastiCacheBackupRetention) Check(c *evaluator.Context, r *evaluator.Resou
 		return nil
 	}
 	f := evaluator.RequireAtLeast(c, r, attr, min, int64(0))
-	if engine.State == evaluator.Unknown && f.Status == evaluator.StatusFail {
+	if engine.State == tfplan.Unknown && f.Status == evaluator.StatusFail {
 		return []evaluator.Finding{c.Unknown(r, "engine",
 			`"memcached", or snapshot_retention_limit >= `+strconv.FormatInt(min, 10))}
 	}
@@ -104,7 +105,7 @@ func (ElastiCacheAtRestEncryption) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (ElastiCacheAtRestEncryption) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (ElastiCacheAtRestEncryption) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}

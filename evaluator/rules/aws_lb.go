@@ -1,6 +1,9 @@
 package rules
 
-import "github.com/prodgate/prodgate/evaluator"
+import (
+	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
+)
 
 // LBInternetFacing reports internet-facing load balancers. It is advisory: a
 // public entry point is often intended, but it should be seen in review.
@@ -35,7 +38,7 @@ func (LBInternetFacing) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (LBInternetFacing) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (LBInternetFacing) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // awsRDSTypes are the RDS/Aurora resource types that carry the same
@@ -14,12 +15,12 @@ var awsRDSTypes = []string{"aws_db_instance", "aws_rds_cluster"}
 // replicate_source_db is a known non-empty string, or is known only after
 // apply (the configuration sets it from a value not yet known, typically the
 // identifier of a source created in the same plan).
-func rdsReadReplica(r *evaluator.Resource) bool {
+func rdsReadReplica(r *tfplan.Resource) bool {
 	if r.Type != "aws_db_instance" {
 		return false
 	}
 	v := r.After("replicate_source_db")
-	if v.State == evaluator.Unknown {
+	if v.State == tfplan.Unknown {
 		return true
 	}
 	s, ok := v.Str()
@@ -69,7 +70,7 @@ func (RDSBackupRetention) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (RDSBackupRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (RDSBackupRetention) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() || rdsReadReplica(r) {
 		return nil
 	}
@@ -124,7 +125,7 @@ func (RDSFinalSnapshot) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (RDSFinalSnapshot) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (RDSFinalSnapshot) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() || rdsReadReplica(r) {
 		return nil
 	}
@@ -134,7 +135,7 @@ func (RDSFinalSnapshot) Check(c *evaluator.Context, r *evaluator.Resource) []eva
 // finalSnapshotFinding judges the skip_final_snapshot / final_snapshot_identifier
 // pair shared by the RDS-family and Redshift resources; noun names the
 // resource in messages ("database", "cluster").
-func finalSnapshotFinding(c *evaluator.Context, r *evaluator.Resource, noun string) evaluator.Finding {
+func finalSnapshotFinding(c *evaluator.Context, r *tfplan.Resource, noun string) evaluator.Finding {
 	const skipAttr, idAttr = "skip_final_snapshot", "final_snapshot_identifier"
 	skip := evaluator.EffectiveAfter(r, skipAttr, false)
 	if !skip.Known() {
@@ -152,9 +153,9 @@ func finalSnapshotFinding(c *evaluator.Context, r *evaluator.Resource, noun stri
 	}
 	id := r.After(idAttr)
 	switch id.State {
-	case evaluator.Unknown:
+	case tfplan.Unknown:
 		return c.Unknown(r, idAttr, "a snapshot name")
-	case evaluator.Known:
+	case tfplan.Known:
 		if s, ok := id.Str(); ok && s != "" {
 			return c.Pass(r, idAttr, "a final snapshot is taken on destroy (skip_final_snapshot is "+
 				skip.Display()+", final_snapshot_identifier is set)")
@@ -201,7 +202,7 @@ func (RDSStorageEncrypted) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (RDSStorageEncrypted) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (RDSStorageEncrypted) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -253,7 +254,7 @@ func (RDSLogExports) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (RDSLogExports) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (RDSLogExports) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -262,12 +263,12 @@ func (RDSLogExports) Check(c *evaluator.Context, r *evaluator.Resource) []evalua
 
 // requireNonEmptyList passes a known list or set with at least one element,
 // fails an empty or unset one, and is unknown when the whole value is.
-func requireNonEmptyList(c *evaluator.Context, r *evaluator.Resource, attr, expected string) evaluator.Finding {
+func requireNonEmptyList(c *evaluator.Context, r *tfplan.Resource, attr, expected string) evaluator.Finding {
 	v := r.After(attr)
 	switch v.State {
-	case evaluator.Unknown:
+	case tfplan.Unknown:
 		return c.Unknown(r, attr, expected)
-	case evaluator.Known:
+	case tfplan.Known:
 		list, ok := v.List()
 		if !ok {
 			return c.Fail(r, attr, attr+" is not a list", expected, v.Display())

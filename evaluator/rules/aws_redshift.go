@@ -1,6 +1,9 @@
 package rules
 
-import "github.com/prodgate/prodgate/evaluator"
+import (
+	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
+)
 
 // RedshiftSnapshotRetention requires automated snapshots kept for at least
 // min_days on provisioned Redshift clusters.
@@ -40,7 +43,7 @@ func (RedshiftSnapshotRetention) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (RedshiftSnapshotRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (RedshiftSnapshotRetention) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -81,7 +84,7 @@ func (RedshiftFinalSnapshot) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (RedshiftFinalSnapshot) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (RedshiftFinalSnapshot) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // S3Versioning requires object versioning on buckets, set either by the
@@ -49,7 +50,7 @@ func (S3Versioning) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (S3Versioning) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (S3Versioning) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -62,7 +63,7 @@ func (S3Versioning) Check(c *evaluator.Context, r *evaluator.Resource) []evaluat
 			enabled = v.Address
 			continue
 		}
-		if status.State == evaluator.Unknown {
+		if status.State == tfplan.Unknown {
 			unknownBy = v.Address
 			continue
 		}
@@ -102,14 +103,14 @@ const s3DocTargets = "A separate configuration resource targets a bucket when it
 
 // s3Targeting returns the resources of typ that exist after this plan (planned
 // or only in prior_state) and point at bucket through their bucket attribute.
-func s3Targeting(plan *evaluator.Plan, typ string, bucket *evaluator.Resource) []*evaluator.Resource {
+func s3Targeting(plan *tfplan.Plan, typ string, bucket *tfplan.Resource) []*tfplan.Resource {
 	return plan.Pointing(typ, "bucket", bucket, "bucket", "id")
 }
 
 // s3Destroyed returns the resources of typ that this plan destroys (not
 // forgets, not replaces) and that pointed at bucket, by their last bucket value.
-func s3Destroyed(plan *evaluator.Plan, typ string, bucket *evaluator.Resource) []*evaluator.Resource {
-	var out []*evaluator.Resource
+func s3Destroyed(plan *tfplan.Plan, typ string, bucket *tfplan.Resource) []*tfplan.Resource {
+	var out []*tfplan.Resource
 	for _, x := range plan.PointingAny(typ, "bucket", bucket, "bucket", "id") {
 		if !x.Exists() && x.Deletes() && !x.Forgets() && x.Deposed == "" {
 			out = append(out, x)
@@ -120,7 +121,7 @@ func s3Destroyed(plan *evaluator.Plan, typ string, bucket *evaluator.Resource) [
 
 // s3UnknownBy reports that another resource sets path from a value known
 // only after apply.
-func s3UnknownBy(c *evaluator.Context, r *evaluator.Resource, attr, by, path, expected string) evaluator.Finding {
+func s3UnknownBy(c *evaluator.Context, r *tfplan.Resource, attr, by, path, expected string) evaluator.Finding {
 	return c.UnknownBecause(r, attr, by+" sets "+path+" from a value known only after apply, so the plan cannot show it meets the standard", expected)
 }
 
@@ -130,7 +131,7 @@ var s3PublicAccessFlags = []string{"block_public_acls", "block_public_policy", "
 // s3PublicAccessOff lists the flags of a public access block (bucket or
 // account level) that are not true, as "flag = value", and the first flag
 // known only after apply. Each flag defaults to false in the provider.
-func s3PublicAccessOff(x *evaluator.Resource) (off []string, unknownFlag string) {
+func s3PublicAccessOff(x *tfplan.Resource) (off []string, unknownFlag string) {
 	for _, flag := range s3PublicAccessFlags {
 		e := evaluator.EffectiveAfter(x, flag, false)
 		if !e.Known() {
@@ -187,7 +188,7 @@ func (S3PublicAccessBlock) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (S3PublicAccessBlock) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (S3PublicAccessBlock) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -306,7 +307,7 @@ func (S3Encryption) Meta() evaluator.RuleMeta {
 
 func s3KMSAlgorithm(a string) bool { return a == "aws:kms" || a == "aws:kms:dsse" }
 
-func (S3Encryption) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (S3Encryption) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -322,7 +323,7 @@ func (S3Encryption) Check(c *evaluator.Context, r *evaluator.Resource) []evaluat
 		v := x.After(s3SSEPath)
 		a, known := v.Str()
 		switch {
-		case v.State == evaluator.Unknown:
+		case v.State == tfplan.Unknown:
 			if kms {
 				unknownBy = x.Address
 			} else if okBy == "" {
@@ -369,8 +370,8 @@ func (S3Encryption) Check(c *evaluator.Context, r *evaluator.Resource) []evaluat
 	return []evaluator.Finding{c.Pass(r, attr, inlinePath+" is "+e.Display())}
 }
 
-func s3AlgorithmDisplay(v evaluator.Value) string {
-	if v.State == evaluator.NotSet {
+func s3AlgorithmDisplay(v tfplan.Value) string {
+	if v.State == tfplan.NotSet {
 		return `not set (S3 default "AES256")`
 	}
 	return v.Display()
@@ -413,7 +414,7 @@ func (S3MFADelete) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (S3MFADelete) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (S3MFADelete) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -491,7 +492,7 @@ func (S3ObjectLock) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (S3ObjectLock) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (S3ObjectLock) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // SecurityGroupOpenAdminPorts forbids ingress from the whole internet to
@@ -112,7 +113,7 @@ const (
 	sgYes
 )
 
-func (SecurityGroupOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (SecurityGroupOpenAdminPorts) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -133,8 +134,8 @@ func (SecurityGroupOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Reso
 	switch r.Type {
 	case "aws_security_group":
 		v := r.After("ingress")
-		if r.Configured("ingress") == evaluator.ConfigNotSet {
-			if v.State == evaluator.Unknown {
+		if r.Configured("ingress") == tfplan.ConfigNotSet {
+			if v.State == tfplan.Unknown {
 				return []evaluator.Finding{c.Pass(r, attr, "ingress is not written in the configuration and is known only after apply")}
 			}
 			if by := sgSeparateRule(c.Plan, r); by != "" {
@@ -143,9 +144,9 @@ func (SecurityGroupOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Reso
 			}
 		}
 		switch v.State {
-		case evaluator.Unknown:
+		case tfplan.Unknown:
 			return []evaluator.Finding{c.Unknown(r, "ingress", expected)}
-		case evaluator.NotSet:
+		case tfplan.NotSet:
 			return []evaluator.Finding{c.Pass(r, attr, "no inline ingress rules")}
 		}
 		blocks := []string{"ingress"}
@@ -161,7 +162,7 @@ func (SecurityGroupOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Reso
 		}
 	case "aws_security_group_rule":
 		typ := r.After("type")
-		if typ.State == evaluator.Unknown {
+		if typ.State == tfplan.Unknown {
 			return []evaluator.Finding{c.Unknown(r, "type", expected)}
 		}
 		if s, _ := typ.Str(); s != "ingress" {
@@ -219,7 +220,7 @@ func (SecurityGroupOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Reso
 // sgSeparateRule names a rule resource (aws_security_group_rule or
 // aws_vpc_security_group_ingress_rule, in the plan or only in prior_state)
 // whose security_group_id targets sg, or "".
-func sgSeparateRule(plan *evaluator.Plan, sg *evaluator.Resource) string {
+func sgSeparateRule(plan *tfplan.Plan, sg *tfplan.Resource) string {
 	for _, typ := range []string{"aws_security_group_rule", "aws_vpc_security_group_ingress_rule"} {
 		if xs := plan.Pointing(typ, "security_group_id", sg, "id"); len(xs) > 0 {
 			return xs[0].Address
@@ -233,13 +234,13 @@ func sgFirstCIDRAttr(rules []sgRule) string { return rules[0].cidrs[0] }
 // sgPortsHit says whether the rule's protocol and port range reach a listed
 // port, describes the traffic ("tcp 0-65535", "all traffic") and names the
 // path that is unknown when the answer is sgMaybe.
-func sgPortsHit(r *evaluator.Resource, rule sgRule, ports []portSpan) (sgTri, string, string) {
+func sgPortsHit(r *tfplan.Resource, rule sgRule, ports []portSpan) (sgTri, string, string) {
 	proto := r.After(rule.protocol)
-	if proto.State == evaluator.Unknown {
+	if proto.State == tfplan.Unknown {
 		return sgMaybe, "", rule.protocol
 	}
 	p, _ := proto.Str()
-	if proto.State == evaluator.Known && p == "" {
+	if proto.State == tfplan.Known && p == "" {
 		if n, ok := proto.Int(); ok {
 			p = strconv.FormatInt(n, 10)
 		}
@@ -268,14 +269,14 @@ func sgPortsHit(r *evaluator.Resource, rule sgRule, ports []portSpan) (sgTri, st
 	return sgNo, "", ""
 }
 
-func sgBounds(r *evaluator.Resource, rule sgRule) (lo, hi int64, unknownPath string) {
+func sgBounds(r *tfplan.Resource, rule sgRule) (lo, hi int64, unknownPath string) {
 	lo, hi = 0, 65535
 	for _, b := range []struct {
 		path string
 		dst  *int64
 	}{{rule.from, &lo}, {rule.to, &hi}} {
 		v := r.After(b.path)
-		if v.State == evaluator.Unknown {
+		if v.State == tfplan.Unknown {
 			return 0, 0, b.path
 		}
 		if n, ok := v.Int(); ok {
@@ -286,7 +287,7 @@ func sgBounds(r *evaluator.Resource, rule sgRule) (lo, hi int64, unknownPath str
 }
 
 // sgListedHits lists the listed ports a rule already known to hit reaches.
-func sgListedHits(r *evaluator.Resource, rule sgRule, ports []portSpan) []string {
+func sgListedHits(r *tfplan.Resource, rule sgRule, ports []portSpan) []string {
 	proto, _ := r.After(rule.protocol).Str()
 	all := proto == "-1" || strings.EqualFold(proto, "all")
 	lo, hi, _ := sgBounds(r, rule)
@@ -302,12 +303,12 @@ func sgListedHits(r *evaluator.Resource, rule sgRule, ports []portSpan) []string
 // sgInternetRange reads a list of ranges (cidr_blocks) or a single range
 // (cidr_ipv4): sgYes with the range when one is a /0 prefix, sgMaybe with
 // the path when a range is known only after apply.
-func sgInternetRange(r *evaluator.Resource, path string) (sgTri, string, string) {
+func sgInternetRange(r *tfplan.Resource, path string) (sgTri, string, string) {
 	v := r.After(path)
 	switch v.State {
-	case evaluator.Unknown:
+	case tfplan.Unknown:
 		return sgMaybe, "", path
-	case evaluator.NotSet:
+	case tfplan.NotSet:
 		return sgNo, "", ""
 	}
 	if s, ok := v.Str(); ok {
@@ -321,7 +322,7 @@ func sgInternetRange(r *evaluator.Resource, path string) (sgTri, string, string)
 	for i, item := range list {
 		s, ok := item.(string)
 		if !ok {
-			if p := fmt.Sprintf("%s.%d", path, i); r.After(p).State == evaluator.Unknown && state == sgNo {
+			if p := fmt.Sprintf("%s.%d", path, i); r.After(p).State == tfplan.Unknown && state == sgNo {
 				state, unknownPath = sgMaybe, p
 			}
 			continue

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // azureBackupProtection names, per protected type, the Azure Backup resource
@@ -19,7 +20,7 @@ var azureBackupProtection = map[string]struct{ protector, attr string }{
 // azureBackupCovers names the Azure Backup resource (existing after the plan,
 // matched by its id attribute's known value or configuration reference) that
 // protects r, or "".
-func azureBackupCovers(plan *evaluator.Plan, r *evaluator.Resource) string {
+func azureBackupCovers(plan *tfplan.Plan, r *tfplan.Resource) string {
 	p, ok := azureBackupProtection[r.Type]
 	if !ok {
 		return ""
@@ -63,7 +64,7 @@ func (AzureVMBackup) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (AzureVMBackup) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (AzureVMBackup) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -71,9 +72,9 @@ func (AzureVMBackup) Check(c *evaluator.Context, r *evaluator.Resource) []evalua
 	if by := azureBackupCovers(c.Plan, r); by != "" {
 		return []evaluator.Finding{c.Pass(r, attr, by+" protects it with Azure Backup")}
 	}
-	if r.Configured("name") == evaluator.ConfigUnavailable {
+	if r.Configured("name") == tfplan.ConfigUnavailable {
 		for _, p := range c.Plan.Existing("azurerm_backup_protected_vm") {
-			if p.After("source_vm_id").State == evaluator.Unknown {
+			if p.After("source_vm_id").State == tfplan.Unknown {
 				return []evaluator.Finding{c.UnknownBecause(r, attr, p.Address+
 					".source_vm_id is known only after apply and the plan has no configuration to match it by reference", "an azurerm_backup_protected_vm covering it")}
 			}

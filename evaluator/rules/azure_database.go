@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // azureDBTypes are the Azure Database for PostgreSQL/MySQL servers, flexible
@@ -61,7 +62,7 @@ func (AzureDBBackupRetention) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (AzureDBBackupRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (AzureDBBackupRetention) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -76,7 +77,7 @@ func (AzureDBBackupRetention) Check(c *evaluator.Context, r *evaluator.Resource)
 }
 
 // azureDBReplica reports whether r is created as a replica of another server.
-func azureDBReplica(r *evaluator.Resource) bool {
+func azureDBReplica(r *tfplan.Resource) bool {
 	mode, ok := r.After("create_mode").Str()
 	return ok && strings.EqualFold(mode, "Replica")
 }

@@ -1,6 +1,9 @@
 package rules
 
-import "github.com/prodgate/prodgate/evaluator"
+import (
+	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
+)
 
 // azureKeyVaultDefaultSoftDeleteDays is the azurerm default (and Azure maximum)
 // for soft_delete_retention_days.
@@ -46,7 +49,7 @@ func (AzureKeyVaultSoftDelete) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (AzureKeyVaultSoftDelete) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (AzureKeyVaultSoftDelete) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}

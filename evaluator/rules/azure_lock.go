@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // azureLockedTypes are the Azure data stores that have no deletion-protection
@@ -92,7 +93,7 @@ func (AzureDeleteLock) Meta() evaluator.RuleMeta {
 // lockTarget is something a lock may sit on to protect the resource: the
 // resource itself, its SQL server, or a resource group.
 type lockTarget struct {
-	res  *evaluator.Resource
+	res  *tfplan.Resource
 	what string // "it", "its server azurerm_mssql_server.main", …
 }
 
@@ -103,9 +104,9 @@ type lockedBy struct {
 	groupNames []string
 }
 
-func lockTargetsOf(c *evaluator.Context, r *evaluator.Resource) lockedBy {
+func lockTargetsOf(c *evaluator.Context, r *tfplan.Resource) lockedBy {
 	l := lockedBy{targets: []lockTarget{{res: r, what: "it"}}}
-	holders := []*evaluator.Resource{r}
+	holders := []*tfplan.Resource{r}
 	if r.Type == "azurerm_mssql_database" {
 		for _, s := range c.Plan.PointedAt(r, "server_id", "azurerm_mssql_server", "id") {
 			l.targets = append(l.targets, lockTarget{res: s, what: "its server " + s.Address})
@@ -128,7 +129,7 @@ const (
 	azureLockExpected = `an azurerm_management_lock with lock_level "CanNotDelete" on the resource or its resource group`
 )
 
-func (AzureDeleteLock) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (AzureDeleteLock) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if r.Type == azureLockType {
 		return checkDestroyedLock(c, r)
 	}
@@ -162,7 +163,7 @@ func (AzureDeleteLock) Check(c *evaluator.Context, r *evaluator.Resource) []eval
 // azureCoverage says whether a protective lock that exists after apply
 // covers by (leaving out the lock skip), how, or which lock attribute is
 // known only after apply.
-func azureCoverage(c *evaluator.Context, by lockedBy, skip *evaluator.Resource) (covered nsgTri, how, maybe string) {
+func azureCoverage(c *evaluator.Context, by lockedBy, skip *tfplan.Resource) (covered nsgTri, how, maybe string) {
 	for _, lock := range c.Plan.Existing(azureLockType) {
 		if lock == skip {
 			continue
@@ -173,7 +174,7 @@ func azureCoverage(c *evaluator.Context, by lockedBy, skip *evaluator.Resource) 
 		}
 		level := lock.After("lock_level")
 		switch {
-		case level.State == evaluator.Unknown:
+		case level.State == tfplan.Unknown:
 			if maybe == "" {
 				maybe = lock.Address + ".lock_level"
 			}
@@ -195,14 +196,14 @@ func azureCoverage(c *evaluator.Context, by lockedBy, skip *evaluator.Resource) 
 
 // checkDestroyedLock judges a lock this plan destroys by the data stores it
 // leaves without a lock.
-func checkDestroyedLock(c *evaluator.Context, lock *evaluator.Resource) []evaluator.Finding {
+func checkDestroyedLock(c *evaluator.Context, lock *tfplan.Resource) []evaluator.Finding {
 	if !lock.Deletes() || lock.Forgets() {
 		return nil
 	}
 	if level, ok := lock.Before("lock_level").Str(); !ok || !azureLockProtects(level) {
 		return nil
 	}
-	var left []*evaluator.Resource
+	var left []*tfplan.Resource
 	for _, typ := range azureLockedTypes {
 		for _, res := range c.Plan.Existing(typ) {
 			by := lockTargetsOf(c, res)
@@ -248,7 +249,7 @@ var azureResourceGroupScope = regexp.MustCompile(`(?i)^/subscriptions/[^/]+/reso
 // azureLockCovers says whether lock sits on one of by's targets (or on the
 // resource group named in its group names, or on a scope above a known id),
 // and how. A lock being destroyed is judged by its scope before the plan.
-func azureLockCovers(lock *evaluator.Resource, by lockedBy) (nsgTri, string) {
+func azureLockCovers(lock *tfplan.Resource, by lockedBy) (nsgTri, string) {
 	for _, t := range by.targets {
 		if lock.Targets("scope", t.res, "id") {
 			return nsgYes, t.what
@@ -274,7 +275,7 @@ func azureLockCovers(lock *evaluator.Resource, by lockedBy) (nsgTri, string) {
 		}
 		return nsgNo, ""
 	}
-	if scope.State != evaluator.Unknown {
+	if scope.State != tfplan.Unknown {
 		return nsgNo, ""
 	}
 	named, complete := lock.ConfigTargets("scope")

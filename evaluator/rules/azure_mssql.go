@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // azureMSSQLDefaultRetentionDays is the point-in-time restore window Azure SQL
@@ -13,7 +14,7 @@ const azureMSSQLDefaultRetentionDays = int64(7)
 
 // azureMSSQLSecondary reports whether the database is created as a geo-secondary
 // (create_mode "Secondary" or "OnlineSecondary"), whose backups the primary owns.
-func azureMSSQLSecondary(r *evaluator.Resource) bool {
+func azureMSSQLSecondary(r *tfplan.Resource) bool {
 	mode, ok := r.After("create_mode").Str()
 	return ok && (strings.EqualFold(mode, "Secondary") || strings.EqualFold(mode, "OnlineSecondary"))
 }
@@ -58,7 +59,7 @@ func (AzureMSSQLShortTermRetention) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (AzureMSSQLShortTermRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (AzureMSSQLShortTermRetention) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() || azureMSSQLSecondary(r) {
 		return nil
 	}
@@ -105,15 +106,15 @@ func (AzureMSSQLLongTermRetention) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (AzureMSSQLLongTermRetention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (AzureMSSQLLongTermRetention) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() || azureMSSQLSecondary(r) {
 		return nil
 	}
 	const block = "long_term_retention_policy"
 	const expected = "a non-zero weekly_retention, monthly_retention or yearly_retention"
 	blockValue := r.After(block)
-	if blockValue.State == evaluator.Unknown {
-		if r.Configured(block) == evaluator.ConfigNotSet {
+	if blockValue.State == tfplan.Unknown {
+		if r.Configured(block) == tfplan.ConfigNotSet {
 			return []evaluator.Finding{c.Fail(r, block, block+" is not set, so no long-term backups are kept",
 				expected, "not set (provider default \"PT0S\")")}
 		}
@@ -125,11 +126,11 @@ func (AzureMSSQLLongTermRetention) Check(c *evaluator.Context, r *evaluator.Reso
 		path := block + "." + field
 		v := r.After(path)
 		switch v.State {
-		case evaluator.Unknown:
+		case tfplan.Unknown:
 			if unknownField == "" {
 				unknownField = path
 			}
-		case evaluator.Known:
+		case tfplan.Known:
 			if s, ok := v.Str(); ok && !azureISO8601Zero(s) {
 				set = append(set, fmt.Sprintf("%s = %s", field, v.Display()))
 			}
@@ -140,7 +141,7 @@ func (AzureMSSQLLongTermRetention) Check(c *evaluator.Context, r *evaluator.Reso
 		return []evaluator.Finding{c.Pass(r, block, block+" sets "+strings.Join(set, ", "))}
 	case unknownField != "":
 		return []evaluator.Finding{c.Unknown(r, unknownField, expected)}
-	case blockValue.State == evaluator.NotSet || azureEmptyList(blockValue):
+	case blockValue.State == tfplan.NotSet || azureEmptyList(blockValue):
 		return []evaluator.Finding{c.Fail(r, block, block+" is not set, so no long-term backups are kept",
 			expected, "not set (provider default \"PT0S\")")}
 	}
@@ -148,7 +149,7 @@ func (AzureMSSQLLongTermRetention) Check(c *evaluator.Context, r *evaluator.Reso
 		expected, azureLTRDisplay(r, block))}
 }
 
-func azureLTRDisplay(r *evaluator.Resource, block string) string {
+func azureLTRDisplay(r *tfplan.Resource, block string) string {
 	parts := make([]string, 0, len(azureLTRFields))
 	for _, field := range azureLTRFields {
 		parts = append(parts, field+" = "+r.After(block+"."+field).Display())
@@ -156,7 +157,7 @@ func azureLTRDisplay(r *evaluator.Resource, block string) string {
 	return strings.Join(parts, ", ")
 }
 
-func azureEmptyList(v evaluator.Value) bool {
+func azureEmptyList(v tfplan.Value) bool {
 	l, ok := v.List()
 	return ok && len(l) == 0
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // AzureNSGOpenAdminPorts forbids network security rules that let the internet
@@ -85,13 +86,13 @@ func nsgAll(ts ...nsgTri) nsgTri {
 
 // nsgRule reads one security rule's attributes, standalone or inline.
 type nsgRule struct {
-	get  func(attr string) evaluator.Value
+	get  func(attr string) tfplan.Value
 	name string
 	// attribute prefix for findings ("" standalone, security_rule for inline).
 	attr string
 }
 
-func (AzureNSGOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (AzureNSGOpenAdminPorts) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -103,8 +104,8 @@ func (AzureNSGOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Resource)
 		rules = append(rules, nsgRule{get: r.After, name: name})
 	} else {
 		set := r.After("security_rule")
-		if set.State == evaluator.Unknown {
-			if r.Configured("security_rule") == evaluator.ConfigNotSet {
+		if set.State == tfplan.Unknown {
+			if r.Configured("security_rule") == tfplan.ConfigNotSet {
 				return []evaluator.Finding{c.Pass(r, "security_rule", "the group has no inline security_rule of its own")}
 			}
 			return []evaluator.Finding{c.Unknown(r, "security_rule", expected)}
@@ -113,7 +114,7 @@ func (AzureNSGOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Resource)
 		separate := separateNSGRuleNames(c, r)
 		for i := range list {
 			prefix := "security_rule." + strconv.Itoa(i) + "."
-			get := func(attr string) evaluator.Value { return r.After(prefix + attr) }
+			get := func(attr string) tfplan.Value { return r.After(prefix + attr) }
 			name, _ := get("name").Str()
 			if separate[name] {
 				continue
@@ -166,7 +167,7 @@ func (AzureNSGOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Resource)
 
 // separateNSGRuleNames lists the names of azurerm_network_security_rule
 // resources that belong to the group g.
-func separateNSGRuleNames(c *evaluator.Context, g *evaluator.Resource) map[string]bool {
+func separateNSGRuleNames(c *evaluator.Context, g *tfplan.Resource) map[string]bool {
 	names := map[string]bool{}
 	group, ok := g.After("name").Str()
 	if !ok {
@@ -193,7 +194,7 @@ func (n *nsgRule) open(ports []string) (verdict nsgTri, sourceAttr, source, port
 	direction := nsgEqualFold(n.get("direction"), "Inbound")
 	access := nsgEqualFold(n.get("access"), "Allow")
 	protocol := nsgYes
-	if p := n.get("protocol"); p.State == evaluator.Unknown {
+	if p := n.get("protocol"); p.State == tfplan.Unknown {
 		protocol = nsgMaybe
 	} else if s, ok := p.Str(); ok {
 		switch strings.ToLower(s) {
@@ -216,8 +217,8 @@ func (n *nsgRule) open(ports []string) (verdict nsgTri, sourceAttr, source, port
 	return nsgAll(direction, access, protocol, internet, dest), sourceAttr, source, matchedPort
 }
 
-func nsgEqualFold(v evaluator.Value, want string) nsgTri {
-	if v.State == evaluator.Unknown {
+func nsgEqualFold(v tfplan.Value, want string) nsgTri {
+	if v.State == tfplan.Unknown {
 		return nsgMaybe
 	}
 	if s, ok := v.Str(); ok && strings.EqualFold(s, want) {
@@ -229,7 +230,7 @@ func nsgEqualFold(v evaluator.Value, want string) nsgTri {
 // nsgAnyMatch applies match to a single-valued attribute and a list attribute
 // that express the same thing (source_address_prefix and _prefixes). It
 // returns the attribute and the entry that matched.
-func nsgAnyMatch(single, list evaluator.Value, match func(string) bool) (nsgTri, string, string) {
+func nsgAnyMatch(single, list tfplan.Value, match func(string) bool) (nsgTri, string, string) {
 	if s, ok := single.Str(); ok && match(s) {
 		return nsgYes, single.Path, s
 	}
@@ -240,7 +241,7 @@ func nsgAnyMatch(single, list evaluator.Value, match func(string) bool) (nsgTri,
 			}
 		}
 	}
-	if single.State == evaluator.Unknown || list.State == evaluator.Unknown {
+	if single.State == tfplan.Unknown || list.State == tfplan.Unknown {
 		return nsgMaybe, "", ""
 	}
 	return nsgNo, "", ""

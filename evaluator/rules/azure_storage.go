@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // azureStorageDefaultSoftDeleteDays is what azurerm sets for days in a
@@ -15,7 +16,7 @@ const azureStorageDefaultSoftDeleteDays = int64(7)
 
 // azureStorageFileOnly reports whether the account is a premium file-share
 // account (account_kind "FileStorage"), which has no blob service.
-func azureStorageFileOnly(r *evaluator.Resource) bool {
+func azureStorageFileOnly(r *tfplan.Resource) bool {
 	kind, ok := r.After("account_kind").Str()
 	return ok && strings.EqualFold(kind, "FileStorage")
 }
@@ -66,7 +67,7 @@ func (AzureStorageSoftDelete) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (AzureStorageSoftDelete) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (AzureStorageSoftDelete) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() || azureStorageFileOnly(r) {
 		return nil
 	}
@@ -79,7 +80,7 @@ func (AzureStorageSoftDelete) Check(c *evaluator.Context, r *evaluator.Resource)
 
 // azureRetentionBlockAtLeast judges block.days >= min where an absent block means
 // the feature is off and a present block without days means 7.
-func azureRetentionBlockAtLeast(c *evaluator.Context, r *evaluator.Resource, block, feature string, min int64) evaluator.Finding {
+func azureRetentionBlockAtLeast(c *evaluator.Context, r *tfplan.Resource, block, feature string, min int64) evaluator.Finding {
 	path := block + ".days"
 	expected := ">= " + strconv.FormatInt(min, 10)
 	off := func() evaluator.Finding {
@@ -87,17 +88,17 @@ func azureRetentionBlockAtLeast(c *evaluator.Context, r *evaluator.Resource, blo
 	}
 	v := r.After(path)
 	switch v.State {
-	case evaluator.Unknown:
+	case tfplan.Unknown:
 		switch {
-		case r.Configured(block) == evaluator.ConfigNotSet:
+		case r.Configured(block) == tfplan.ConfigNotSet:
 			return off()
-		case r.Configured(path) == evaluator.ConfigNotSet:
+		case r.Configured(path) == tfplan.ConfigNotSet:
 			// The block is written without days: azurerm fills in 7.
 			return azureAtLeast(c, r, path, azureStorageDefaultSoftDeleteDays, true, min, expected)
 		}
 		return c.Unknown(r, path, expected)
-	case evaluator.NotSet:
-		if b := r.After(block); b.State == evaluator.Known && !azureEmptyList(b) {
+	case tfplan.NotSet:
+		if b := r.After(block); b.State == tfplan.Known && !azureEmptyList(b) {
 			return azureAtLeast(c, r, path, azureStorageDefaultSoftDeleteDays, true, min, expected)
 		}
 		return off()
@@ -109,7 +110,7 @@ func azureRetentionBlockAtLeast(c *evaluator.Context, r *evaluator.Resource, blo
 	return azureAtLeast(c, r, path, n, false, min, expected)
 }
 
-func azureAtLeast(c *evaluator.Context, r *evaluator.Resource, path string, n int64, defaulted bool, min int64, expected string) evaluator.Finding {
+func azureAtLeast(c *evaluator.Context, r *tfplan.Resource, path string, n int64, defaulted bool, min int64, expected string) evaluator.Finding {
 	shown := strconv.FormatInt(n, 10)
 	if defaulted {
 		shown = "not set (provider default " + shown + ")"
@@ -159,7 +160,7 @@ func (AzureStorageReplication) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (AzureStorageReplication) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (AzureStorageReplication) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -168,9 +169,9 @@ func (AzureStorageReplication) Check(c *evaluator.Context, r *evaluator.Resource
 	expected := "one of " + strings.Join(allowed, ", ")
 	v := r.After(path)
 	switch v.State {
-	case evaluator.Unknown:
+	case tfplan.Unknown:
 		return []evaluator.Finding{c.Unknown(r, path, expected)}
-	case evaluator.NotSet:
+	case tfplan.NotSet:
 		return []evaluator.Finding{c.Fail(r, path, path+" is not set", expected, v.Display())}
 	}
 	got, _ := v.Str()
@@ -222,7 +223,7 @@ func (AzureStoragePublicNetworkAccess) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (AzureStoragePublicNetworkAccess) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (AzureStoragePublicNetworkAccess) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -235,7 +236,7 @@ func (AzureStoragePublicNetworkAccess) Check(c *evaluator.Context, r *evaluator.
 		if b, ok := azureRawBool(pna.Raw); ok && !b {
 			return []evaluator.Finding{c.Pass(r, pnaPath, pnaPath+" is false")}
 		}
-	} else if pna.Value.State == evaluator.Unknown {
+	} else if pna.Value.State == tfplan.Unknown {
 		unknownAttr = pnaPath
 	}
 	action := evaluator.EffectiveAfter(r, actionPath, "Allow")
@@ -243,7 +244,7 @@ func (AzureStoragePublicNetworkAccess) Check(c *evaluator.Context, r *evaluator.
 		if s, ok := action.Raw.(string); ok && strings.EqualFold(s, "Deny") {
 			return []evaluator.Finding{c.Pass(r, actionPath, actionPath+` is "Deny"`)}
 		}
-	} else if action.Value.State == evaluator.Unknown && unknownAttr == "" {
+	} else if action.Value.State == tfplan.Unknown && unknownAttr == "" {
 		unknownAttr = actionPath
 	}
 	for _, nr := range c.Plan.Pointing("azurerm_storage_account_network_rules", "storage_account_id", r, "id") {
@@ -251,7 +252,7 @@ func (AzureStoragePublicNetworkAccess) Check(c *evaluator.Context, r *evaluator.
 		if s, ok := v.Str(); ok && strings.EqualFold(s, "Deny") {
 			return []evaluator.Finding{c.Pass(r, "network_rules", nr.Address+` sets default_action to "Deny"`)}
 		}
-		if v.State == evaluator.Unknown && unknownAttr == "" {
+		if v.State == tfplan.Unknown && unknownAttr == "" {
 			unknownAttr = nr.Address + ".default_action"
 		}
 	}
@@ -299,12 +300,12 @@ func (AzureStorageNoPublicBlob) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (AzureStorageNoPublicBlob) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (AzureStorageNoPublicBlob) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
 	const current, legacy = "allow_nested_items_to_be_public", "allow_blob_public_access"
-	if r.After(current).State == evaluator.NotSet && r.After(legacy).State == evaluator.Known {
+	if r.After(current).State == tfplan.NotSet && r.After(legacy).State == tfplan.Known {
 		return []evaluator.Finding{evaluator.RequireBool(c, r, legacy, false, false)}
 	}
 	return []evaluator.Finding{evaluator.RequireBool(c, r, current, false, true)}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // boolRule is a rule whose whole check is "if the resource will exist after
@@ -32,7 +33,7 @@ type boolRule struct {
 	Default bool
 	// NotJudged, when set, picks out resources the rule leaves alone (a read
 	// replica, a Spot Instance): they get no finding, as destroyed ones do.
-	NotJudged func(*evaluator.Resource) bool
+	NotJudged func(*tfplan.Resource) bool
 }
 
 func (b *boolRule) Meta() evaluator.RuleMeta {
@@ -43,7 +44,7 @@ func (b *boolRule) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (b *boolRule) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (b *boolRule) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() || (b.NotJudged != nil && b.NotJudged(r)) {
 		return nil
 	}
@@ -71,7 +72,7 @@ func boolTableRule(id string) evaluator.Rule {
 }
 
 // awsSpotInstance: EC2 cannot protect a Spot Instance from termination.
-func awsSpotInstance(r *evaluator.Resource) bool {
+func awsSpotInstance(r *tfplan.Resource) bool {
 	market, ok := r.After("instance_market_options.market_type").Str()
 	return ok && strings.EqualFold(market, "spot")
 }
@@ -79,7 +80,7 @@ func awsSpotInstance(r *evaluator.Resource) bool {
 // azureMSSQLInElasticPool: a database in an elastic pool (or joining one the
 // plan creates) takes the pool's zone redundancy, which the pool's own row
 // judges.
-func azureMSSQLInElasticPool(r *evaluator.Resource) bool {
+func azureMSSQLInElasticPool(r *tfplan.Resource) bool {
 	if r.Type != "azurerm_mssql_database" {
 		return false
 	}
@@ -87,7 +88,7 @@ func azureMSSQLInElasticPool(r *evaluator.Resource) bool {
 	if s, ok := pool.Str(); ok && s != "" {
 		return true
 	}
-	return pool.State == evaluator.Unknown && r.Configured("elastic_pool_id") != evaluator.ConfigNotSet
+	return pool.State == tfplan.Unknown && r.Configured("elastic_pool_id") != tfplan.ConfigNotSet
 }
 
 // boolTable is every rule that only requires a flag, in id order. Adding such a

@@ -14,6 +14,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/corpus-counts.golden")
@@ -63,9 +64,9 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			plan, err := evaluator.ParsePlan(data)
+			plan, err := tfplan.ParsePlan(data)
 			if want, broken := refusedOnPurpose[rel]; broken {
-				var ie *evaluator.InputError
+				var ie *tfplan.InputError
 				if !errors.As(err, &ie) || !strings.Contains(err.Error(), want) {
 					t.Fatalf("want refusal mentioning %q, got %v", want, err)
 				}

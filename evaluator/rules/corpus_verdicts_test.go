@@ -13,6 +13,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // TestCorpusVerdicts is the standard's verdict over real plans: how many plans
@@ -51,7 +52,7 @@ func TestCorpusVerdicts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := evaluator.ParsePlan(data)
+		plan, err := tfplan.ParsePlan(data)
 		if err != nil {
 			refused++
 			continue

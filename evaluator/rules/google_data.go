@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // Deletion protection of Google Cloud data stores other than Cloud SQL and GKE:
@@ -45,7 +46,7 @@ func (GoogleBigtableTableDeletionProtection) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (GoogleBigtableTableDeletionProtection) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (GoogleBigtableTableDeletionProtection) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -84,7 +85,7 @@ func (GoogleFirestoreDeleteProtection) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (GoogleFirestoreDeleteProtection) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (GoogleFirestoreDeleteProtection) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -93,7 +94,7 @@ func (GoogleFirestoreDeleteProtection) Check(c *evaluator.Context, r *evaluator.
 
 // googleRequireString is the check "string attribute must be want", with the
 // provider default used when the attribute is unset ("" for none).
-func googleRequireString(c *evaluator.Context, r *evaluator.Resource, path, want, providerDefault string) evaluator.Finding {
+func googleRequireString(c *evaluator.Context, r *tfplan.Resource, path, want, providerDefault string) evaluator.Finding {
 	var def any
 	if providerDefault != "" {
 		def = providerDefault
@@ -101,7 +102,7 @@ func googleRequireString(c *evaluator.Context, r *evaluator.Resource, path, want
 	e := evaluator.EffectiveAfter(r, path, def)
 	expected := strconv.Quote(want)
 	if !e.Known() {
-		if e.Value.State == evaluator.Unknown {
+		if e.Value.State == tfplan.Unknown {
 			return c.Unknown(r, path, expected)
 		}
 		return c.Fail(r, path, path+" is not set", expected, e.Display())

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // GoogleFirewallOpenAdminPorts forbids VPC firewall rules that let the whole
@@ -77,7 +78,7 @@ type googleFactor struct {
 	words  string // why the rule is not open (answer no) or what is open (yes)
 }
 
-func (GoogleFirewallOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (GoogleFirewallOpenAdminPorts) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -104,7 +105,7 @@ func (GoogleFirewallOpenAdminPorts) Check(c *evaluator.Context, r *evaluator.Res
 		fmt.Sprintf("ingress from %s is allowed to %s", source, open), expected, open+" from "+source)}
 }
 
-func googleFirewallEnabled(r *evaluator.Resource) googleFactor {
+func googleFirewallEnabled(r *tfplan.Resource) googleFactor {
 	e := evaluator.EffectiveAfter(r, "disabled", false)
 	if !e.Known() {
 		return googleFactor{answer: googleMaybe, path: "disabled"}
@@ -115,7 +116,7 @@ func googleFirewallEnabled(r *evaluator.Resource) googleFactor {
 	return googleFactor{answer: googleYes, path: "disabled"}
 }
 
-func googleFirewallIngress(r *evaluator.Resource) googleFactor {
+func googleFirewallIngress(r *tfplan.Resource) googleFactor {
 	e := evaluator.EffectiveAfter(r, "direction", "INGRESS")
 	if !e.Known() {
 		return googleFactor{answer: googleMaybe, path: "direction"}
@@ -128,9 +129,9 @@ func googleFirewallIngress(r *evaluator.Resource) googleFactor {
 
 // googleFirewallOpenSource answers whether the rule admits every address. Its
 // words, when yes, name the open source.
-func googleFirewallOpenSource(r *evaluator.Resource) googleFactor {
+func googleFirewallOpenSource(r *tfplan.Resource) googleFactor {
 	ranges := r.After("source_ranges")
-	if ranges.State == evaluator.Unknown && r.Configured("source_ranges") != evaluator.ConfigNotSet {
+	if ranges.State == tfplan.Unknown && r.Configured("source_ranges") != tfplan.ConfigNotSet {
 		return googleFactor{answer: googleMaybe, path: "source_ranges"}
 	}
 	list, _ := ranges.List()
@@ -151,7 +152,7 @@ func googleFirewallOpenSource(r *evaluator.Resource) googleFactor {
 	// the API applies 0.0.0.0/0.
 	for _, attr := range []string{"source_tags", "source_service_accounts"} {
 		v := r.After(attr)
-		if v.State == evaluator.Unknown && r.Configured(attr) != evaluator.ConfigNotSet {
+		if v.State == tfplan.Unknown && r.Configured(attr) != tfplan.ConfigNotSet {
 			return googleFactor{answer: googleMaybe, path: attr}
 		}
 		if l, ok := v.List(); ok && len(l) > 0 {
@@ -164,9 +165,9 @@ func googleFirewallOpenSource(r *evaluator.Resource) googleFactor {
 
 // googleFirewallOpenPorts answers whether an allow block covers a listed port.
 // Its words, when yes, list what is open as protocol/port ("tcp/22, all/3389").
-func googleFirewallOpenPorts(r *evaluator.Resource, ports []string) googleFactor {
+func googleFirewallOpenPorts(r *tfplan.Resource, ports []string) googleFactor {
 	allow := r.After("allow")
-	if allow.State == evaluator.Unknown {
+	if allow.State == tfplan.Unknown {
 		return googleFactor{answer: googleMaybe, path: "allow"}
 	}
 	blocks, _ := allow.List()
@@ -182,7 +183,7 @@ func googleFirewallOpenPorts(r *evaluator.Resource, ports []string) googleFactor
 	for i := range blocks {
 		protoPath := fmt.Sprintf("allow.%d.protocol", i)
 		proto := r.After(protoPath)
-		if proto.State == evaluator.Unknown {
+		if proto.State == tfplan.Unknown {
 			if unknownAt == "" {
 				unknownAt = protoPath
 			}
@@ -194,7 +195,7 @@ func googleFirewallOpenPorts(r *evaluator.Resource, ports []string) googleFactor
 		}
 		portsPath := fmt.Sprintf("allow.%d.ports", i)
 		pv := r.After(portsPath)
-		if pv.State == evaluator.Unknown {
+		if pv.State == tfplan.Unknown {
 			if unknownAt == "" {
 				unknownAt = portsPath
 			}
@@ -231,14 +232,14 @@ func googlePortProtocol(name string) bool {
 
 // googlePortsCover reports whether the port specs cover port. An empty list
 // covers every port; maybe names an entry known only after apply.
-func googlePortsCover(r *evaluator.Resource, portsPath string, specs []any, port int) (covered bool, maybe string) {
+func googlePortsCover(r *tfplan.Resource, portsPath string, specs []any, port int) (covered bool, maybe string) {
 	if len(specs) == 0 {
 		return true, ""
 	}
 	for i := range specs {
 		path := fmt.Sprintf("%s.%d", portsPath, i)
 		v := r.After(path)
-		if v.State == evaluator.Unknown {
+		if v.State == tfplan.Unknown {
 			if maybe == "" {
 				maybe = path
 			}

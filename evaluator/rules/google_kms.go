@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // GoogleKMSKeyRotation requires automatic rotation of symmetric Cloud KMS keys
@@ -47,7 +48,7 @@ func (GoogleKMSKeyRotation) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (GoogleKMSKeyRotation) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (GoogleKMSKeyRotation) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -62,9 +63,9 @@ func (GoogleKMSKeyRotation) Check(c *evaluator.Context, r *evaluator.Resource) [
 	expected := fmt.Sprintf("<= %ds (%d days)", maxDays*86400, maxDays)
 	v := r.After("rotation_period")
 	switch v.State {
-	case evaluator.Unknown:
+	case tfplan.Unknown:
 		return []evaluator.Finding{c.Unknown(r, "rotation_period", expected)}
-	case evaluator.NotSet:
+	case tfplan.NotSet:
 		return []evaluator.Finding{c.Fail(r, "rotation_period",
 			"rotation_period is not set, so the key never rotates automatically", expected, "not set (no automatic rotation)")}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // googleSQLTypes are the Cloud SQL resource types these rules judge.
@@ -41,7 +42,7 @@ func (GoogleSQLBackupEnabled) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (GoogleSQLBackupEnabled) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (GoogleSQLBackupEnabled) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -96,7 +97,7 @@ func (GoogleSQLPITR) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (GoogleSQLPITR) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (GoogleSQLPITR) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -105,7 +106,7 @@ func (GoogleSQLPITR) Check(c *evaluator.Context, r *evaluator.Resource) []evalua
 		return nil
 	}
 	version := r.After("database_version")
-	if version.State == evaluator.Unknown {
+	if version.State == tfplan.Unknown {
 		return []evaluator.Finding{c.Unknown(r, "database_version", "POSTGRES_*, MYSQL_* or SQLSERVER_*")}
 	}
 	name, _ := version.Str()
@@ -117,7 +118,7 @@ func (GoogleSQLPITR) Check(c *evaluator.Context, r *evaluator.Resource) []evalua
 		path, engine = googleSQLPITRPath, "SQL Server"
 	case strings.HasPrefix(name, "MYSQL"):
 		path, engine = googleSQLBinaryLogPath, "MySQL"
-	case version.State == evaluator.NotSet:
+	case version.State == tfplan.NotSet:
 		return []evaluator.Finding{c.Fail(r, "database_version",
 			"database_version is not set, so the engine and its point-in-time recovery setting cannot be judged",
 			"POSTGRES_*, MYSQL_* or SQLSERVER_*", version.Display())}
@@ -152,27 +153,27 @@ const (
 // primary created without it shows "known after apply"; the configuration
 // then says whether the user wrote it (a replica of an instance whose name is
 // not yet known) or left it to the provider (a primary).
-func googleSQLReplicaOf(r *evaluator.Resource) sqlReplicaState {
+func googleSQLReplicaOf(r *tfplan.Resource) sqlReplicaState {
 	v := r.After("master_instance_name")
 	switch v.State {
-	case evaluator.Known:
+	case tfplan.Known:
 		if s, ok := v.Str(); ok && s != "" {
 			return sqlReplica
 		}
 		return sqlPrimary
-	case evaluator.NotSet:
+	case tfplan.NotSet:
 		return sqlPrimary
 	}
 	switch r.Configured("master_instance_name") {
-	case evaluator.ConfigSet:
+	case tfplan.ConfigSet:
 		return sqlReplica
-	case evaluator.ConfigNotSet:
+	case tfplan.ConfigNotSet:
 		return sqlPrimary
 	}
 	return sqlReplicaUnknown
 }
 
-func googleSQLReplicaUnknown(c *evaluator.Context, r *evaluator.Resource, path string) evaluator.Finding {
+func googleSQLReplicaUnknown(c *evaluator.Context, r *tfplan.Resource, path string) evaluator.Finding {
 	return c.Unknown(r, "master_instance_name", "a read replica, or a primary with "+path+" = true")
 }
 
@@ -228,7 +229,7 @@ func (GoogleSQLRetainedBackups) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (GoogleSQLRetainedBackups) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (GoogleSQLRetainedBackups) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
@@ -290,14 +291,14 @@ func (GoogleSQLAuthorizedNetworksOpen) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (GoogleSQLAuthorizedNetworksOpen) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (GoogleSQLAuthorizedNetworksOpen) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}
 	const expected = "no authorized network ending in /0"
 	networks := r.After(googleSQLNetworksPath)
-	if networks.State == evaluator.Unknown {
-		if r.Configured(googleSQLNetworksPath) == evaluator.ConfigNotSet {
+	if networks.State == tfplan.Unknown {
+		if r.Configured(googleSQLNetworksPath) == tfplan.ConfigNotSet {
 			return []evaluator.Finding{c.Pass(r, googleSQLNetworksPath, googleSQLNetworksPath+" is not set")}
 		}
 		return []evaluator.Finding{c.Unknown(r, googleSQLNetworksPath, expected)}

@@ -1,6 +1,9 @@
 package rules
 
-import "github.com/prodgate/prodgate/evaluator"
+import (
+	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
+)
 
 // googleStorageTypes are the Cloud Storage resource types these rules judge.
 var googleStorageTypes = []string{"google_storage_bucket"}
@@ -40,7 +43,7 @@ func (GoogleStoragePublicAccessPrevention) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (GoogleStoragePublicAccessPrevention) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (GoogleStoragePublicAccessPrevention) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Exists() {
 		return nil
 	}

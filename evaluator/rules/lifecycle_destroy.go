@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // statefulParams are shared by the lifecycle rules that judge stateful types.
@@ -67,7 +68,7 @@ func (StatefulDestroy) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (StatefulDestroy) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (StatefulDestroy) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !statefulFromContext(c).includes(r.Type) {
 		return nil
 	}
@@ -121,7 +122,7 @@ func (StatefulForget) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (StatefulForget) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (StatefulForget) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !statefulFromContext(c).includes(r.Type) {
 		return nil
 	}

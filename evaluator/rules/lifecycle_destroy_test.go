@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/evaltest"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 func TestStatefulDestroy(t *testing.T) {
@@ -110,7 +111,7 @@ func TestStatefulDestroyDeposed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := evaluator.ParsePlan(data)
+	plan, err := tfplan.ParsePlan(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // ProtectionDrift reports protection attributes changed outside Terraform
@@ -43,7 +44,7 @@ func (ProtectionDrift) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (ProtectionDrift) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (ProtectionDrift) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	d := r.Drift()
 	if d == nil {
 		return nil
@@ -72,7 +73,7 @@ func (ProtectionDrift) Check(c *evaluator.Context, r *evaluator.Resource) []eval
 }
 
 // plannedValue says what this plan does with a drifted attribute.
-func plannedValue(r *evaluator.Resource, a protectedAttr, was, now judged) string {
+func plannedValue(r *tfplan.Resource, a protectedAttr, was, now judged) string {
 	if !r.Exists() {
 		return plannedFate(r)
 	}
@@ -89,7 +90,7 @@ func plannedValue(r *evaluator.Resource, a protectedAttr, was, now judged) strin
 }
 
 // plannedFate says what this plan does with a resource that will not exist after it.
-func plannedFate(r *evaluator.Resource) string {
+func plannedFate(r *tfplan.Resource) string {
 	switch {
 	case r.Exists() && r.Existed():
 		return "this plan keeps it: " + r.ActionWords()
@@ -104,4 +105,4 @@ func plannedFate(r *evaluator.Resource) string {
 }
 
 // driftDeleted reports that the object was deleted outside Terraform.
-func driftDeleted(d *evaluator.DriftChange) bool { return d.Deleted() }
+func driftDeleted(d *tfplan.DriftChange) bool { return d.Deleted() }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // ProtectionLowered fails a plan that weakens a protection an existing
@@ -53,7 +54,7 @@ func (ProtectionLowered) Meta() evaluator.RuleMeta {
 	}
 }
 
-func (ProtectionLowered) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (ProtectionLowered) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	if !r.Existed() || !r.Exists() {
 		return nil
 	}
@@ -90,7 +91,7 @@ func (ProtectionLowered) Check(c *evaluator.Context, r *evaluator.Resource) []ev
 // to one, is advisory. When the standard's own rule is advisory in this
 // scope, so is switching the attribute off. A blocking finding folds the
 // standard rule's finding on the same attribute: one cause, one finding.
-func lowered(c *evaluator.Context, r *evaluator.Resource, a protectedAttr, before, after judged, afterLevel int64, stillOn bool) evaluator.Finding {
+func lowered(c *evaluator.Context, r *tfplan.Resource, a protectedAttr, before, after judged, afterLevel int64, stillOn bool) evaluator.Finding {
 	std, hasStd := protectionStandards[r.Type][a.Path]
 	var setting evaluator.RuleSetting
 	if hasStd {

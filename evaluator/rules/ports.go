@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // portSpan is an inclusive range of TCP/UDP ports. The security-group,
@@ -54,14 +54,14 @@ func internetPrefix(cidr string) bool {
 // or its field when field is set: "value" for path.N.value) and returns those
 // that are internet prefixes, and the path of the first entry known only
 // after apply.
-func internetEntries(r *evaluator.Resource, path, field string, n int) (open []evaluator.Value, unknownAt string) {
+func internetEntries(r *tfplan.Resource, path, field string, n int) (open []tfplan.Value, unknownAt string) {
 	for i := range n {
 		at := fmt.Sprintf("%s.%d", path, i)
 		if field != "" {
 			at += "." + field
 		}
 		v := r.After(at)
-		if v.State == evaluator.Unknown {
+		if v.State == tfplan.Unknown {
 			if unknownAt == "" {
 				unknownAt = at
 			}

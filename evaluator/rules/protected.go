@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // protectionKind says which values of an attribute protect the resource.
@@ -368,7 +369,7 @@ func (a protectedAttr) expected(before judged) string {
 
 // judged is one side (before, after) of a protected attribute.
 type judged struct {
-	value evaluator.Value
+	value tfplan.Value
 	// raw is the value to judge, with the provider default substituted when unset.
 	raw       any
 	defaulted bool
@@ -394,12 +395,12 @@ func (j judged) short() string {
 }
 
 // known is false when the side is known only after apply.
-func (j judged) known() bool { return j.value.State != evaluator.Unknown }
+func (j judged) known() bool { return j.value.State != tfplan.Unknown }
 
 // judge resolves a read value against the attribute's default. Unset with no
 // default counts as the weakest value (level 0).
-func (a protectedAttr) judge(v evaluator.Value) judged {
-	if v.State == evaluator.NotSet && a.Default != nil {
+func (a protectedAttr) judge(v tfplan.Value) judged {
+	if v.State == tfplan.NotSet && a.Default != nil {
 		return judged{value: v, raw: a.Default, defaulted: true}
 	}
 	return judged{value: v, raw: v.Raw()}
@@ -411,7 +412,7 @@ func (a protectedAttr) levelOf(j judged) (int64, bool) {
 	if !j.known() {
 		return 0, false
 	}
-	if j.value.State == evaluator.NotSet && !j.defaulted {
+	if j.value.State == tfplan.NotSet && !j.defaulted {
 		return 0, true
 	}
 	return a.level(j.raw)

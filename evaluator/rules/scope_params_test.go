@@ -9,6 +9,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/evaltest"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // TestThresholdsDifferByScope demonstrates issue 5's promise through the real
@@ -36,7 +37,7 @@ scopes:
         params: {min_days: 1}
 `
 	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
-	plan := func(t *testing.T) *evaluator.Plan {
+	plan := func(t *testing.T) *tfplan.Plan {
 		return evaltest.Plan(t, evaltest.Change{Address: addr, Type: "aws_db_instance",
 			After: map[string]any{"backup_retention_period": 7, "deletion_protection": true, "skip_final_snapshot": false,
 				"final_snapshot_identifier": "orders-final", "storage_encrypted": true}})

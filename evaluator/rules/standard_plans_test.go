@@ -10,6 +10,7 @@ import (
 	"github.com/prodgate/prodgate/config"
 	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/rules"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // TestStandardOnRealisticPlans judges hand-written plans in testdata/standard,
@@ -90,7 +91,7 @@ func TestStandardOnRealisticPlans(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			plan, err := evaluator.ParsePlan(data)
+			plan, err := tfplan.ParsePlan(data)
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}

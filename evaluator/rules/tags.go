@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/prodgate/prodgate/evaluator"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
 
 // tagMaps are the attributes that carry a resource's tags or labels, in the
@@ -97,11 +98,11 @@ func (TagsRequired) Meta() evaluator.RuleMeta {
 type tagState struct {
 	attr      string
 	effective bool
-	value     evaluator.Value
+	value     tfplan.Value
 	keys      map[string]any // when value is a known map
 }
 
-func (TagsRequired) Check(c *evaluator.Context, r *evaluator.Resource) []evaluator.Finding {
+func (TagsRequired) Check(c *evaluator.Context, r *tfplan.Resource) []evaluator.Finding {
 	required := c.Strings("keys")
 	if len(required) == 0 || !r.Exists() || tagsNotJudged[r.Type] || matchesAnyType(c.Strings("ignore_types"), r.Type) {
 		return nil
@@ -117,7 +118,7 @@ func (TagsRequired) Check(c *evaluator.Context, r *evaluator.Resource) []evaluat
 	// for, effective maps first (that is what default tags reach).
 	first := states[0]
 	for _, s := range states {
-		if s.value.State != evaluator.NotSet {
+		if s.value.State != tfplan.NotSet {
 			first = s
 			break
 		}
@@ -129,7 +130,7 @@ func (TagsRequired) Check(c *evaluator.Context, r *evaluator.Resource) []evaluat
 		if s.effective && s.keys != nil {
 			decided = true
 		}
-		if s.value.State == evaluator.Unknown {
+		if s.value.State == tfplan.Unknown {
 			anyUnknown = true
 		}
 	}
@@ -159,13 +160,13 @@ func (TagsRequired) Check(c *evaluator.Context, r *evaluator.Resource) []evaluat
 	switch {
 	case len(missing) > 0:
 		what := fmt.Sprintf("%s is missing required keys: %s", attr, strings.Join(missing, ", "))
-		if first.value.State == evaluator.NotSet {
+		if first.value.State == tfplan.NotSet {
 			what = fmt.Sprintf("%s is not set, so required keys are missing: %s", attr, strings.Join(missing, ", "))
 		}
 		return []evaluator.Finding{c.Fail(r, attr, what, expected, "missing "+strings.Join(missing, ", "))}
 	case len(undetermined) > 0:
 		for _, s := range states {
-			if s.value.State == evaluator.Unknown {
+			if s.value.State == tfplan.Unknown {
 				attr = s.attr // name the map that is not yet known
 				break
 			}
@@ -179,19 +180,19 @@ func (TagsRequired) Check(c *evaluator.Context, r *evaluator.Resource) []evaluat
 // readTagMaps reads the tag attributes the planned object has, effective maps
 // first. judged is false when the object has none of them, or when one of
 // them is not a map (not tag metadata this rule understands).
-func readTagMaps(r *evaluator.Resource) (states []tagState, judged bool) {
+func readTagMaps(r *tfplan.Resource) (states []tagState, judged bool) {
 	var obj map[string]any // the whole planned object, decoded only if needed
 	objRead := false
 	for _, m := range tagMaps {
 		s := tagState{attr: m.attr, effective: m.effective, value: r.After(m.attr)}
 		switch s.value.State {
-		case evaluator.Known:
+		case tfplan.Known:
 			keys, ok := s.value.Raw().(map[string]any)
 			if !ok {
 				return nil, false
 			}
 			s.keys = keys
-		case evaluator.NotSet:
+		case tfplan.NotSet:
 			// Null and missing read the same; only the object's own keys tell
 			// a taggable resource with no tags from a type that has none.
 			if !objRead {
@@ -212,24 +213,24 @@ func readTagMaps(r *evaluator.Resource) (states []tagState, judged bool) {
 // key. AWS provider default_tags do not reach autoscaling groups, so neither
 // is an effective map. An element whose key is known only after apply makes
 // its list unknown.
-func readASGTags(r *evaluator.Resource) []tagState {
+func readASGTags(r *tfplan.Resource) []tagState {
 	var states []tagState
 	for _, attr := range []string{"tag", "tags"} {
 		v := r.After(attr)
 		s := tagState{attr: attr, value: v}
 		switch v.State {
-		case evaluator.NotSet:
+		case tfplan.NotSet:
 			if attr == "tags" {
 				continue // the legacy list is usually absent or null
 			}
-		case evaluator.Known:
+		case tfplan.Known:
 			list, _ := v.List()
 			s.keys = make(map[string]any, len(list))
 			for _, el := range list {
 				m, _ := el.(map[string]any)
 				key, ok := m["key"].(string)
 				if !ok {
-					s.keys, s.value = nil, evaluator.Value{Path: attr, State: evaluator.Unknown}
+					s.keys, s.value = nil, tfplan.Value{Path: attr, State: tfplan.Unknown}
 					break
 				}
 				s.keys[key] = true
@@ -242,9 +243,9 @@ func readASGTags(r *evaluator.Resource) []tagState {
 
 // keyUnknown reports whether a key present in a known map has a value known
 // only after apply (Terraform writes such values as null in after).
-func (s tagState) keyUnknown(r *evaluator.Resource, key string) bool {
+func (s tagState) keyUnknown(r *tfplan.Resource, key string) bool {
 	if strings.ContainsAny(key, `[]"`) {
 		return false
 	}
-	return r.After(s.attr+`["`+key+`"]`).State == evaluator.Unknown
+	return r.After(s.attr+`["`+key+`"]`).State == tfplan.Unknown
 }

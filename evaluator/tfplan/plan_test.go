@@ -1,4 +1,4 @@
-package evaluator_test
+package tfplan_test
 
 import (
 	"encoding/json"
@@ -9,23 +9,9 @@ import (
 	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
-	tfjson "github.com/hashicorp/terraform-json"
-	"github.com/prodgate/prodgate/evaluator"
 	"github.com/prodgate/prodgate/evaluator/evaltest"
+	"github.com/prodgate/prodgate/evaluator/tfplan"
 )
-
-func parseDoc(t *testing.T, doc map[string]any) *evaluator.Plan {
-	t.Helper()
-	data, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := evaluator.ParsePlan(data)
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	return p
-}
 
 func TestParsePlanRefusals(t *testing.T) {
 	tests := []struct {
@@ -44,8 +30,8 @@ func TestParsePlanRefusals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := evaluator.ParsePlan([]byte(tc.input))
-			var ie *evaluator.InputError
+			_, err := tfplan.ParsePlan([]byte(tc.input))
+			var ie *tfplan.InputError
 			if !errors.As(err, &ie) {
 				t.Fatalf("want *InputError, got %v", err)
 			}
@@ -66,10 +52,10 @@ func TestOnlyAPlanIsAPlan(t *testing.T) {
 	tests := []struct {
 		name, file, input, want string
 	}{
-		{name: "the state terraform show -json prints without a plan file", file: "../testdata/notplans/terraform-data-state.json",
+		{name: "the state terraform show -json prints without a plan file", file: "../../testdata/notplans/terraform-data-state.json",
 			want: `plan: this is a Terraform state, not a plan (it has "values" and none of "planned_values", "resource_changes" or "output_changes"): ` +
 				"`terraform show -json` without a plan file prints the state; " + makePlan},
-		{name: "what terraform show -json prints before anything is applied", file: "../testdata/notplans/terraform-no-state.json", want: notAPlan},
+		{name: "what terraform show -json prints before anything is applied", file: "../../testdata/notplans/terraform-no-state.json", want: notAPlan},
 		{name: "a hand-made stub", input: `{"format_version":"1.2","terraform_version":"1.11.4"}`, want: notAPlan},
 		{name: "an empty object", input: `{}`, want: notAPlan},
 		{name: "a plan's sections, all null", input: `{"format_version":"1.2","planned_values":null,"resource_changes":null,"output_changes":null}`, want: notAPlan},
@@ -83,8 +69,8 @@ func TestOnlyAPlanIsAPlan(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			data := fileOr(t, tc.file, tc.input)
-			_, err := evaluator.ParsePlan(data)
-			var ie *evaluator.InputError
+			_, err := tfplan.ParsePlan(data)
+			var ie *tfplan.InputError
 			if !errors.As(err, &ie) {
 				t.Fatalf("want *InputError, got %v", err)
 			}
@@ -93,69 +79,6 @@ func TestOnlyAPlanIsAPlan(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestPlansWithoutChangesArePlans: a plan with nothing to do is still a plan,
-// judged and passed; the first two come from real terraform runs.
-func TestPlansWithoutChangesArePlans(t *testing.T) {
-	tests := []struct {
-		name, file, input string
-		resources         int
-		outputs           []string
-	}{
-		{name: "a real plan whose resources are all no-op", file: "../testdata/plans/terraform-data-no-changes.json", resources: 3},
-		{name: "a real plan with outputs and no resources", file: "../testdata/plans/terraform-outputs-only.json", outputs: []string{"region create", "token create sensitive"}},
-		{name: "planned_values alone (an empty configuration)", input: `{"format_version":"1.2","planned_values":{"root_module":{}}}`},
-		{name: "an empty resource_changes (format 0.1)", input: `{"format_version":"0.1","resource_changes":[]}`},
-	}
-	engine := compileWith(t, "version: 1\n")
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			data := fileOr(t, tc.file, tc.input)
-			p, err := evaluator.ParsePlan(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(p.Resources) != tc.resources {
-				t.Errorf("%d resources, want %d", len(p.Resources), tc.resources)
-			}
-			var outputs []string
-			for _, o := range p.Outputs {
-				s := o.Name + " " + strings.Join(actionWords(o.Actions()), ",")
-				if o.Sensitive() {
-					s += " sensitive"
-				}
-				outputs = append(outputs, s)
-			}
-			if diff := cmp.Diff(tc.outputs, outputs); diff != "" {
-				t.Errorf("outputs (-want +got):\n%s", diff)
-			}
-			if rep := engine.Evaluate(p, evaluator.RunContext{}, today); rep.Verdict != evaluator.VerdictPassed {
-				t.Errorf("verdict %s, want passed", rep.Verdict)
-			}
-		})
-	}
-}
-
-// fileOr returns the file's bytes, or input when file is "".
-func fileOr(t *testing.T, file, input string) []byte {
-	t.Helper()
-	if file == "" {
-		return []byte(input)
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-func actionWords(actions tfjson.Actions) []string {
-	out := make([]string, len(actions))
-	for i, a := range actions {
-		out[i] = string(a)
-	}
-	return out
 }
 
 func TestParsePlanEncodings(t *testing.T) {
@@ -176,7 +99,7 @@ func TestParsePlanEncodings(t *testing.T) {
 		"utf-16le with BOM": utf16le, "utf-16be with BOM": utf16be,
 	} {
 		t.Run(name, func(t *testing.T) {
-			p, err := evaluator.ParsePlan(data)
+			p, err := tfplan.ParsePlan(data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -193,7 +116,7 @@ func TestDataSourcesAreNotResources(t *testing.T) {
 	rcs = append(rcs, map[string]any{"address": "data.test_db.x", "mode": "data", "type": "test_db", "name": "x",
 		"change": map[string]any{"actions": []string{"read"}, "before": nil, "after": map[string]any{}}})
 	doc["resource_changes"] = rcs
-	p := parseDoc(t, doc)
+	p := evaltest.ParseDoc(t, doc)
 	if len(p.Resources) != 1 || p.Resources[0].Address != "test_db.this" {
 		t.Errorf("want only the managed resource, got %d", len(p.Resources))
 	}
@@ -212,18 +135,18 @@ func TestValueLookup(t *testing.T) {
 	r := p.Resources[0]
 	tests := []struct {
 		path    string
-		state   evaluator.ValueState
+		state   tfplan.ValueState
 		display string
 	}{
-		{"settings.backup.enabled", evaluator.Known, "true"},
-		{"settings.0.backup.0.enabled", evaluator.Known, "true"},
-		{"settings.backup.window", evaluator.Unknown, "(known after apply)"},
-		{"settings.flags.x", evaluator.NotSet, "not set"},
-		{"endpoint", evaluator.Unknown, "(known after apply)"},
-		{"password", evaluator.Known, "(sensitive value)"},
-		{`tags["Name"]`, evaluator.Known, `"x"`},
-		{"count", evaluator.Known, "3"},
-		{"missing", evaluator.NotSet, "not set"},
+		{"settings.backup.enabled", tfplan.Known, "true"},
+		{"settings.0.backup.0.enabled", tfplan.Known, "true"},
+		{"settings.backup.window", tfplan.Unknown, "(known after apply)"},
+		{"settings.flags.x", tfplan.NotSet, "not set"},
+		{"endpoint", tfplan.Unknown, "(known after apply)"},
+		{"password", tfplan.Known, "(sensitive value)"},
+		{`tags["Name"]`, tfplan.Known, `"x"`},
+		{"count", tfplan.Known, "3"},
+		{"missing", tfplan.NotSet, "not set"},
 	}
 	for _, tc := range tests {
 		v := r.After(tc.path)
@@ -236,22 +159,6 @@ func TestValueLookup(t *testing.T) {
 	}
 }
 
-func TestReportRoundTripsThroughJSON(t *testing.T) {
-	rep := evaluator.Report{Verdict: evaluator.VerdictFailed, FailOn: evaluator.SeverityHigh,
-		Findings: []evaluator.Finding{{RuleID: "r", Severity: evaluator.SeverityCritical, Status: evaluator.StatusFail}}}
-	data, err := json.Marshal(rep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back evaluator.Report
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatalf("a stored report must decode again: %v", err)
-	}
-	if back.FailOn != evaluator.SeverityHigh || back.Findings[0].Severity != evaluator.SeverityCritical {
-		t.Errorf("round trip lost severities: %+v", back)
-	}
-}
-
 // TestDriftDeletedOutsideTerraform: Terraform writes after_unknown as {} even
 // when the drifted object is gone (after: null).
 func TestDriftDeletedOutsideTerraform(t *testing.T) {
@@ -261,8 +168,21 @@ func TestDriftDeletedOutsideTerraform(t *testing.T) {
 		"change": map[string]any{"actions": []string{"delete"}, "before": map[string]any{"protect": true}, "after": nil,
 			"after_unknown": map[string]any{}, "before_sensitive": map[string]any{}, "after_sensitive": false},
 	}}
-	d := parseDoc(t, doc).Resources[0].Drift()
+	d := evaltest.ParseDoc(t, doc).Resources[0].Drift()
 	if d == nil || !d.Deleted() {
 		t.Fatalf("want a drift that says the object was deleted, got %+v", d)
 	}
+}
+
+// fileOr returns the file's bytes, or input when file is "".
+func fileOr(t *testing.T, file, input string) []byte {
+	t.Helper()
+	if file == "" {
+		return []byte(input)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -1,4 +1,4 @@
-package evaluator
+package tfplan
 
 import (
 	"encoding/json"
@@ -48,7 +48,7 @@ func TestScannerAgreesWithTerraformJSON(t *testing.T) {
 		}
 	}
 	if corpus == 0 {
-		t.Log("plan corpus not found at ../../shared/corpus/plans (it lives in ../shared beside the repository); comparing the repository's own plans only")
+		t.Log("plan corpus not found at ../../../shared/corpus/plans (it lives in ../shared beside the repository); comparing the repository's own plans only")
 	}
 	for _, file := range files {
 		name := filepath.ToSlash(file)
@@ -378,7 +378,7 @@ func scannedConfig(p *Plan) *configFacts {
 	out := &configFacts{map[string]map[string][]string{}, ci.forEach, ci.outputs, ci.repeated}
 	for addr, exprs := range ci.resources {
 		attrs := map[string][]string{}
-		eachMember(exprs, func(k span, escaped bool, _ span) bool {
+		rawMembers(exprs, func(k span, escaped bool, _ span) bool {
 			attr := unquote(exprs[k.start:k.end], escaped)
 			attrs[attr] = expressionReferences(exprs, attr)
 			return true

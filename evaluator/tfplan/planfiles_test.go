@@ -1,4 +1,4 @@
-package evaluator
+package tfplan
 
 import "path/filepath"
 
@@ -7,7 +7,7 @@ import "path/filepath"
 // fresh clone, where only the repository's plans are listed).
 func planFiles() []string {
 	var files []string
-	for _, pattern := range []string{"../testdata/plans/*.json", "../examples/plans/*.json", "../../shared/corpus/plans/*/*.json"} {
+	for _, pattern := range []string{"../../testdata/plans/*.json", "../../examples/plans/*.json", "../../../shared/corpus/plans/*/*.json"} {
 		m, _ := filepath.Glob(pattern)
 		files = append(files, m...)
 	}

@@ -1,14 +1,29 @@
-// Package evaluator judges a Terraform plan against a compiled production-ready
-// standard. It is pure: plan, policy and run context in, report out; no network,
-// no files, and no clock except the injected time used for waiver expiry.
-package evaluator
+// Package tfplan reads the JSON of `terraform show -json PLANFILE`: it
+// validates the document once, keeps each resource change's values as bytes
+// of the document, indexes the configuration and answers what rules ask of a
+// resource (Resource.After, Before, Drift, Configured, cross-resource
+// references) from those bytes. It knows nothing of rules or verdicts; the
+// evaluator package judges what it reads.
+//
+// The reader is hand-made (json.go describes its one JSON engine), and each
+// part names the figure that earns it, all at 20,000 resource changes: the
+// validating scanner instead of encoding/json into terraform-json's types took
+// parsing from ~1.7 s to 53 ms; walking validated bytes without validating
+// them again took evaluation from 57-62 to 45 ms (rawwalk.go); the AVX2
+// classifier took skipping the plan from 41 to 4.6-5.5 ms (skipContainer);
+// indexing the configuration while it is validated saved 7.5 % of check's
+// instructions on the real shape (configindex.go); the parallel splitter
+// gains 27 % wall time on bench/compare.sh's generated shape on the 2-core
+// machines and nothing measurable on its real shape (parallelparse.go),
+// above the 10 % it must gain to stay. docs/performance-history.md says how
+// each was measured.
+package tfplan
 
 import (
 	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -205,17 +220,6 @@ type rawChange struct {
 	beforeSensitive, afterSensitive, replacePaths []byte
 }
 
-// ReadPlan decodes plan JSON from r. It accepts UTF-8 with or without a byte
-// order mark and UTF-16 with a byte order mark (what Windows PowerShell's `>`
-// writes), and refuses anything it cannot judge with an *InputError.
-func ReadPlan(r io.Reader) (*Plan, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
-	}
-	return ParsePlan(data)
-}
-
 // ParseOptions tune ParsePlanWith.
 type ParseOptions struct {
 	// Release, when set, is called with byte ranges [start, end) the parser
@@ -237,8 +241,11 @@ func (o ParseOptions) resourceLimit() int { return cmp.Or(o.maxResources, MaxPla
 // releaseEvery is how often, in bytes, the scanner reports progress to Release.
 const releaseEvery = 4 << 20
 
-// ParsePlan decodes plan JSON held in memory. The plan keeps references into
-// data, which must not be changed afterwards. See ReadPlan.
+// ParsePlan decodes plan JSON held in memory. It accepts UTF-8 with or
+// without a byte order mark and UTF-16 with a byte order mark (what Windows
+// PowerShell's `>` writes), and refuses anything it cannot judge with an
+// *InputError. The plan keeps references into data, which must not be
+// changed afterwards.
 func ParsePlan(data []byte) (*Plan, error) { return ParsePlanWith(data, ParseOptions{}) }
 
 // ParsePlanWith is ParsePlan with options.
@@ -290,7 +297,7 @@ func notAnObject(data []byte) error {
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		kind = "number"
 	}
-	if _, err := sc.value(); err == nil && sc.atEnd() {
+	if _, err := sc.validate(); err == nil && sc.atEnd() {
 		return fmt.Errorf("JSON that is not a plan: the document is a JSON %s, and a plan is an object; make a plan JSON with %s", kind, makePlanCommand)
 	} else if _, deep := err.(*limitError); deep {
 		return describeJSONError(data, err)
@@ -322,7 +329,7 @@ func (p *Plan) decode(sc *scanner) error {
 		case "output_changes":
 			err = readOutputChanges(sc, p.addOutput)
 		default:
-			_, err = sc.value()
+			_, err = sc.validate()
 		}
 		return err
 	})
@@ -469,7 +476,7 @@ func readResourceChange(sc *scanner, section string, i int) (*rawResourceChange,
 			rc.hasChange = true
 			err = prefixField(readChange(sc, &rc.change), "change")
 		default:
-			_, err = sc.value()
+			_, err = sc.validate()
 		}
 		return err
 	})
@@ -561,19 +568,19 @@ func readChange(sc *scanner, ch *rawChange) error {
 				return err
 			})
 		case "before":
-			ch.before, err = sc.value()
+			ch.before, err = sc.validate()
 		case "after":
-			ch.after, err = sc.value()
+			ch.after, err = sc.validate()
 		case "after_unknown":
-			ch.afterUnknown, err = sc.value()
+			ch.afterUnknown, err = sc.validate()
 		case "before_sensitive":
-			ch.beforeSensitive, err = sc.value()
+			ch.beforeSensitive, err = sc.validate()
 		case "after_sensitive":
-			ch.afterSensitive, err = sc.value()
+			ch.afterSensitive, err = sc.validate()
 		case "replace_paths":
-			ch.replacePaths, err = sc.value()
+			ch.replacePaths, err = sc.validate()
 		default:
-			_, err = sc.value()
+			_, err = sc.validate()
 		}
 		return err
 	})
@@ -585,18 +592,18 @@ func readChange(sc *scanner, ch *rawChange) error {
 // it is read (MaxPlanResources).
 func readPriorState(sc *scanner, count func(offset int) error, emit func(*rawResourceChange)) error {
 	if sc.peek() != '{' {
-		_, err := sc.value()
+		_, err := sc.validate()
 		return err
 	}
 	sr := stateReader{sc: sc, count: count}
 	err := sc.object(func(key []byte, escaped bool) error {
 		if string(keyBytes(key, escaped)) != "values" || sc.peek() != '{' {
-			_, err := sc.value()
+			_, err := sc.validate()
 			return err
 		}
 		return sc.object(func(key []byte, escaped bool) error {
 			if string(keyBytes(key, escaped)) != "root_module" || sc.peek() != '{' {
-				_, err := sc.value()
+				_, err := sc.validate()
 				return err
 			}
 			return sr.module()
@@ -653,13 +660,13 @@ func (sr *stateReader) module() error {
 		case "child_modules":
 			err = sc.arrayOf("prior_state child_modules", func(int) error {
 				if sc.peek() != '{' {
-					_, err := sc.value()
+					_, err := sc.validate()
 					return err
 				}
 				return sr.module()
 			})
 		default:
-			_, err = sc.value()
+			_, err = sc.validate()
 		}
 		return err
 	})
@@ -686,7 +693,7 @@ func (sr *stateReader) module() error {
 // what the plan does not keep (data sources, deposed objects).
 func readStateResource(sc *scanner) (*rawResourceChange, error) {
 	if sc.peek() != '{' {
-		_, err := sc.value()
+		_, err := sc.validate()
 		return nil, err
 	}
 	rc := &rawResourceChange{fromState: true, change: rawChange{actions: tfjson.Actions{tfjson.ActionNoop}, start: sc.pos}}
@@ -704,13 +711,13 @@ func readStateResource(sc *scanner) (*rawResourceChange, error) {
 		case "deposed_key":
 			rc.Deposed, err = sc.stringValue("prior_state resource deposed_key")
 		case "values":
-			rc.change.before, err = sc.value()
+			rc.change.before, err = sc.validate()
 			rc.change.after = rc.change.before
 		case "sensitive_values":
-			rc.change.beforeSensitive, err = sc.value()
+			rc.change.beforeSensitive, err = sc.validate()
 			rc.change.afterSensitive = rc.change.beforeSensitive
 		default:
-			_, err = sc.value()
+			_, err = sc.validate()
 		}
 		return err
 	})

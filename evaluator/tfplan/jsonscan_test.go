@@ -1,4 +1,4 @@
-package evaluator
+package tfplan
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ import (
 // scanValid reports whether the scanner accepts data as one JSON value.
 func scanValid(data []byte) bool {
 	s := scanner{data: data}
-	if _, err := s.value(); err != nil {
+	if _, err := s.validate(); err != nil {
 		return false
 	}
 	return s.atEnd()
@@ -100,7 +100,7 @@ func FuzzScannerAgreesWithEncodingJSON(f *testing.F) {
 			var want any
 			_ = json.Unmarshal(data, &want)
 			s := scanner{data: data}
-			raw, _ := s.value()
+			raw, _ := s.validate()
 			// reflect.DeepEqual first: cmp.Diff's search for the smallest
 			// difference takes time exponential in the nesting of lists.
 			if got := decodeRaw(raw); !reflect.DeepEqual(want, got) {

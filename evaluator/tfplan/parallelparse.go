@@ -1,4 +1,4 @@
-package evaluator
+package tfplan
 
 import (
 	"errors"
@@ -186,7 +186,7 @@ func (u *parseUnit) run(data []byte, count func(offset int) error) error {
 		case unitConfig:
 			u.config, err = readConfiguration(sc)
 		default:
-			_, err = sc.value()
+			_, err = sc.validate()
 		}
 		if err != nil {
 			return err

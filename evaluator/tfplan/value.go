@@ -1,4 +1,4 @@
-package evaluator
+package tfplan
 
 import (
 	"bytes"
@@ -42,6 +42,11 @@ type Value struct {
 	Sensitive bool
 	raw       any
 }
+
+// KnownValue is a known value holding raw, a decoded JSON value or a rule's
+// own default, so that it is read (Bool, Int) and shown (Display) as plan
+// values are.
+func KnownValue(raw any) Value { return Value{State: Known, raw: raw} }
 
 // Raw returns the decoded JSON value (nil unless State is Known). Rules may
 // compare it but must print it only through Display.
@@ -304,17 +309,20 @@ func (t *topIndex) find(raw []byte, key string) ([]byte, bool) {
 		// allocates.
 		scratch := topScratch.Get().(*[]topMember)
 		members := (*scratch)[:0]
-		eachMember(raw, func(k span, escaped bool, v span) bool {
+		for c := objectCursor(raw); ; {
+			k, escaped, v, ok := c.member()
+			if !ok {
+				break
+			}
 			if escaped {
 				t.escaped = true
-				return false
+				break
 			}
 			members = append(members, topMember{
 				keyStart: uint32(k.start), keyEnd: uint32(k.end),
 				valStart: uint32(v.start), valEnd: uint32(v.end),
 			})
-			return true
-		})
+		}
 		if !t.escaped && len(members) > 0 {
 			t.members = append([]topMember(nil), members...)
 		}

@@ -1,4 +1,4 @@
-package evaluator
+package tfplan
 
 import (
 	"errors"
@@ -237,42 +237,6 @@ func TestValuesAtTheNestingLimit(t *testing.T) {
 	}
 	if got := r.ReplacePaths(); len(got) != 1 || got[0] != "" {
 		t.Errorf("ReplacePaths() = %q, want one path with no names", got)
-	}
-	if got := unknownPatterns(decodeRaw(r.change.afterUnknown)); len(got) != 0 {
-		t.Errorf("%d unknown patterns from an after_unknown without true", len(got))
-	}
-}
-
-// TestUnknownPatternBudget: an after_unknown with more marks than CEL is
-// given patterns for makes the whole planned object unknown.
-func TestUnknownPatternBudget(t *testing.T) {
-	marks := func(n int) map[string]any {
-		m := map[string]any{}
-		for i := range n {
-			m[fmt.Sprint("a", i)] = true
-		}
-		return m
-	}
-	tests := []struct {
-		name    string
-		unknown any
-		want    int
-	}{
-		{"a few marks, a pattern each", marks(3), 3},
-		{"marks within the budget", marks(maxUnknownSteps / 2), maxUnknownSteps / 2},
-		{"marks past the budget make all of after unknown", marks(maxUnknownSteps/2 + 1), 1},
-		{"no marks", map[string]any{"a": false, "b": []any{false}}, 0},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := unknownPatterns(tc.unknown)
-			if len(got) != tc.want {
-				t.Fatalf("%d patterns, want %d", len(got), tc.want)
-			}
-			if tc.want == 1 && len(got[0].QualifierPatterns()) != 0 {
-				t.Errorf("the one pattern has qualifiers %v; want all of after", got[0].QualifierPatterns())
-			}
-		})
 	}
 }
 

@@ -1,4 +1,4 @@
-package evaluator
+package tfplan
 
 import (
 	"strings"
@@ -45,7 +45,7 @@ type configIndex struct {
 func (p *Plan) configIndex() *configIndex { return p.config }
 
 // configReader validates the configuration section at its scanner exactly as
-// scanner.value would, and indexes the last root_module on the way. A part
+// scanner.validate would, and indexes the last root_module on the way. A part
 // that does not have the shape Terraform writes (a string where an object
 // belongs, …) is validated all the same and makes the index unusable: nothing
 // is then said from the configuration, as when it is absent.
@@ -156,7 +156,7 @@ func (cr *configReader) resource(prefix string) error {
 				exprs = emptyExpressions
 				return sc.literal("null")
 			case '{':
-				exprs, err = sc.value()
+				exprs, err = sc.validate()
 			default:
 				cr.bad = true
 				return cr.skip()
@@ -240,7 +240,7 @@ func (cr *configReader) str() (string, error) {
 
 // skip validates a value the index does not read.
 func (cr *configReader) skip() error {
-	_, err := cr.sc.value()
+	_, err := cr.sc.validate()
 	return err
 }
 
@@ -251,21 +251,6 @@ func ownJoin(prefix, name string) string {
 		return strings.Clone(name)
 	}
 	return prefix + name
-}
-
-// rawElements calls element with each element of the validated array raw.
-func rawElements(raw []byte, element func(value []byte)) {
-	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '[' {
-		return
-	}
-	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] != ']'; {
-		end := skipValue(raw, i)
-		element(raw[i:end])
-		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
-		}
-	}
 }
 
 func (ci *configIndex) expressions(r *Resource) ([]byte, bool) {
@@ -313,7 +298,7 @@ func rawMember(raw []byte, key string) (value []byte, ok bool) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, false
 	}
-	eachMember(raw, func(k span, escaped bool, v span) bool {
+	rawMembers(raw, func(k span, escaped bool, v span) bool {
 		if keyIs(raw[k.start:k.end], escaped, key) {
 			value, ok = raw[v.start:v.end], true
 		}
@@ -348,9 +333,9 @@ func expressionReferences(exprs []byte, attr string) []string {
 	return out
 }
 
-// ReferencesResource reports whether refs (from ConfigReferences of a resource
+// referencesResource reports whether refs (from ConfigReferences of a resource
 // in the same module) point at target.
-func ReferencesResource(refs []string, target *Resource) bool {
+func referencesResource(refs []string, target *Resource) bool {
 	want := target.Type + "." + target.Name
 	for _, ref := range refs {
 		if ref == want || strings.HasPrefix(ref, want+".") || strings.HasPrefix(ref, want+"[") {
@@ -394,5 +379,5 @@ func (r *Resource) Targets(attr string, target *Resource, targetKeys ...string) 
 			}
 		}
 	}
-	return r.ModuleAddress == target.ModuleAddress && ReferencesResource(r.ConfigReferences(attr), target)
+	return r.ModuleAddress == target.ModuleAddress && referencesResource(r.ConfigReferences(attr), target)
 }

@@ -1,6 +1,7 @@
-package evaluator
+package tfplan
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -188,9 +189,6 @@ func (r *Resource) ConfigAddress() string {
 	return configModulePath(r.ModuleAddress) + r.Type + "." + r.Name
 }
 
-// ModulePath is the module path without instance keys ("module.a.module.b." or "").
-func (r *Resource) ModulePath() string { return configModulePath(r.ModuleAddress) }
-
 // configModulePath strips instance keys: module.a["x"].module.b[0] → "module.a.module.b.".
 func configModulePath(moduleAddress string) string {
 	if moduleAddress == "" {
@@ -247,4 +245,29 @@ func actionReasonWords(reason tfjson.ActionReason) string {
 		return ""
 	}
 	return string(reason)
+}
+
+// ByteRange is where the resource's change object lies in the plan's bytes,
+// [start, end); (0, 0) when unknown. A caller that holds the plan in a file
+// mapping drops these pages once the resource is judged.
+func (r *Resource) ByteRange() (start, end int) { return r.change.start, r.change.end }
+
+// DecodeBefore decodes the whole object as it was before this plan, as
+// encoding/json would (nil when there was none). It builds maps of the
+// entire value, so rules read attributes through Before instead.
+func (r *Resource) DecodeBefore() any { return decodeRaw(r.change.before) }
+
+// DecodeAfter decodes the whole planned object (see DecodeBefore).
+func (r *Resource) DecodeAfter() any { return decodeRaw(r.change.after) }
+
+// DecodeAfterUnknown decodes the after_unknown marks: true where a value is
+// known only after apply, objects and lists of marks around them.
+func (r *Resource) DecodeAfterUnknown() any { return decodeRaw(r.change.afterUnknown) }
+
+// HoldsSensitive reports whether Terraform marked any value of the resource
+// sensitive. A sensitivity tree holds only objects, arrays and booleans, so
+// any "true" in its bytes (a key spelled "true" included, which only errs
+// towards hiding) is a mark.
+func (r *Resource) HoldsSensitive() bool {
+	return bytes.Contains(r.change.afterSensitive, []byte("true")) || bytes.Contains(r.change.beforeSensitive, []byte("true"))
 }

@@ -1,4 +1,4 @@
-package evaluator_test
+package tfplan_test
 
 import (
 	"testing"

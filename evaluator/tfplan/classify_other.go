@@ -1,6 +1,6 @@
 //go:build !amd64
 
-package evaluator
+package tfplan
 
 // haveClassify64 is false where there is no vector classifier; skipping
 // then looks at eight bytes at a time (skipContainerScalar).

@@ -1,4 +1,4 @@
-package evaluator
+package tfplan
 
 import (
 	"bytes"
@@ -236,7 +236,7 @@ func TestMayHoldKeyNeverHidesAKey(t *testing.T) {
 				continue
 			}
 			o := doc[i:end]
-			eachMember(o, func(k span, escaped bool, _ span) bool {
+			rawMembers(o, func(k span, escaped bool, _ span) bool {
 				if key := unquote(o[k.start:k.end], escaped); !mayHoldKey(o, key) {
 					t.Fatalf("mayHoldKey(%.60q, %q) = false for a member", o, key)
 				}

@@ -1,4 +1,4 @@
-package evaluator
+package tfplan
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ var (
 // plan20k is bench/gen's plan of 20,000 resource changes (30 MiB), made once.
 func plan20k(b *testing.B) []byte {
 	benchPlanOnce.Do(func() {
-		root, err := filepath.Abs("..")
+		root, err := filepath.Abs("../..")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func BenchmarkScan(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
 			s := scanner{data: data}
-			if _, err := s.value(); err != nil {
+			if _, err := s.validate(); err != nil {
 				b.Fatal(err)
 			}
 		}
