@@ -5,11 +5,11 @@
 # goroutines, and the deploy/test module (Dockerfile, Helm chart, Terraform
 # module). CI (.ci/run) runs exactly this. Each stage prints its wall and CPU
 # time. Measured 2026-12-03 on a fresh clone, 2 cores, other builds running
-# beside it (1-minute load 14 cold, 6 warm), the module cache already filled:
-# cold (empty build cache, GOPATH and staticcheck cache) 522 s wall, 481
-# CPU-s, where the script before the -N -l, GOGC and staticcheck-order
-# changes below took 610 CPU-s (458 s at load 6-11); warm 77 s, 77 CPU-s
-# (README, Tests).
+# beside it (mean 1-minute load 8), the module cache already filled: cold
+# (empty build cache, GOPATH and staticcheck cache) 367 s wall, 505 CPU-s,
+# where the script before the -N -l, GOGC and staticcheck-order changes below
+# took 626 CPU-s (388 s at load 7); warm 62 s, 80 CPU-s, before 53 s, 68 CPU-s
+# (the unoptimised race run; README, Tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
