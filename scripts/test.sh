@@ -171,8 +171,8 @@ fi
 #   analysed its 560 packages once more (15 CPU-s).
 #  -gcflags=all=-N -l: no optimisation and no inlining. The race build links
 #   only test binaries, so optimising buys nothing but compile time: 133 ->
-#   90 CPU-s of compiling, the run 25 -> 35 CPU-s (the tests' wall time the
-#   same within noise). The detector still sees every access the optimised
+#   90 CPU-s of compiling, the run 25 -> 35 CPU-s (in a warm run, where it is
+#   the last job to end, 51 -> 62 s). The detector still sees every access the optimised
 #   build makes: optimising only removes or merges memory accesses, and
 #   without inlining more values escape to the heap, where every access is
 #   instrumented.
