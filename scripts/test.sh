@@ -172,10 +172,10 @@ fi
 #  -gcflags=all=-N -l: no optimisation and no inlining. The race build links
 #   only test binaries, so optimising buys nothing but compile time: 133 ->
 #   90 CPU-s of compiling, the run 25 -> 35 CPU-s (in a warm run, where it is
-#   the last job to end, 51 -> 62 s). The detector still sees every access the optimised
-#   build makes: optimising only removes or merges memory accesses, and
-#   without inlining more values escape to the heap, where every access is
-#   instrumented.
+#   the last job to end, 51 -> 62 s). The detector still sees every access
+#   the optimised build makes: optimising only removes or merges memory
+#   accesses, and without inlining more values escape to the heap, where
+#   every access is instrumented.
 background "race detector on the packages that run goroutines" \
   env CGO_ENABLED=1 go test -count=1 -race -vet=off -gcflags='all=-N -l' -exec "$test_exec" \
   -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release|Policy|Readyz|Stop|HoldFinal|Pages|SignOn|TokenSignIn' \
