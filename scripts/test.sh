@@ -4,9 +4,12 @@
 # run several replicas), the race detector on the packages that run
 # goroutines, and the deploy/test module (Dockerfile, Helm chart, Terraform
 # module). CI (.ci/run) runs exactly this. Each stage prints its wall and CPU
-# time. Measured 2026-12-03 on a fresh clone, 2 cores, a quiet machine: cold
-# (empty module and build caches, GOPATH and staticcheck cache) 636 s wall,
-# 1196 CPU-s; warm 88 s, 124 CPU-s (README, Tests).
+# time. Measured 2026-12-03 on a fresh clone, 2 cores, other builds running
+# beside it (mean 1-minute load 8), the module cache already filled: cold
+# (empty build cache, GOPATH and staticcheck cache) 367 s wall, 505 CPU-s,
+# where the script before the -N -l, GOGC and staticcheck-order changes below
+# took 626 CPU-s (388 s at load 7); warm 62 s, 80 CPU-s, before 53 s, 68 CPU-s
+# (the unoptimised race run; README, Tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +27,22 @@ cd "$(dirname "$0")/.."
 #   Nothing in prodgate uses cgo. The race detector needs it (its own build).
 export GOFLAGS="${GOFLAGS:--trimpath -tags=nomsgpack}"
 export CGO_ENABLED=0
+# GOGC=400 for the tools: the compiler, vet, the linker and staticcheck spend
+# much of their time collecting garbage, and they exit within seconds (cold,
+# measured: staticcheck on deploy/test 27.5 -> 20.6 CPU-s, its peak memory
+# 0.5 -> 1.1 GB; the race build of internal/tfcfake 25.6 -> 22.6 CPU-s; the
+# largest process of a cold run peaks at 3.0 GB instead of 1.5, per
+# /usr/bin/time -v. GOGC=1000 cut another 7-9 % for 3.5 GB on deploy/test's
+# staticcheck alone: not worth it).
+# Not for the tests: prodgate reads GOGC (serve and check tune the collector
+# only where it is unset), so the tests must run as a user's prodgate would:
+# every test binary runs through $test_exec, which takes GOGC out again. A
+# GOGC the caller set is left alone, for tools and tests alike.
+test_exec=env
+if [ -z "${GOGC:-}" ]; then
+  export GOGC=400
+  test_exec="env -u GOGC"
+fi
 
 tmp=$(mktemp -d)
 cleanup() {
@@ -140,12 +159,26 @@ if [ -z "${PRODGATE_TEST_DATABASE_URL:-}" ]; then
   pg_dir=${pg#*DIR=}
 fi
 
-# The race build compiles every dependency again, instrumented, with cgo
-# (382 CPU-s cold with its tests, modernc.org/sqlite the largest package): it
+# The race build compiles every dependency again, instrumented, with cgo: it
 # shares nothing with the other stages, so it starts now, and its compiling
 # and its tests' waiting on servers fill the cores beside every other stage.
+# Its cost is spread over its 560 packages (cold, per compile, measured with a
+# -toolexec wrapper: modernc.org/sqlite/lib and libc 24 of 133 CPU-s of
+# compiling, the standard library about 40, no other module over 9), so
+# leaving a dependency out of it would save little; what it does cut:
+#  -vet=off: go vet ./... below runs every analyzer on the same sources (no
+#   file of the module has a race build tag); the race build's own vet pass
+#   analysed its 560 packages once more (15 CPU-s).
+#  -gcflags=all=-N -l: no optimisation and no inlining. The race build links
+#   only test binaries, so optimising buys nothing but compile time: 133 ->
+#   90 CPU-s of compiling, the run 25 -> 35 CPU-s (in a warm run, where it is
+#   the last job to end, 51 -> 62 s). The detector still sees every access
+#   the optimised build makes: optimising only removes or merges memory
+#   accesses, and without inlining more values escape to the heap, where
+#   every access is instrumented.
 background "race detector on the packages that run goroutines" \
-  env CGO_ENABLED=1 go test -count=1 -race -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release|Policy|Readyz|Stop|HoldFinal|Pages|SignOn|TokenSignIn' \
+  env CGO_ENABLED=1 go test -count=1 -race -vet=off -gcflags='all=-N -l' -exec "$test_exec" \
+  -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release|Policy|Readyz|Stop|HoldFinal|Pages|SignOn|TokenSignIn' \
   ./evaluator/ ./evaluator/tfplan/ ./runtask/ ./internal/tfcfake/
 
 # Compiles the standard library and every dependency, for all that follows.
@@ -160,22 +193,41 @@ fi
 
 # deploy/test is a module of its own (Helm's chart packages, the Kubernetes API
 # types and BuildKit's Dockerfile parser stay out of prodgate's go.mod). Its
-# test binary is the largest compile after the main module's (231 CPU-s cold
-# with its vet, the standard library already built). The whole of it runs in
-# the background beside go test, whose tests mostly wait on servers and
-# subprocesses: vet, build, then staticcheck (once installed: 59 CPU-s, 32 s
-# cold) and the tests, which run the Dockerfile's own build commands (reusing
-# the packages built above: same flags, no cgo) and render the chart with Helm
-# (see deploy/test/doc.go). Run last, on its own, it held the end of a cold run
-# for 41 s.
+# test binary is the largest compile after the main module's: its 470
+# packages outside the standard library took 87 CPU-s of compiling cold,
+# k8s.io 64 of them (client-go's whole clientset and every API group: Helm's
+# internal/version imports k8s.io/client-go/kubernetes for its own sake, and
+# its lint rules client-go's scheme, so registering fewer types in the test
+# would not shorten the build). The whole of it runs in the background beside
+# go test, whose tests mostly wait on servers and subprocesses: vet, build,
+# the tests, which run the Dockerfile's own build commands (reusing the
+# packages built above: same flags, no cgo) and render the chart with Helm
+# (see deploy/test/doc.go), then staticcheck. Run last, on its own, it held
+# the end of a cold run for 41 s.
+#  deploy_goflags: those packages are compiled only for a test binary, so
+#   they are compiled without optimisation or inlining (87 -> 55 CPU-s; the
+#   tests' run took 5 CPU-s either way). The standard library keeps the
+#   suite's flags ("std=": none) and so its packages built by go vet above.
+#   vet, the build and staticcheck's go list share these flags; the test
+#   binary runs with the suite's, for the Dockerfile's builds.
+#  staticcheck waits for the main module's (a marker file): run at the same
+#   time, both analysed the standard library (deploy/test's 32 CPU-s cold
+#   alone, 21 after the main module's).
 # (Joined with &&: background runs it where set -e does not apply.)
+deploy_goflags="$GOFLAGS '-gcflags=all=-N -l' -gcflags=std="
+wait_for_file() {
+  while [ ! -f "$1" ]; do
+    kill -0 $$ 2>/dev/null || return 1 # the script has stopped
+    sleep 1
+  done
+}
 deploy_tests() {
   cd deploy/test &&
-    go vet ./... &&
-    go test -c -vet=off -o "$tmp/deploytest.test" . &&
-    while [ -f "$tmp/staticcheck install.pid" ] && [ ! -f "$tmp/staticcheck install.status" ]; do sleep 1; done &&
-    "$staticcheck_bin" ./... &&
-    "$tmp/deploytest.test" -test.count=1 -test.timeout=20m
+    GOFLAGS=$deploy_goflags go vet ./... &&
+    GOFLAGS=$deploy_goflags go test -c -vet=off -o "$tmp/deploytest.test" . &&
+    $test_exec "$tmp/deploytest.test" -test.count=1 -test.timeout=20m &&
+    wait_for_file "$tmp/staticcheck.done" &&
+    GOFLAGS=$deploy_goflags "$staticcheck_bin" ./...
 }
 background "deploy tests: Dockerfile, Helm chart, Terraform module" deploy_tests
 
@@ -184,12 +236,13 @@ finish "chromium for the browser tests"
 # -vet=off: go vet ./... above ran every analyzer go test's own vet pass would,
 # which would analyse every dependency once more (46 CPU-s for deploy/test's).
 stage "go test"
-go test -count=1 -vet=off -timeout 15m ./...
+go test -count=1 -vet=off -exec "$test_exec" -timeout 15m ./...
 
 stage staticcheck
 if [ -f "$tmp/staticcheck install.pid" ]; then finish "staticcheck install"; fi
 "$staticcheck_bin" ./...
 "$staticcheck_bin" -tags checkonly ./cmd/...
+touch "$tmp/staticcheck.done" # deploy/test's staticcheck waits for this
 
 stage ""
 finish "race detector on the packages that run goroutines"
