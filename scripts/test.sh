@@ -7,7 +7,7 @@
 # time. Measured 2026-12-03 on a fresh clone, 2 cores, other builds running
 # beside it (mean 1-minute load 8), the module cache already filled: cold
 # (empty build cache, GOPATH and staticcheck cache) 367 s wall, 505 CPU-s,
-# where the script before the -N -l, GOGC and staticcheck-order changes below
+# where the script before the -N -l and staticcheck-order changes below
 # took 626 CPU-s (388 s at load 7); warm 62 s, 80 CPU-s, before 53 s, 68 CPU-s
 # (the unoptimised race run; README, Tests).
 set -euo pipefail
@@ -27,23 +27,6 @@ cd "$(dirname "$0")/.."
 #   Nothing in prodgate uses cgo. The race detector needs it (its own build).
 export GOFLAGS="${GOFLAGS:--trimpath -tags=nomsgpack}"
 export CGO_ENABLED=0
-# GOGC=400 for the tools: the compiler, vet, the linker and staticcheck spend
-# much of their time collecting garbage, and they exit within seconds (cold,
-# measured: staticcheck on deploy/test 27.5 -> 20.6 CPU-s, its peak memory
-# 0.5 -> 1.1 GB; the race build of internal/tfcfake 25.6 -> 22.6 CPU-s; the
-# largest process of a cold run peaks at 3.0 GB instead of 1.5, per
-# /usr/bin/time -v. GOGC=1000 cut another 7-9 % for 3.5 GB on deploy/test's
-# staticcheck alone: not worth it).
-# Not for the tests: prodgate reads GOGC (serve and check tune the collector
-# only where it is unset), so the tests must run as a user's prodgate would:
-# every test binary runs through $test_exec, which takes GOGC out again. A
-# GOGC the caller set is left alone, for tools and tests alike.
-test_exec=env
-if [ -z "${GOGC:-}" ]; then
-  export GOGC=400
-  test_exec="env -u GOGC"
-fi
-
 tmp=$(mktemp -d)
 cleanup() {
   # Background jobs still running when a stage fails: stop them, by their ids.
@@ -177,7 +160,7 @@ fi
 #   accesses, and without inlining more values escape to the heap, where
 #   every access is instrumented.
 background "race detector on the packages that run goroutines" \
-  env CGO_ENABLED=1 go test -count=1 -race -vet=off -gcflags='all=-N -l' -exec "$test_exec" \
+  env CGO_ENABLED=1 go test -count=1 -race -vet=off -gcflags='all=-N -l' \
   -run 'Parallel|Serve|Service|TFC|Callback|Store|Queue|Accept|Racing|Poison|Release|Policy|Readyz|Stop|HoldFinal|Pages|SignOn|TokenSignIn' \
   ./evaluator/ ./evaluator/tfplan/ ./runtask/ ./internal/tfcfake/
 
@@ -225,7 +208,7 @@ deploy_tests() {
   cd deploy/test &&
     GOFLAGS=$deploy_goflags go vet ./... &&
     GOFLAGS=$deploy_goflags go test -c -vet=off -o "$tmp/deploytest.test" . &&
-    $test_exec "$tmp/deploytest.test" -test.count=1 -test.timeout=20m &&
+    "$tmp/deploytest.test" -test.count=1 -test.timeout=20m &&
     wait_for_file "$tmp/staticcheck.done" &&
     GOFLAGS=$deploy_goflags "$staticcheck_bin" ./...
 }
@@ -236,7 +219,7 @@ finish "chromium for the browser tests"
 # -vet=off: go vet ./... above ran every analyzer go test's own vet pass would,
 # which would analyse every dependency once more (46 CPU-s for deploy/test's).
 stage "go test"
-go test -count=1 -vet=off -exec "$test_exec" -timeout 15m ./...
+go test -count=1 -vet=off -timeout 15m ./...
 
 stage staticcheck
 if [ -f "$tmp/staticcheck install.pid" ]; then finish "staticcheck install"; fi
