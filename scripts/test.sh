@@ -4,12 +4,9 @@
 # run several replicas), the race detector on the packages that run
 # goroutines, and the deploy/test module (Dockerfile, Helm chart, Terraform
 # module). CI (.ci/run) runs exactly this. Each stage prints its wall and CPU
-# time. Measured 2026-12-03 on a fresh clone, 2 cores, other builds running
-# beside it (mean 1-minute load 8), the module cache already filled: cold
-# (empty build cache, GOPATH and staticcheck cache) 367 s wall, 505 CPU-s,
-# where the script before the -N -l and staticcheck-order changes below
-# took 626 CPU-s (388 s at load 7); warm 62 s, 80 CPU-s, before 53 s, 68 CPU-s
-# (the unoptimised race run; README, Tests).
+# time. Measured 2026-12-03 on a fresh clone, on a quiet 2-core machine:
+# cold (empty module, build, GOPATH and staticcheck caches) 294 s wall,
+# 563 CPU-s; warm 57 s, 75 CPU-s (README, Tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
