@@ -172,9 +172,13 @@ func (e *Engine) checkAll(opts Options, keep func(*Finding) bool, resources []*t
 		for _, res := range part {
 			for _, list := range [2][]boundRule{byType[res.Type], anyType} {
 				for _, b := range list {
-					for _, f := range e.runRule(b.rule, b.ctx, res) {
-						if keep(&f) {
-							out = append(out, f)
+					// By index: keep(&f) on a range variable moved every
+					// finding to the heap once more (a 288-byte garbage copy
+					// each, 7 MB on the real-shape 20k plan).
+					fs := e.runRule(b.rule, b.ctx, res)
+					for i := range fs {
+						if keep(&fs[i]) {
+							out = append(out, fs[i])
 						}
 					}
 				}

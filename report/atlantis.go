@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -59,11 +60,26 @@ func (a *atlantisRenderer) Render(r *evaluator.Report) error {
 			line("-", "REASON: "+oneLine(reason))
 		}
 	}
+	// Finding lines are built in one reused buffer and written as they are
+	// when neither atlantisSafe nor withoutFail would change them (nearly
+	// always): a string per line (fmt.Sprintf, then Fprintf) was 2.4 of the
+	// 32 MB judging a generated 20k plan allocates, all of it garbage still
+	// held at the peak, since check runs without a collection.
+	var buf []byte
 	for _, f := range Sorted(r.Findings) {
 		if f.Status == evaluator.StatusPass && !a.opts.ShowPassed {
 			continue
 		}
-		line(atlantisMarker(f), atlantisFinding(f))
+		buf = appendAtlantisFinding(buf[:0], f)
+		if bytes.Contains(buf, codeFence) || pass && hasFail(buf) {
+			line(atlantisMarker(f), string(buf))
+			continue
+		}
+		bw.WriteString(atlantisMarker(f))
+		bw.WriteByte(' ')
+		bw.Write(buf)
+		bw.WriteByte('\n')
+		wrote = true
 	}
 	for _, u := range r.UnusedWaivers {
 		if u.Expired {
@@ -100,14 +116,25 @@ func atlantisMarker(f evaluator.Finding) string {
 	return "!"
 }
 
-// atlantisFinding reads
+// appendAtlantisFinding appends a finding's line, which reads
 // "FAIL [critical] aws_db_instance.main: deletion_protection is false (aws-rds-deletion-protection)".
-func atlantisFinding(f evaluator.Finding) string {
-	s := fmt.Sprintf("%s [%s] %s: %s (%s)", statusLabel(f), f.Severity, addressOf(f), findingMessage(f), oneLine(f.RuleID))
+func appendAtlantisFinding(b []byte, f evaluator.Finding) []byte {
+	b = append(b, statusLabel(f)...)
+	b = append(b, " ["...)
+	b = append(b, f.Severity.String()...)
+	b = append(b, "] "...)
+	b = append(b, addressOf(f)...)
+	b = append(b, ": "...)
+	b = append(b, findingMessage(f)...)
+	b = append(b, " ("...)
+	b = append(b, oneLine(f.RuleID)...)
+	b = append(b, ')')
 	if ph := waiverPhrase(f.Waiver); ph != "" {
-		s += " (" + ph + ")"
+		b = append(b, " ("...)
+		b = append(b, ph...)
+		b = append(b, ')')
 	}
-	return s
+	return b
 }
 
 // ConftestSummary is the conftest-style tally of a report's findings:
@@ -154,6 +181,21 @@ func withoutFail(s string) string {
 	b.WriteString(s[last:])
 	return b.String()
 }
+
+// hasFail says whether withoutFail would change b.
+func hasFail(b []byte) bool {
+	for i := 0; i+4 <= len(b); i++ {
+		if bytes.EqualFold(b[i:i+4], failWord) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	codeFence = []byte("```")
+	failWord  = []byte("fail")
+)
 
 // atlantisSafe keeps report text from closing the code block Atlantis wraps
 // the output in.

@@ -3,6 +3,7 @@ package tfplan
 import (
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -132,6 +133,24 @@ func decodeParallel(data []byte, workers, chunk int, opts ParseOptions) (*Plan, 
 	wg.Wait()
 	if err != nil || failed.Load() {
 		return nil, errResplit
+	}
+	// Sized once: grown by doubling, the list left some 600 KB of garbage
+	// behind at 20,000 resources, still held at the peak (check runs without
+	// a collection). Data sources, skipped below, make it an upper bound.
+	// The lists by type likewise (506 KB allocated for them at 20k).
+	changes := 0
+	byType := make(map[string]int)
+	for _, u := range sp.units {
+		if u.kind == unitChanges {
+			changes += len(u.read)
+			for _, rc := range u.read {
+				byType[rc.Type]++
+			}
+		}
+	}
+	p.Resources = slices.Grow(p.Resources, changes)
+	for t, n := range byType {
+		p.byType[t] = make([]*Resource, 0, n)
 	}
 	// Add what the workers read in document order, as the one-core parser would.
 	for _, u := range sp.units {

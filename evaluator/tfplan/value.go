@@ -286,10 +286,14 @@ func mayHoldKey(raw []byte, key string) bool {
 // first lookup: rules read several attributes of the same object, and
 // finding each by scanning the object's bytes again costs more than the scan
 // that builds this once. Members are byte offsets into the object (16 bytes
-// each), so the index stays small next to the plan itself.
+// each), so the index stays small next to the plan itself. The fields are
+// in this order for size: once (12 bytes) next to escaped makes it 40 bytes,
+// not 48, which with two per resource takes rawResourceChange from 424 to
+// 408 bytes, a 416-byte allocation instead of 448 (640 KB less at 20,000
+// resources).
 type topIndex struct {
-	once    sync.Once
 	members []topMember
+	once    sync.Once
 	// escaped is set when a key holds escapes; lookups then scan the bytes.
 	escaped bool
 }
