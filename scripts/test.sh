@@ -5,8 +5,8 @@
 # goroutines, and the deploy/test module (Dockerfile, Helm chart, Terraform
 # module). CI (.ci/run) runs exactly this. Each stage prints its wall and CPU
 # time. Measured 2026-12-03 on a fresh clone, on a quiet 2-core machine:
-# cold (empty module, build, GOPATH and staticcheck caches) 294 s wall,
-# 563 CPU-s; warm 57 s, 75 CPU-s (README, Tests).
+# cold (empty module, build, GOPATH and staticcheck caches) 294-316 s wall,
+# 563-603 CPU-s (two runs); warm 57 s, 75 CPU-s (README, Tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
