@@ -42,10 +42,10 @@ const SupportedFormatMajor = 1
 // during a run and are never stored in state.
 const ephemeralMode tfjson.ResourceMode = "ephemeral"
 
-// InputError marks a plan or policy the user must fix (exit code 2), as opposed to
-// an internal failure. Either way the gate never passes.
+// InputError marks a plan the user must fix (exit code 2), as opposed to an
+// internal failure. Either way the gate never passes.
 type InputError struct {
-	What string // "plan" or "policy", and the file name where known
+	What string // "plan"
 	Err  error
 }
 
